@@ -1,0 +1,1 @@
+"""LetterLens' convolutional network, written from scratch in NumPy. Never imports Qt."""

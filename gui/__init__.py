@@ -1,0 +1,1 @@
+"""LetterLens' Qt window: canvas, docked panels and training tab. Imports cnn, never the reverse."""
