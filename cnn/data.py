@@ -1,0 +1,261 @@
+"""Letter data sets: 28x28 images, labels, writers and case; .npz files; writer-disjoint splits."""
+
+import os
+import zipfile
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from cnn.fileio import atomic_write
+
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+N_CLASSES = len(LETTERS)
+SIZE = 28
+UNKNOWN = -1
+# Float images slightly above 1 (rounding in preprocessing) still mean [0, 1], not [0, 255].
+_UNIT_TOLERANCE = 1e-3
+_NPY_MAGIC = b"\x93NUMPY"
+
+
+class DataError(ValueError):
+    """A data file or array LetterLens refuses; the message names the file and the problem."""
+
+
+@dataclass(eq=False, repr=False)
+class LetterSet:
+    """x (N, 28, 28) uint8 ink high; y (N,) int64 0..25; writer (N,) int64, -1 unknown;
+    case (N,) int8 0 upper, 1 lower, -1 unknown; source a name for messages and logs."""
+
+    x: np.ndarray
+    y: np.ndarray
+    writer: np.ndarray | None = None
+    case: np.ndarray | None = None
+    source: str = ""
+
+    def __post_init__(self):
+        where = f"letter set {self.source!r}"
+        self.x = as_images(self.x, where)
+        n = len(self.x)
+        self.y = _as_ints(self.y, "y", n, 0, N_CLASSES - 1, where)
+        self.writer = (np.full(n, UNKNOWN, np.int64) if self.writer is None
+                       else _as_ints(self.writer, "writer", n, UNKNOWN, None, where))
+        self.case = (np.full(n, UNKNOWN, np.int8) if self.case is None
+                     else _as_ints(self.case, "case", n, UNKNOWN, 1, where).astype(np.int8))
+        self.source = str(self.source)
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def __repr__(self) -> str:
+        known = self.writer >= 0
+        writers = len(np.unique(self.writer[known]))
+        return (f"LetterSet({self.source!r}, n={len(self)}, writers={writers}, "
+                f"unknown_writer={int((~known).sum())})")
+
+    def subset(self, idx) -> "LetterSet":
+        """A new LetterSet of the samples at `idx` (indices, a boolean mask or a slice), copied."""
+        if not isinstance(idx, slice):
+            idx = np.asarray(idx)
+            if idx.size == 0 and idx.dtype != bool:
+                idx = idx.astype(np.int64)
+            if idx.dtype == bool:
+                if idx.shape != (len(self),):
+                    raise DataError(f"{self.source}: mask has shape {idx.shape}, "
+                                    f"expected ({len(self)},)")
+            elif idx.dtype.kind not in "iu":
+                raise DataError(f"{self.source}: indices have dtype {idx.dtype}, expected integers")
+        return LetterSet(self.x[idx].copy(), self.y[idx].copy(), self.writer[idx].copy(),
+                         self.case[idx].copy(), self.source)
+
+    def counts(self) -> np.ndarray:
+        """(26,) int64 samples per letter A..Z."""
+        return np.bincount(self.y, minlength=N_CLASSES)
+
+    def as_float(self) -> np.ndarray:
+        """(N, 1, 28, 28) float32 in [0, 1]: the network's input layout."""
+        return self.x[:, None].astype(np.float32) / np.float32(255)
+
+
+def as_images(x, where: str) -> np.ndarray:
+    """(N, 28, 28) uint8 from uint8, integers 0..255, or floats in [0, 1] or [0, 255]."""
+    x = np.asarray(x)
+    if x.ndim == 4 and x.shape[1] == 1:
+        x = x[:, 0]
+    if x.ndim != 3 or x.shape[1:] != (SIZE, SIZE):
+        raise DataError(f"{where}: images have shape {x.shape}, expected (N, 28, 28)")
+    if x.dtype == np.uint8:
+        return x
+    if x.dtype.kind not in "iuf":
+        raise DataError(f"{where}: images have dtype {x.dtype}, expected uint8 or float")
+    if x.size == 0:
+        return x.astype(np.uint8)
+    if x.dtype.kind == "f":
+        bad = ~np.isfinite(x)
+        if bad.any():
+            i = int(np.argmax(bad.reshape(len(x), -1).any(axis=1)))
+            raise DataError(f"{where}: image {i} holds NaN or infinity")
+    lo, hi = float(x.min()), float(x.max())
+    if x.dtype.kind in "iu" or hi > 1 + _UNIT_TOLERANCE:
+        if lo < 0 or hi > 255:
+            raise DataError(f"{where}: pixel values run from {lo:g} to {hi:g}; "
+                            "expected 0..255 (or floats in [0, 1])")
+        return np.rint(x).astype(np.uint8)
+    if lo < -_UNIT_TOLERANCE:
+        raise DataError(f"{where}: pixel values run from {lo:g} to {hi:g}; expected [0, 1]")
+    return np.rint(np.clip(x, 0, 1) * 255).astype(np.uint8)
+
+
+def _as_ints(a, name: str, n: int, lo: int, hi: int | None, where: str) -> np.ndarray:
+    """(n,) int64 with every value in lo..hi (hi None: no upper bound), or a DataError."""
+    a = np.asarray(a)
+    if a.ndim != 1:
+        raise DataError(f"{where}: '{name}' has shape {a.shape}, expected ({n},)")
+    if len(a) != n:
+        raise DataError(f"{where}: {n} images but {len(a)} values in '{name}'")
+    if a.dtype.kind not in "biuf":
+        raise DataError(f"{where}: '{name}' has dtype {a.dtype}, expected integers")
+    if a.dtype.kind == "f":
+        bad = ~np.isfinite(a) | (a != np.round(a))
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise DataError(f"{where}: '{name}' holds {a[i]} at index {i}, expected whole numbers")
+    bad = (a < lo) | (a > hi) if hi is not None else a < lo
+    if bad.any():
+        i = int(np.argmax(bad))
+        span = f"{lo}..{hi}" if hi is not None else f">= {lo}"
+        meaning = " (A..Z)" if name == "y" else ""
+        raise DataError(f"{where}: '{name}' holds {a[i]} at index {i}; expected {span}{meaning}")
+    return a.astype(np.int64)
+
+
+def read_npz(path: str | os.PathLike, required: Iterable[str] = ()) -> dict[str, np.ndarray]:
+    """Every array of an .npz file (no pickles), or a DataError naming the file and the problem."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    if not zipfile.is_zipfile(path):
+        with open(path, "rb") as f:
+            is_npy = f.read(len(_NPY_MAGIC)) == _NPY_MAGIC
+        if is_npy:
+            raise DataError(f"{path}: a single .npy array, not an .npz archive of named arrays")
+        raise DataError(f"{path}: not an .npz file (no zip archive found; truncated or "
+                        "another format)")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as e:
+        raise DataError(f"{path}: damaged .npz file ({e})") from e
+    missing = [k for k in required if k not in arrays]
+    if missing:
+        raise DataError(f"{path}: missing {', '.join(map(repr, missing))}; it holds "
+                        f"{sorted(arrays) or 'nothing'}")
+    return arrays
+
+
+def load_npz(path: str | os.PathLike) -> LetterSet:
+    """A LetterSet from an .npz with `x` (N, 28, 28) and `y` 0..25, optional `writer`, `case`."""
+    path = Path(path)
+    a = read_npz(path, required=("x", "y"))
+    where = str(path)
+    x = as_images(a["x"], where)
+    n = len(x)
+    y = _as_ints(a["y"], "y", n, 0, N_CLASSES - 1, where)
+    writer = _as_ints(a["writer"], "writer", n, UNKNOWN, None, where) if "writer" in a else None
+    case = _as_ints(a["case"], "case", n, UNKNOWN, 1, where) if "case" in a else None
+    src = a.get("source")
+    source = str(src) if src is not None and src.ndim == 0 and src.dtype.kind == "U" else path.stem
+    return LetterSet(x, y, writer, case, source)
+
+
+def save_npz(letterset: LetterSet, path: str | os.PathLike,
+             extra: Mapping[str, np.ndarray] | None = None) -> Path:
+    """Write `letterset` (and any `extra` arrays) atomically as an .npz that load_npz reads."""
+    s = letterset
+    arrays = dict(extra or {})
+    arrays.update(x=s.x, y=s.y, writer=s.writer, case=s.case, source=np.array(s.source))
+    return atomic_write(path, lambda f: np.savez_compressed(f, **arrays))
+
+
+def combine(sets: Iterable[LetterSet]) -> LetterSet:
+    """One LetterSet from many; known writer ids are shifted so no two sets share a writer."""
+    sets = list(sets)
+    if not sets:
+        raise DataError("combine() needs at least one letter set")
+    writers, offset = [], 0
+    for s in sets:
+        w = s.writer.copy()
+        known = w >= 0
+        w[known] += offset
+        if known.any():
+            offset = int(w.max()) + 1
+        writers.append(w)
+    return LetterSet(np.concatenate([s.x for s in sets]), np.concatenate([s.y for s in sets]),
+                     np.concatenate(writers), np.concatenate([s.case for s in sets]),
+                     "+".join(s.source for s in sets))
+
+
+def split(letterset: LetterSet, val_fraction: float, rng) -> tuple[LetterSet, LetterSet]:
+    """(train, val): whole writers go to val; unknown-writer samples split per class."""
+    train_idx, val_idx = split_indices(letterset, val_fraction, rng)
+    return letterset.subset(train_idx), letterset.subset(val_idx)
+
+
+def split_indices(letterset: LetterSet, val_fraction: float,
+                  rng) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted (train_idx, val_idx) for split(); `rng` a np.random.Generator or a seed."""
+    if not isinstance(val_fraction, int | float | np.floating) or not 0 <= val_fraction < 1:
+        raise DataError(f"val_fraction must be a number in [0, 1), got {val_fraction!r}")
+    rng = np.random.default_rng(rng)
+    w = letterset.writer
+    known = np.flatnonzero(w >= 0)
+    ids, counts = np.unique(w[known], return_counts=True)
+    target, taken, chosen = val_fraction * len(known), 0, []
+    for j in rng.permutation(len(ids)):
+        # Keep at least one writer for training; skip writers that overshoot the target.
+        if taken >= target or len(chosen) == len(ids) - 1:
+            break
+        if abs(taken + counts[j] - target) < abs(taken - target):
+            chosen.append(ids[j])
+            taken += counts[j]
+    val = [known[np.isin(w[known], chosen)]]
+    unknown = np.flatnonzero(w < 0)
+    wanted = 0.0
+    for c in range(N_CLASSES):
+        members = unknown[letterset.y[unknown] == c]
+        # Carry the rounding from class to class so the total stays close to the fraction.
+        before = int(np.floor(wanted + 0.5))
+        wanted += val_fraction * len(members)
+        take = int(np.floor(wanted + 0.5)) - before
+        val.append(rng.permutation(members)[:take])
+    is_val = np.zeros(len(letterset), bool)
+    is_val[np.concatenate(val).astype(np.int64)] = True
+    return np.flatnonzero(~is_val), np.flatnonzero(is_val)
+
+
+def writer_folds(letterset: LetterSet, k: int, rng) -> list[tuple[np.ndarray, np.ndarray]]:
+    """k (train_idx, val_idx) pairs; each writer is in one val fold, folds balanced by samples."""
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 2:
+        raise DataError(f"k must be a whole number >= 2, got {k!r}")
+    rng = np.random.default_rng(rng)
+    w, n = letterset.writer, len(letterset)
+    fold = np.empty(n, np.int64)
+    sizes = np.zeros(k, np.int64)
+    known = np.flatnonzero(w >= 0)
+    ids, inverse, counts = np.unique(w[known], return_inverse=True, return_counts=True)
+    writer_fold = np.empty(len(ids), np.int64)
+    for j in rng.permutation(len(ids)):
+        writer_fold[j] = np.argmin(sizes)
+        sizes[writer_fold[j]] += counts[j]
+    fold[known] = writer_fold[inverse]
+    # Unknown writers: shuffle, group by class, deal round-robin so each fold gets every class.
+    unknown = rng.permutation(np.flatnonzero(w < 0))
+    unknown = unknown[np.argsort(letterset.y[unknown], kind="stable")]
+    fold[unknown] = (np.arange(len(unknown)) + int(np.argmin(sizes))) % k
+    folds = [(np.flatnonzero(fold != f), np.flatnonzero(fold == f)) for f in range(k)]
+    if any(len(val) == 0 for _, val in folds):
+        raise DataError(f"{letterset.source}: {len(ids)} writers and {len(unknown)} "
+                        f"unknown-writer samples are too few for {k} writer-disjoint folds")
+    return folds
