@@ -1,0 +1,313 @@
+"""The user's own drawn letters: one small .npz per sample in a folder, each written atomically.
+
+A crash mid-write leaves only a hidden temporary file, which loading ignores; earlier samples
+are separate files and stay intact. A damaged sample file is skipped with a warning.
+"""
+
+from __future__ import annotations  # SampleStore.list shadows the builtin in annotations
+
+import numbers
+import os
+import re
+import time
+import warnings
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO, NamedTuple
+
+import numpy as np
+
+from cnn.data import (
+    LETTERS,
+    N_CLASSES,
+    SIZE,
+    UNKNOWN,
+    DataError,
+    LetterSet,
+    as_images,
+    load_npz,
+    read_npz,
+    save_npz,
+)
+from cnn.fileio import atomic_write
+from cnn.paths import data_dir
+
+ME = 0  # every sample in a store comes from one writer: the person drawing
+FORMAT = 1
+_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]*")
+
+
+class SampleInfo(NamedTuple):
+    id: str
+    label: int
+    created: float  # seconds since the epoch
+
+
+@dataclass(eq=False, repr=False)
+class Sample:
+    """image (28, 28) uint8 ink high; label 0..25; case 0 upper, 1 lower, -1 unknown;
+    strokes a list of (n, 2) float64 arrays in the canvas' coordinates."""
+
+    id: str
+    image: np.ndarray
+    label: int
+    case: int = UNKNOWN
+    created: float = 0.0
+    strokes: list[np.ndarray] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return f"Sample({self.id!r}, {LETTERS[self.label]!r}, strokes={len(self.strokes)})"
+
+    def copy(self) -> Sample:
+        return Sample(self.id, self.image.copy(), self.label, self.case, self.created,
+                      [s.copy() for s in self.strokes])
+
+
+def _is_time(t):
+    """Whether `t` (a number or an array) is a plausible seconds-since-the-epoch time."""
+    return np.isfinite(t) & (t >= 0) & (t < 1e11)
+
+
+def _as_image(image) -> np.ndarray:
+    a = np.asarray(image)
+    if a.shape != (SIZE, SIZE):
+        raise DataError(f"a sample image must be (28, 28), got {a.shape}")
+    if a.dtype.kind == "f":
+        if not np.isfinite(a).all():
+            raise DataError("the sample image holds NaN or infinity")
+        if a.min() < 0 or a.max() > 1 + 1e-3:  # allow rounding just above 1
+            raise DataError(f"a float sample image must be in [0, 1], got {a.min():g}..{a.max():g}")
+    elif a.dtype != np.uint8:
+        raise DataError(f"a sample image must be uint8 or float in [0, 1], got {a.dtype}")
+    return as_images(a[None], "sample image")[0].copy()
+
+
+def _as_label(label, case) -> tuple[int, int]:
+    if isinstance(label, str):
+        if len(label) != 1 or label.upper() not in LETTERS:
+            raise DataError(f"a sample label must be a letter A..Z or a..z, got {label!r}")
+        return LETTERS.index(label.upper()), int(label.islower())
+    if isinstance(label, bool) or not isinstance(label, numbers.Integral):
+        raise DataError(f"a sample label must be 0..25 or a letter, got {label!r}")
+    if not 0 <= label < N_CLASSES:
+        raise DataError(f"a sample label must be 0..25 (A..Z), got {label}")
+    if case not in (UNKNOWN, 0, 1):
+        raise DataError(f"case must be 0 (upper), 1 (lower) or -1 (unknown), got {case!r}")
+    return int(label), int(case)
+
+
+def _as_strokes(strokes) -> list[np.ndarray]:
+    if strokes is None:
+        return []
+    if isinstance(strokes, np.ndarray) or not isinstance(strokes, list | tuple):
+        raise DataError("strokes must be a list of (n, 2) arrays")
+    out = []
+    for k, s in enumerate(strokes):
+        s = np.array(s, dtype=np.float64)
+        if s.ndim != 2 or s.shape[1] != 2:
+            raise DataError(f"stroke {k} has shape {s.shape}, expected (n, 2)")
+        if not np.isfinite(s).all():
+            raise DataError(f"stroke {k} holds NaN or infinity")
+        out.append(s)
+    return out
+
+
+def _pack_strokes(strokes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(P, 2) float64 points and (S+1,) int64 offsets: stroke k is points[off[k]:off[k+1]]."""
+    points = np.concatenate(strokes) if strokes else np.zeros((0, 2))
+    offsets = np.concatenate([[0], np.cumsum([len(s) for s in strokes], dtype=np.int64)])
+    return points.astype(np.float64), offsets.astype(np.int64)
+
+
+def _unpack_strokes(points, offsets, where: str) -> list[np.ndarray]:
+    points, offsets = np.asarray(points), np.asarray(offsets)
+    if points.ndim != 2 or points.shape[1] != 2 or points.dtype.kind != "f":
+        raise DataError(f"{where}: stroke points have shape {points.shape}, expected (P, 2) float")
+    if (offsets.ndim != 1 or len(offsets) == 0 or offsets.dtype.kind not in "iu"
+            or offsets[0] != 0 or offsets[-1] != len(points) or (np.diff(offsets) < 0).any()):
+        raise DataError(f"{where}: stroke offsets do not cut the {len(points)} points into strokes")
+    return [points[a:b].astype(np.float64) for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
+
+
+def _write_sample(f: BinaryIO, sample: Sample) -> None:
+    points, offsets = _pack_strokes(sample.strokes)
+    np.savez_compressed(f, format=np.int64(FORMAT), image=sample.image,
+                        label=np.int64(sample.label), case=np.int64(sample.case),
+                        created=np.float64(sample.created), stroke_points=points,
+                        stroke_offsets=offsets)
+
+
+def _read_sample(path: Path) -> Sample:
+    a = read_npz(path, required=("image", "label", "created", "stroke_points", "stroke_offsets"))
+    image, label, created = a["image"], a["label"], a["created"]
+    case = a.get("case", np.int64(UNKNOWN))
+    if image.dtype != np.uint8 or image.shape != (SIZE, SIZE):
+        raise DataError(f"{path}: image is {image.dtype} {image.shape}, expected uint8 (28, 28)")
+    for name, v in (("label", label), ("case", case)):
+        if v.shape != () or v.dtype.kind not in "iu":
+            raise DataError(f"{path}: '{name}' is {v.dtype} {v.shape}, expected one integer")
+    if not 0 <= label < N_CLASSES or case not in (UNKNOWN, 0, 1):
+        raise DataError(f"{path}: label {label} or case {case} out of range")
+    if created.shape != () or created.dtype.kind != "f" or not np.isfinite(created):
+        raise DataError(f"{path}: 'created' is not a time")
+    strokes = _unpack_strokes(a["stroke_points"], a["stroke_offsets"], str(path))
+    return Sample(path.stem, image, int(label), int(case), float(created), strokes)
+
+
+def _letterset(samples: list[Sample]) -> LetterSet:
+    x = np.stack([s.image for s in samples]) if samples else np.zeros((0, SIZE, SIZE), np.uint8)
+    return LetterSet(x, np.array([s.label for s in samples], np.int64),
+                     np.full(len(samples), ME, np.int64),
+                     np.array([s.case for s in samples], np.int8), "my samples")
+
+
+def _export_extras(samples: list[Sample]) -> dict[str, np.ndarray]:
+    """Created times and every sample's strokes, cut like chars74k_hnd.npz's pen strokes."""
+    strokes = [s for sample in samples for s in sample.strokes]
+    points, offsets = _pack_strokes(strokes)
+    per_sample = np.cumsum([0] + [len(s.strokes) for s in samples], dtype=np.int64)
+    return dict(created=np.array([s.created for s in samples], np.float64),
+                stroke_points=points, stroke_offsets=offsets, sample_stroke_offsets=per_sample)
+
+
+def _import_extras(a: dict, n: int, path: Path) -> tuple[np.ndarray | None, list]:
+    """(created (n,) or None, n lists of strokes) from an export; refuses inconsistent ones."""
+    created = a.get("created")
+    if created is not None and (created.shape != (n,) or created.dtype.kind != "f"
+                                or not _is_time(created).all()):
+        raise DataError(f"{path}: 'created' should be {n} times in seconds since the epoch")
+    keys = ("stroke_points", "stroke_offsets", "sample_stroke_offsets")
+    present = [k for k in keys if k in a]
+    if not present:
+        return created, [[] for _ in range(n)]
+    if len(present) != len(keys):
+        raise DataError(f"{path}: strokes need all of {', '.join(keys)}; it holds only "
+                        f"{', '.join(present)}")
+    strokes = _unpack_strokes(a["stroke_points"], a["stroke_offsets"], str(path))
+    per = a["sample_stroke_offsets"]
+    if (per.shape != (n + 1,) or per.dtype.kind not in "iu" or per[0] != 0
+            or per[-1] != len(strokes) or (np.diff(per) < 0).any()):
+        raise DataError(f"{path}: sample_stroke_offsets do not cut {len(strokes)} strokes "
+                        f"into {n} samples")
+    return created, [strokes[i:j] for i, j in zip(per[:-1], per[1:], strict=True)]
+
+
+class SampleStore:
+    """A folder of the user's samples, by default data_dir() / "samples"."""
+
+    def __init__(self, folder: str | os.PathLike | None = None):
+        self.folder = Path(folder) if folder is not None else data_dir() / "samples"
+        self._cache: dict[str, tuple[tuple[int, int], Sample]] = {}
+
+    def __repr__(self) -> str:
+        return f"SampleStore({str(self.folder)!r}, n={len(self)})"
+
+    def __len__(self) -> int:
+        return len(self._samples())
+
+    def add(self, image28, label, strokes=None, *, case: int = UNKNOWN,
+            created: float | None = None) -> str:
+        """Store one sample and return its id. `label` 0..25 or a letter ('a' also sets case)."""
+        image = _as_image(image28)
+        label, case = _as_label(label, case)
+        strokes = _as_strokes(strokes)
+        created = time.time() if created is None else float(created)
+        if not _is_time(created):
+            raise DataError(f"created must be a time in seconds since the epoch, got {created}")
+        sample = Sample(self._new_id(created), image, label, case, created, strokes)
+        atomic_write(self._path(sample.id), lambda f: _write_sample(f, sample))
+        return sample.id
+
+    def list(self) -> list[SampleInfo]:
+        """Every readable sample, oldest first."""
+        return [SampleInfo(s.id, s.label, s.created) for s in self._samples()]
+
+    def counts(self) -> np.ndarray:
+        """(26,) int64 samples per letter A..Z."""
+        return np.bincount([s.label for s in self._samples()], minlength=N_CLASSES)
+
+    def get(self, sample_id: str) -> Sample:
+        path = self._existing(sample_id)
+        return self._load(path).copy()
+
+    def delete(self, sample_id: str) -> None:
+        self._existing(sample_id).unlink()
+        self._cache.pop(sample_id, None)
+
+    def to_letterset(self) -> LetterSet:
+        """All samples as one LetterSet, every one from writer ME."""
+        return _letterset(self._samples())
+
+    def export_npz(self, path: str | os.PathLike) -> Path:
+        """Every sample, with its strokes and time, as one .npz that load_npz also reads."""
+        samples = self._samples()
+        return save_npz(_letterset(samples), path, extra=_export_extras(samples))
+
+    def import_npz(self, path: str | os.PathLike) -> int:
+        """Add the samples of an export or any LetterSet .npz; returns how many were added.
+
+        Samples already here (same letter, image and time) are skipped, so importing an export
+        twice adds nothing. Writer ids are dropped: the store holds one writer.
+        """
+        path = Path(path)
+        letters = load_npz(path)
+        created, strokes = _import_extras(read_npz(path), len(letters), path)
+        have = {(s.label, s.created, s.image.tobytes()) for s in self._samples()}
+        added = 0
+        for i in range(len(letters)):
+            label, image = int(letters.y[i]), letters.x[i]
+            when = None if created is None else float(created[i])
+            if when is not None and (label, when, image.tobytes()) in have:
+                continue
+            self.add(image, label, strokes[i], case=int(letters.case[i]), created=when)
+            added += 1
+        return added
+
+    def _new_id(self, created: float) -> str:
+        stamp = datetime.fromtimestamp(created, UTC).strftime("%Y%m%d-%H%M%S-%f")
+        sample_id, n = stamp, 1
+        while self._path(sample_id).exists():
+            n += 1
+            sample_id = f"{stamp}-{n}"
+        return sample_id
+
+    def _path(self, sample_id: str) -> Path:
+        if not isinstance(sample_id, str) or not _ID.fullmatch(sample_id):
+            raise DataError(f"{sample_id!r} is not a sample id")
+        return self.folder / f"{sample_id}.npz"
+
+    def _existing(self, sample_id: str) -> Path:
+        path = self._path(sample_id)
+        if not path.is_file():
+            raise DataError(f"no sample {sample_id!r} in {self.folder}")
+        return path
+
+    def _load(self, path: Path) -> Sample:
+        """The sample in `path`, re-read only when the file changed."""
+        st = path.stat()
+        key = (st.st_mtime_ns, st.st_size)
+        hit = self._cache.get(path.stem)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        sample = _read_sample(path)
+        self._cache[path.stem] = (key, sample)
+        return sample
+
+    def _samples(self) -> list[Sample]:
+        if not self.folder.is_dir():
+            return []
+        samples = []
+        for path in self.folder.glob("*.npz"):
+            # Hidden names are atomic_write's temporary files, left behind by a crash.
+            if path.name.startswith(".") or not _ID.fullmatch(path.stem):
+                continue
+            try:
+                samples.append(self._load(path))
+            except DataError as e:  # its message names the file
+                warnings.warn(f"skipping unreadable sample: {e}", stacklevel=3)
+            except OSError as e:
+                warnings.warn(f"skipping unreadable sample {path}: {e}", stacklevel=3)
+        alive = {s.id for s in samples}
+        self._cache = {k: v for k, v in self._cache.items() if k in alive}
+        return sorted(samples, key=lambda s: (s.created, s.id))
