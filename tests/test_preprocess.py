@@ -1,0 +1,157 @@
+import numpy as np
+import pytest
+
+from cnn import preprocess as pp
+
+# A letter "R" drawn in canvas pixels: stem, bowl, leg.
+R = [
+    np.array([[100.0, 300.0], [100.0, 60.0]]),
+    np.array([[100, 60], [170, 62], [200, 90], [200, 140], [170, 170], [100, 172]], float),
+    np.array([[150.0, 172.0], [210.0, 300.0]]),
+]
+
+
+def ink_extent(img, axis):
+    """Number of lines, along `axis`, that hold any ink."""
+    lines = np.flatnonzero(img.max(axis=axis) > 0)
+    return lines[-1] - lines[0] + 1
+
+
+def densify(strokes, k):
+    """The same path with k points per original segment."""
+    out = []
+    for s in strokes:
+        t = np.linspace(0, len(s) - 1, (len(s) - 1) * k + 1)
+        out.append(np.stack([np.interp(t, np.arange(len(s)), s[:, i]) for i in range(2)], 1))
+    return out
+
+
+def test_output_shape_dtype_range():
+    r = pp.preprocess_strokes(R)
+    assert not r.blank
+    assert r.image.shape == (pp.SIZE, pp.SIZE) and r.image.dtype == np.float32
+    assert r.image.min() >= 0 and r.image.max() == pytest.approx(1.0)
+    assert r.centred.shape == (pp.CENTRED_SIZE, pp.CENTRED_SIZE) and r.centred.dtype == np.float32
+    x0, y0, x1, y1 = r.box
+    pts = np.concatenate(R)
+    assert x0 < pts[:, 0].min() and x1 > pts[:, 0].max()
+    assert y0 < pts[:, 1].min() and y1 > pts[:, 1].max()
+
+
+def test_glyph_spans_24_of_28_pixels_centred():
+    r = pp.preprocess_strokes(R)
+    # R is taller than wide: its ink spans exactly the GLYPH rows inside a 2-pixel border.
+    border = (pp.SIZE - pp.GLYPH) // 2 * pp.SUPERSAMPLE
+    rows = np.flatnonzero(r.centred.max(1) > 0)
+    assert rows[0] == border and rows[-1] == pp.CENTRED_SIZE - border - 1
+    assert r.image[:2].max() == 0 and r.image[-2:].max() == 0
+    assert r.image[2].max() > 0 and r.image[-3].max() > 0
+    cols = np.flatnonzero(r.centred.max(0) > 0)
+    assert abs((cols[0] + cols[-1] + 1) / 2 - pp.CENTRED_SIZE / 2) <= 1
+
+
+def test_translation_and_scale_invariance():
+    base = pp.preprocess_strokes(R).image
+    moved = pp.preprocess_strokes([s + [523.0, -71.0] for s in R]).image
+    scaled = pp.preprocess_strokes([s * 0.137 for s in R]).image
+    np.testing.assert_allclose(moved, base, atol=1e-4)
+    np.testing.assert_allclose(scaled, base, atol=1e-4)
+
+
+def test_point_density_does_not_matter():
+    # A slow mouse sends many points, a fast one few: the pen path is what counts.
+    base = pp.preprocess_strokes(R).image
+    dense = pp.preprocess_strokes(densify(R, 7)).image
+    assert np.abs(dense - base).mean() < 0.005
+
+
+@pytest.mark.parametrize("canvas", [160, 900])
+def test_strokes_match_a_bitmap_of_the_same_strokes(canvas):
+    # Whatever the canvas resolution, a bitmap drawn with the relative pen reads the same.
+    k = canvas / 320
+    strokes = [s * k for s in R]
+    side = 240 * k  # the R's longer side
+    bitmap = pp.rasterise(strokes, (canvas, canvas), pp.PEN_WIDTH * side)
+    a = pp.preprocess_strokes(strokes).image
+    b = pp.preprocess_bitmap(bitmap).image
+    assert np.abs(a - b).mean() < 0.01
+    assert np.corrcoef(a.ravel(), b.ravel())[0, 1] > 0.99
+
+
+def test_bitmap_uint8_and_float_agree():
+    bitmap = pp.rasterise(R, (320, 320), 20)
+    a = pp.preprocess_bitmap(bitmap)
+    b = pp.preprocess_bitmap(np.round(bitmap * 255).astype(np.uint8))
+    assert not a.blank and not b.blank
+    assert np.abs(a.image - b.image).max() < 0.02
+
+
+def test_pen_scale_thickens_but_keeps_the_frame():
+    thin = pp.preprocess_strokes(R, pen_scale=0.6)
+    thick = pp.preprocess_strokes(R, pen_scale=1.6)
+    assert thick.image.sum() > 1.5 * thin.image.sum()
+    for r in (thin, thick):
+        assert ink_extent(r.centred, 1) == pp.GLYPH * pp.SUPERSAMPLE
+
+
+@pytest.mark.parametrize("horizontal", [False, True])
+def test_a_straight_bar_keeps_its_aspect(horizontal):
+    bar = np.array([[50.0, 20.0], [50.0, 220.0]])
+    if horizontal:
+        bar = bar[:, ::-1]
+    r = pp.preprocess_strokes([bar])
+    img = r.image.T if horizontal else r.image
+    assert not r.blank
+    assert ink_extent(r.centred.T if horizontal else r.centred, 1) == pp.GLYPH * pp.SUPERSAMPLE
+    assert ink_extent(img, 0) <= 4  # a bar the pen's width wide, not stretched to a square
+    cols = img.sum(0)
+    assert (cols * (np.arange(pp.SIZE) + 0.5)).sum() / cols.sum() == pytest.approx(14, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    "strokes",
+    [
+        [],
+        [np.zeros((0, 2))],
+        [np.array([[40.0, 40.0]])],  # a click
+        [np.array([[40.0, 40.0], [40.0, 40.0], [40.0, 40.0]])],  # a click with repeats
+    ],
+)
+def test_no_ink_or_a_dot_is_blank(strokes):
+    r = pp.preprocess_strokes(strokes)
+    assert r.blank
+    assert r.image.shape == (pp.SIZE, pp.SIZE) and not r.image.any()
+
+
+def test_a_tiny_scribble_is_blank_relative_to_the_canvas():
+    scribble = [np.array([[200.0, 200.0], [203.0, 202.0], [201.0, 204.0]])]
+    assert pp.preprocess_strokes(scribble, canvas_size=(400, 300)).blank
+    assert not pp.preprocess_strokes(scribble).blank  # no canvas: only a dot is blank
+    assert not pp.preprocess_strokes(R, canvas_size=400).blank
+
+
+def test_blank_bitmaps():
+    assert pp.preprocess_bitmap(np.zeros((50, 60))).blank
+    one = np.zeros((100, 100), np.uint8)
+    one[40, 70] = 255
+    assert pp.preprocess_bitmap(one).blank
+    # A dot from a thick canvas pen: a small solid disc.
+    dot = pp.rasterise([np.array([[200.0, 200.0]])], (400, 400), 24)
+    assert pp.preprocess_bitmap(dot).blank
+    assert not pp.preprocess_bitmap(pp.rasterise(R, (400, 400), 12)).blank
+    with pytest.raises(ValueError, match="2-D"):
+        pp.preprocess_bitmap(np.zeros((3, 28, 28)))
+
+
+def test_rendering_real_pen_strokes_matches_the_stored_images(shared_data):
+    d = np.load(shared_data / "chars74k_hnd.npz", allow_pickle=False)
+    pts, offsets, samples = d["stroke_points"], d["stroke_offsets"], d["sample_stroke_offsets"]
+    x = d["x"].astype(np.float32) / 255
+    ours = np.empty_like(x)
+    for i in range(len(x)):
+        strokes = [pts[offsets[k] : offsets[k + 1]] for k in range(samples[i], samples[i + 1])]
+        r = pp.preprocess_strokes(strokes, canvas_size=(1200, 900))
+        assert not r.blank
+        ours[i] = r.image
+    assert np.abs(ours - x).mean() < 0.025
+    assert np.corrcoef(ours.ravel(), x.ravel())[0, 1] > 0.98
