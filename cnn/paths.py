@@ -18,12 +18,12 @@ def _base(env_var: str, fallback: str) -> Path:
 
 
 def data_dir() -> Path:
-    """The user's LetterLens data folder (samples, trained models); LETTERLENS_DATA_DIR overrides."""
+    """The user's data folder (samples, trained models); LETTERLENS_DATA_DIR overrides it."""
     override = os.environ.get("LETTERLENS_DATA_DIR")
     return Path(override) if override else _base("XDG_DATA_HOME", ".local/share") / "letterlens"
 
 
 def cache_dir() -> Path:
-    """The user's LetterLens cache folder (generated synthetic sets); LETTERLENS_CACHE_DIR overrides."""
+    """The user's cache folder (generated letter sets); LETTERLENS_CACHE_DIR overrides it."""
     override = os.environ.get("LETTERLENS_CACHE_DIR")
     return Path(override) if override else _base("XDG_CACHE_HOME", ".cache") / "letterlens"

@@ -1,0 +1,326 @@
+"""Layers with `forward(x) -> y` and `backward(dy) -> dx`, NCHW, PyTorch names and weight shapes.
+
+Each layer keeps what its backward needs from the latest forward only. `backward` returns new
+arrays and never writes into `dy`. Convolution outputs are NCHW views of channels-last memory, so
+the next layer's channels-last copy is a plain contiguous read.
+"""
+
+import numpy as np
+
+from cnn import functional as F
+
+
+class Layer:
+    """Base: `params` / `grads` dicts keyed `weight` / `bias`; no parameters by default."""
+
+    kind = ""
+
+    def __init__(self):
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, dy: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
+        raise NotImplementedError
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """Shape of one sample's output, given one sample's input shape (no batch axis)."""
+        return tuple(input_shape)
+
+    def config(self) -> dict:
+        """JSON-serialisable description: `{"type": kind, ...hyper-parameters}`."""
+        return {"type": self.kind}
+
+    def astype(self, dtype) -> None:
+        for k, v in self.params.items():
+            self.params[k] = v.astype(dtype)
+        self.grads = {}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v}" for k, v in self.config().items() if k != "type")
+        return f"{type(self).__name__}({args})"
+
+
+def _gaussian(rng: np.random.Generator, shape: tuple[int, ...], fan_in: int,
+              init_std: float | None, dtype) -> np.ndarray:
+    """Gaussian weights: He scaling sqrt(2 / fan_in) unless a standard deviation is given."""
+    std = np.sqrt(2.0 / fan_in) if init_std is None else float(init_std)
+    return (rng.standard_normal(shape) * std).astype(dtype)
+
+
+class _Buffers:
+    """Scratch arrays reused between calls of the same shape (a few shapes at most)."""
+
+    def __init__(self):
+        self._store: dict[tuple, np.ndarray] = {}
+
+    def get(self, name: str, shape: tuple[int, ...], dtype, fill=None) -> tuple[np.ndarray, bool]:
+        key = (name, shape, np.dtype(dtype))
+        buf = self._store.get(key)
+        if buf is not None:
+            return buf, False
+        if len(self._store) > 12:
+            self._store.clear()
+        buf = np.zeros(shape, dtype) if fill is None else np.full(shape, fill, dtype)
+        self._store[key] = buf
+        return buf, True
+
+
+class Conv2d(Layer):
+    """2-D convolution. x (N, C, H, W) -> y (N, O, Ho, Wo); weight (O, C, kh, kw), bias (O,)."""
+
+    kind = "conv2d"
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 3,
+                 stride: int = 1, padding: int = 0, *, rng: np.random.Generator | None = None,
+                 init_std: float | None = None, dtype=np.float32):
+        super().__init__()
+        for name, v, low in (("in_channels", in_channels, 1), ("out_channels", out_channels, 1),
+                             ("kernel_size", kernel_size, 1), ("stride", stride, 1),
+                             ("padding", padding, 0)):
+            if not isinstance(v, int | np.integer) or v < low:
+                raise ValueError(f"Conv2d {name} must be an integer >= {low}, got {v!r}")
+        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        self.kernel_size, self.stride, self.padding = int(kernel_size), int(stride), int(padding)
+        rng = np.random.default_rng() if rng is None else rng
+        k = self.kernel_size
+        fan_in = in_channels * k * k
+        self.params["weight"] = _gaussian(rng, (out_channels, in_channels, k, k), fan_in,
+                                          init_std, dtype)
+        self.params["bias"] = np.zeros(out_channels, dtype)
+        self._buffers = _Buffers()
+        self._cols = None
+        self._wmat = None
+        self._in_shape = None
+
+    def config(self) -> dict:
+        return {"type": self.kind, "in_channels": self.in_channels,
+                "out_channels": self.out_channels, "kernel_size": self.kernel_size,
+                "stride": self.stride, "padding": self.padding}
+
+    def output_shape(self, input_shape):
+        c, h, w = input_shape
+        if c != self.in_channels:
+            raise ValueError(f"Conv2d expects {self.in_channels} input channels, got {c}")
+        ho = F.out_size(h, self.kernel_size, self.stride, self.padding)
+        wo = F.out_size(w, self.kernel_size, self.stride, self.padding)
+        if ho < 1 or wo < 1:
+            raise ValueError(f"Conv2d kernel {self.kernel_size} does not fit a {h}x{w} input")
+        return (self.out_channels, ho, wo)
+
+    def forward(self, x):
+        n, c, h, w = x.shape
+        k, s, p = self.kernel_size, self.stride, self.padding
+        _, ho, wo = self.output_shape((c, h, w))
+        dtype = np.result_type(x.dtype, self.params["weight"].dtype)
+        m, kk = n * ho * wo, k * k * c
+        weight, bias = self.params["weight"], self.params["bias"]
+        if c == 1:
+            # Kernel-major columns (K+1, M): kh*kw contiguous slice copies beat a 1-wide
+            # window copy.
+            xp, _ = self._buffers.get("xp", (n, h + 2 * p, w + 2 * p), dtype)
+            xp[:, p:p + h, p:p + w] = x[:, 0]
+            cols, new = self._buffers.get("cols", (kk + 1, m), dtype)
+            if new:
+                cols[kk] = 1.0  # the bias row
+            F.im2col_kmajor(xp, k, k, s, ho, wo, cols)
+            wmat = np.empty((self.out_channels, kk + 1), dtype)
+            wmat[:, :kk] = weight.reshape(self.out_channels, kk)
+            wmat[:, kk] = bias
+            y = (wmat @ cols).reshape(self.out_channels, n, ho, wo).transpose(1, 0, 2, 3)
+        else:
+            xp, _ = self._buffers.get("xp", (n, h + 2 * p, w + 2 * p, c), dtype)
+            xp[:, p:p + h, p:p + w, :] = x.transpose(0, 2, 3, 1)
+            cols, new = self._buffers.get("cols", (m, kk + 1), dtype)
+            if new:
+                cols[:, kk] = 1.0  # the bias column
+            F.im2col_nhwc(xp, k, k, s, ho, wo, cols)
+            wmat = np.empty((kk + 1, self.out_channels), dtype)
+            wmat[:kk] = weight.transpose(2, 3, 1, 0).reshape(kk, self.out_channels)
+            wmat[kk] = bias
+            y = (cols @ wmat).reshape(n, ho, wo, self.out_channels).transpose(0, 3, 1, 2)
+        self._cols, self._wmat, self._in_shape = cols, wmat, x.shape
+        return y
+
+    def backward(self, dy, need_dx=True):
+        n, c, h, w = self._in_shape
+        k, s, p = self.kernel_size, self.stride, self.padding
+        o, ho, wo = dy.shape[1:]
+        m, kk = n * ho * wo, k * k * c
+        cols, wmat = self._cols, self._wmat
+        if c == 1:
+            dym = dy.transpose(1, 0, 2, 3).reshape(o, m)
+            dw = dym @ cols.T
+            self.grads["weight"] = np.ascontiguousarray(dw[:, :kk]).reshape(o, 1, k, k)
+            self.grads["bias"] = dw[:, kk].copy()
+            if not need_dx:
+                return None
+            dxp = np.zeros((n, h + 2 * p, w + 2 * p), dw.dtype)
+            F.col2im_kmajor(wmat[:, :kk].T @ dym, dxp, k, k, s, ho, wo)
+            return dxp[:, None, p:p + h, p:p + w]
+        dym = dy.transpose(0, 2, 3, 1).reshape(m, o)
+        dw = cols.T @ dym
+        self.grads["weight"] = np.ascontiguousarray(
+            dw[:kk].reshape(k, k, c, o).transpose(3, 2, 0, 1))
+        self.grads["bias"] = dw[kk].copy()
+        if not need_dx:
+            return None
+        dxp = np.zeros((n, h + 2 * p, w + 2 * p, c), dw.dtype)
+        # (k*k, M, C) column gradients, one product per kernel offset: see col2im_nhwc.
+        wstack = wmat[:kk].reshape(k * k, c, o).transpose(0, 2, 1)
+        F.col2im_nhwc(np.matmul(dym, wstack), dxp, k, k, s, ho, wo)
+        return dxp[:, p:p + h, p:p + w, :].transpose(0, 3, 1, 2)
+
+
+class ReLU(Layer):
+    """max(x, 0), elementwise; any shape."""
+
+    kind = "relu"
+
+    def __init__(self):
+        super().__init__()
+        self._y = None
+
+    def forward(self, x):
+        self._y = np.maximum(x, 0)
+        return self._y
+
+    def backward(self, dy, need_dx=True):
+        return dy * (self._y > 0)
+
+
+class MaxPool2d(Layer):
+    """Max over k x k windows. x (N, C, H, W) -> (N, C, Ho, Wo); ties go to the first index."""
+
+    kind = "maxpool2d"
+
+    def __init__(self, kernel_size: int = 2, stride: int | None = None):
+        super().__init__()
+        stride = kernel_size if stride is None else stride
+        for name, v in (("kernel_size", kernel_size), ("stride", stride)):
+            if not isinstance(v, int | np.integer) or v < 1:
+                raise ValueError(f"MaxPool2d {name} must be an integer >= 1, got {v!r}")
+        self.kernel_size, self.stride = int(kernel_size), int(stride)
+        self._cache = None
+        self._in = None
+
+    def config(self):
+        return {"type": self.kind, "kernel_size": self.kernel_size, "stride": self.stride}
+
+    def output_shape(self, input_shape):
+        c, h, w = input_shape
+        ho = F.out_size(h, self.kernel_size, self.stride)
+        wo = F.out_size(w, self.kernel_size, self.stride)
+        if ho < 1 or wo < 1:
+            raise ValueError(f"MaxPool2d kernel {self.kernel_size} does not fit a {h}x{w} input")
+        return (c, ho, wo)
+
+    def forward(self, x):
+        self._in = x
+        if self.kernel_size == 2 and self.stride == 2:
+            return self._forward_2x2(x)
+        k, s = self.kernel_size, self.stride
+        n, c, h, w = x.shape
+        _, ho, wo = self.output_shape((c, h, w))
+        s0, s1, s2, s3 = x.strides
+        win = np.lib.stride_tricks.as_strided(
+            x, (n, c, ho, wo, k, k), (s0, s1, s2 * s, s3 * s, s2, s3), writeable=False)
+        win = win.reshape(n, c, ho, wo, k * k)
+        arg = win.argmax(axis=-1)  # argmax returns the first of tied maxima
+        self._cache = arg
+        return np.take_along_axis(win, arg[..., None], axis=-1)[..., 0]
+
+    def _forward_2x2(self, x):
+        ho, wo = x.shape[2] // 2, x.shape[3] // 2
+        a, b = x[:, :, 0:2 * ho:2, 0:2 * wo:2], x[:, :, 0:2 * ho:2, 1:2 * wo:2]
+        c, d = x[:, :, 1:2 * ho:2, 0:2 * wo:2], x[:, :, 1:2 * ho:2, 1:2 * wo:2]
+        # Pairwise, strict comparisons: on a tie the earlier element of each pair wins.
+        top, bottom = np.maximum(a, b), np.maximum(c, d)
+        self._cache = (b > a, d > c, bottom > top)
+        return np.maximum(top, bottom)
+
+    def backward(self, dy, need_dx=True):
+        x = self._in
+        dx = np.zeros_like(x, dtype=dy.dtype)
+        if self.kernel_size == 2 and self.stride == 2:
+            b_wins, d_wins, bottom_wins = self._cache
+            ho, wo = dy.shape[2], dy.shape[3]
+            g_bottom = dy * bottom_wins
+            g_top = dy - g_bottom
+            g_b, g_d = g_top * b_wins, g_bottom * d_wins
+            dx[:, :, 0:2 * ho:2, 0:2 * wo:2] = g_top - g_b
+            dx[:, :, 0:2 * ho:2, 1:2 * wo:2] = g_b
+            dx[:, :, 1:2 * ho:2, 0:2 * wo:2] = g_bottom - g_d
+            dx[:, :, 1:2 * ho:2, 1:2 * wo:2] = g_d
+            return dx
+        k, s = self.kernel_size, self.stride
+        ho, wo = dy.shape[2], dy.shape[3]
+        arg = self._cache
+        for i in range(k):
+            for j in range(k):
+                dx[:, :, i:i + s * ho:s, j:j + s * wo:s] += dy * (arg == i * k + j)
+        return dx
+
+
+class Flatten(Layer):
+    """(N, C, H, W) -> (N, C*H*W) in C, H, W order, as PyTorch's flatten."""
+
+    kind = "flatten"
+
+    def __init__(self):
+        super().__init__()
+        self._shape = None
+
+    def output_shape(self, input_shape):
+        return (int(np.prod(input_shape)),)
+
+    def forward(self, x):
+        self._shape = x.shape
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, dy, need_dx=True):
+        return dy.reshape(self._shape)
+
+
+class Linear(Layer):
+    """Fully connected. x (N, in) -> y (N, out); weight (out, in), bias (out,)."""
+
+    kind = "linear"
+
+    def __init__(self, in_features: int, out_features: int, *,
+                 rng: np.random.Generator | None = None, init_std: float | None = None,
+                 dtype=np.float32):
+        super().__init__()
+        for name, v in (("in_features", in_features), ("out_features", out_features)):
+            if not isinstance(v, int | np.integer) or v < 1:
+                raise ValueError(f"Linear {name} must be an integer >= 1, got {v!r}")
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        rng = np.random.default_rng() if rng is None else rng
+        self.params["weight"] = _gaussian(rng, (out_features, in_features), in_features,
+                                          init_std, dtype)
+        self.params["bias"] = np.zeros(out_features, dtype)
+        self._x = None
+
+    def config(self):
+        return {"type": self.kind, "in_features": self.in_features,
+                "out_features": self.out_features}
+
+    def output_shape(self, input_shape):
+        if tuple(input_shape) != (self.in_features,):
+            raise ValueError(f"Linear expects {self.in_features} input features, "
+                             f"got shape {tuple(input_shape)}")
+        return (self.out_features,)
+
+    def forward(self, x):
+        self._x = x
+        return x @ self.params["weight"].T + self.params["bias"]
+
+    def backward(self, dy, need_dx=True):
+        self.grads["weight"] = dy.T @ self._x
+        self.grads["bias"] = dy.sum(axis=0)
+        return dy @ self.params["weight"] if need_dx else None
+
+
+LAYER_TYPES = {cls.kind: cls for cls in (Conv2d, ReLU, MaxPool2d, Flatten, Linear)}

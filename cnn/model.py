@@ -1,0 +1,233 @@
+"""A model is a sequence of named layers built from a JSON-serialisable architecture spec."""
+
+import copy
+
+import numpy as np
+
+from cnn.layers import LAYER_TYPES, Layer
+
+INPUT_SHAPE = (1, 28, 28)
+NUM_CLASSES = 26
+_PREFIX = {"conv2d": "conv", "relu": "relu", "maxpool2d": "pool", "flatten": "flatten",
+           "linear": "fc"}
+
+
+def conv_net_spec(channels: list[int], hidden: list[int], kernel_size: int = 3) -> list[dict]:
+    """`conv{k}x{k} -> ReLU -> maxpool2` per entry of `channels`, then fully connected layers."""
+    spec = []
+    for c in channels:
+        spec += [{"type": "conv2d", "out_channels": c, "kernel_size": kernel_size,
+                  "stride": 1, "padding": kernel_size // 2},
+                 {"type": "relu"}, {"type": "maxpool2d", "kernel_size": 2, "stride": 2}]
+    spec.append({"type": "flatten"})
+    for h in hidden:
+        spec += [{"type": "linear", "out_features": h}, {"type": "relu"}]
+    spec.append({"type": "linear", "out_features": NUM_CLASSES})
+    return spec
+
+
+PRESETS = {
+    "small": conv_net_spec([8, 16], [128]),
+    "default": conv_net_spec([32, 64], [128]),
+    "large": conv_net_spec([32, 64], [256]),
+}
+
+
+class Sequential:
+    """Named layers applied in order: x (N, 1, 28, 28) float -> logits (N, 26)."""
+
+    def __init__(self, named_layers: list[tuple[str, Layer]], input_shape=INPUT_SHAPE):
+        names = [n for n, _ in named_layers]
+        if len(set(names)) != len(names):
+            raise ValueError(f"layer names must be unique, got {names}")
+        self.layers = list(named_layers)
+        self.input_shape = tuple(input_shape)
+        shape = self.input_shape
+        self._shapes = {}
+        for name, layer in self.layers:
+            try:
+                shape = layer.output_shape(shape)
+            except ValueError as e:
+                raise ValueError(f"layer {name}: {e}") from None
+            self._shapes[name] = shape
+
+    # --- structure -----------------------------------------------------------------------------
+
+    @property
+    def spec(self) -> list[dict]:
+        """The architecture as a list of layer descriptions, names included (JSON-serialisable)."""
+        return [{"name": name, **layer.config()} for name, layer in self.layers]
+
+    def layer(self, name: str) -> Layer:
+        for n, layer in self.layers:
+            if n == name:
+                return layer
+        raise KeyError(f"no layer named {name!r}; layers are {[n for n, _ in self.layers]}")
+
+    def output_shapes(self) -> dict[str, tuple[int, ...]]:
+        """Each layer's output shape for one sample, in order, e.g. {'conv1': (8, 28, 28), ...}."""
+        return dict(self._shapes)
+
+    @property
+    def num_classes(self) -> int:
+        return self._shapes[self.layers[-1][0]][0]
+
+    @property
+    def dtype(self):
+        params = self.parameters()
+        return next(iter(params.values())).dtype if params else np.dtype(np.float32)
+
+    def num_parameters(self) -> int:
+        return sum(p.size for p in self.parameters().values())
+
+    def astype(self, dtype) -> "Sequential":
+        """Convert every parameter to `dtype` in place (float64 for gradient checks)."""
+        for _, layer in self.layers:
+            layer.astype(dtype)
+        return self
+
+    def copy(self) -> "Sequential":
+        """An independent model with the same architecture and weights."""
+        return copy.deepcopy(self)
+
+    # --- computation ---------------------------------------------------------------------------
+
+    def _check_input(self, x) -> np.ndarray:
+        if not isinstance(x, np.ndarray):
+            raise TypeError(f"input must be a NumPy array, got {type(x).__name__}")
+        if x.dtype not in (np.float32, np.float64):
+            raise TypeError(f"input must be float32 or float64 in [0, 1], got dtype {x.dtype}"
+                            " (for uint8 images use x.astype(np.float32) / 255)")
+        if x.ndim != 4 or x.shape[1:] != self.input_shape:
+            want = "(N, " + ", ".join(map(str, self.input_shape)) + ")"
+            raise ValueError(f"input must have shape {want}, got {x.shape}")
+        return x
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """Logits (N, classes) for a batch x (N, 1, 28, 28)."""
+        x = self._check_input(x)
+        for _, layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    def backward(self, dlogits: np.ndarray, need_input_grad: bool = False) -> np.ndarray | None:
+        """Gradients of every parameter from dlogits (N, classes); returns dx if asked for."""
+        d = dlogits
+        last = len(self.layers) - 1
+        for i in range(last, -1, -1):
+            d = self.layers[i][1].backward(d, need_dx=i > 0 or need_input_grad)
+        return d
+
+    def activations(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        """Every layer's output for x (N, 1, 28, 28), in order, keyed by layer name."""
+        out = {}
+        x = self._check_input(x)
+        for name, layer in self.layers:
+            x = layer.forward(x)
+            out[name] = x
+        return out
+
+    def input_gradient(self, x: np.ndarray, class_index: int) -> np.ndarray:
+        """d(logit of class_index) / dx for x (N, 1, 28, 28): the saliency map, shape of x."""
+        if not 0 <= int(class_index) < self.num_classes:
+            raise ValueError(f"class index {class_index} is outside 0..{self.num_classes - 1}")
+        logits = self.forward(x)
+        d = np.zeros_like(logits)
+        d[:, int(class_index)] = 1.0
+        return np.ascontiguousarray(self.backward(d, need_input_grad=True))
+
+    # --- parameters ----------------------------------------------------------------------------
+
+    def parameters(self) -> dict[str, np.ndarray]:
+        """The live parameter arrays keyed by dotted name ('conv1.weight'); update them in place."""
+        return {f"{n}.{k}": v for n, layer in self.layers for k, v in layer.params.items()}
+
+    def gradients(self) -> dict[str, np.ndarray]:
+        """The latest backward's gradients, keyed like parameters()."""
+        return {f"{n}.{k}": v for n, layer in self.layers for k, v in layer.grads.items()}
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Copies of the parameters keyed by dotted name, PyTorch's names and shapes."""
+        return {k: v.copy() for k, v in self.parameters().items()}
+
+    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        """Copy `state` into the parameters, checking every key, shape and value first."""
+        params = self.parameters()
+        missing = sorted(set(params) - set(state))
+        extra = sorted(set(state) - set(params))
+        if missing or extra:
+            raise ValueError(f"state dict does not match the model: missing {missing}, "
+                             f"unexpected {extra}")
+        for k, p in params.items():
+            v = np.asarray(state[k])
+            if v.shape != p.shape:
+                raise ValueError(f"{k}: the model has shape {p.shape}, the state has {v.shape}")
+            if not np.issubdtype(v.dtype, np.floating):
+                raise ValueError(f"{k}: expected floating-point values, got dtype {v.dtype}")
+            if not np.isfinite(v).all():
+                raise ValueError(f"{k}: contains NaN or infinite values")
+        for k, p in params.items():
+            p[...] = state[k]
+
+    def __repr__(self) -> str:
+        lines = [f"  ({name}): {layer!r}  -> {self._shapes[name]}" for name, layer in self.layers]
+        return "Sequential(\n" + "\n".join(lines) + "\n)"
+
+
+def _named(spec: list[dict]) -> list[dict]:
+    """Copy of spec with a name on every layer: conv1, relu1, pool1, ..., flatten, fc1, fc2."""
+    counts: dict[str, int] = {}
+    out = []
+    for entry in spec:
+        kind = entry.get("type")
+        prefix = _PREFIX.get(kind, kind)
+        counts[prefix] = counts.get(prefix, 0) + 1
+        number = counts[prefix]
+        default = prefix if kind == "flatten" and number == 1 else f"{prefix}{number}"
+        out.append({**entry, "name": entry.get("name") or default})
+    return out
+
+
+def build_model(preset_or_spec: str | list[dict] = "default",
+                rng: np.random.Generator | None = None, *, init_std: float | None = None,
+                dtype=np.float32, input_shape=INPUT_SHAPE,
+                num_classes: int | None = NUM_CLASSES) -> Sequential:
+    """A fresh model from a preset name or a spec; Gaussian weights (He, or `init_std`)."""
+    if isinstance(preset_or_spec, str):
+        if preset_or_spec not in PRESETS:
+            raise ValueError(f"unknown preset {preset_or_spec!r}; choose one of {sorted(PRESETS)}")
+        spec = PRESETS[preset_or_spec]
+    else:
+        spec = preset_or_spec
+    if not isinstance(spec, list) or not spec or not all(isinstance(e, dict) for e in spec):
+        raise ValueError("an architecture spec must be a non-empty list of layer descriptions")
+    rng = np.random.default_rng() if rng is None else rng
+    shape = tuple(input_shape)
+    layers = []
+    for entry in _named(spec):
+        kind, name = entry["type"], entry["name"]
+        if kind not in LAYER_TYPES:
+            raise ValueError(f"layer {name}: unknown layer type {kind!r}; "
+                             f"known types are {sorted(LAYER_TYPES)}")
+        args = {k: v for k, v in entry.items() if k not in ("type", "name")}
+        try:
+            if kind == "conv2d":
+                args.setdefault("in_channels", shape[0])
+                layer = LAYER_TYPES[kind](**args, rng=rng, init_std=init_std, dtype=dtype)
+            elif kind == "linear":
+                if len(shape) != 1:
+                    raise ValueError(f"a linear layer needs flat input, got shape {shape}; "
+                                     "put a flatten layer before it")
+                args.setdefault("in_features", shape[0])
+                layer = LAYER_TYPES[kind](**args, rng=rng, init_std=init_std, dtype=dtype)
+            else:
+                layer = LAYER_TYPES[kind](**args)
+            shape = layer.output_shape(shape)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"layer {name}: {e}") from None
+        layers.append((name, layer))
+    model = Sequential(layers, input_shape)
+    if num_classes is not None and model.output_shapes()[layers[-1][0]] != (num_classes,):
+        raise ValueError(f"the last layer must give {num_classes} class scores, "
+                         f"gives shape {model.output_shapes()[layers[-1][0]]}")
+    return model

@@ -1,0 +1,202 @@
+"""Training as a generator of progress, and evaluation. Never prints, never touches Qt.
+
+`fit` yields after every batch; the consumer cancels by not pulling the next item. The CLI, the
+tests and the GUI's worker thread all drive the same generator.
+"""
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from cnn.losses import SoftmaxCrossEntropy, check_labels
+from cnn.model import Sequential
+from cnn.optim import Adam, Optimizer
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss or the gradients became NaN or infinite; `last_good_state` holds usable weights."""
+
+    def __init__(self, message: str, last_good_state: dict[str, np.ndarray], epoch: int,
+                 step: int):
+        super().__init__(message)
+        self.last_good_state = last_good_state
+        self.epoch, self.step = epoch, step
+
+
+@dataclass
+class Progress:
+    """One item of `fit`: kind 'step' after every batch, 'epoch' after each epoch's validation."""
+
+    kind: str
+    epoch: int  # 1-based
+    epochs: int
+    step: int  # 1-based within the epoch
+    steps_per_epoch: int
+    global_step: int
+    loss: float  # this batch's mean loss ('step'), or the epoch's mean ('epoch')
+    accuracy: float
+    samples_per_s: float
+    eta_s: float
+    val: dict | None = None  # evaluate() on the validation set, for 'epoch' items
+    grad_norms: dict[str, float] = field(default_factory=dict)  # per parameter, if tracked
+    update_norms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def val_accuracy(self) -> float | None:
+        return None if self.val is None else self.val["accuracy"]
+
+    @property
+    def val_loss(self) -> float | None:
+        return None if self.val is None else self.val["loss"]
+
+
+def as_input(x: np.ndarray, dtype=np.float32) -> np.ndarray:
+    """Images (N, 28, 28) or (N, 1, 28, 28), uint8 0..255 or float 0..1 -> float (N, 1, 28, 28)."""
+    x = np.asarray(x)
+    if x.ndim == 3:
+        x = x[:, None]
+    if x.dtype == np.uint8:
+        return x.astype(dtype) * dtype(1.0 / 255.0)
+    if np.issubdtype(x.dtype, np.floating):
+        return x.astype(dtype, copy=False)
+    raise TypeError(f"images must be uint8 or float, got dtype {x.dtype}")
+
+
+def forward_backward(model: Sequential, x: np.ndarray, y: np.ndarray,
+                     loss_fn: SoftmaxCrossEntropy, chunk: int = 64):
+    """Batch-mean loss, accuracy and gradients of x (N, 1, 28, 28), computed in chunks.
+
+    Large batches run as chunks of `chunk` samples with gradients accumulated: the working set
+    stays in cache, which is faster than one big pass. Returns (loss, accuracy, grads).
+    """
+    n = x.shape[0]
+    total_loss, correct, grads = 0.0, 0, None
+    for start in range(0, n, chunk):
+        xb, yb = x[start:start + chunk], y[start:start + chunk]
+        logits = model.forward(xb)
+        share = xb.shape[0] / n
+        total_loss += loss_fn.forward(logits, yb) * share
+        correct += int((logits.argmax(axis=1) == yb).sum())
+        dlogits = loss_fn.backward()
+        if share != 1.0:
+            dlogits *= share
+        model.backward(dlogits)
+        if grads is None:
+            grads = model.gradients()  # fresh arrays each backward: safe to accumulate into
+        else:
+            for k, g in model.gradients().items():
+                grads[k] += g
+    return total_loss, correct / n, grads
+
+
+def _all_finite(arrays) -> bool:
+    return all(np.isfinite(a).all() for a in arrays)
+
+
+def fit(model: Sequential, x: np.ndarray, y: np.ndarray, *,
+        val: tuple[np.ndarray, np.ndarray] | None = None, epochs: int = 1, batch_size: int = 64,
+        optimizer: Optimizer | None = None, rng: np.random.Generator | None = None,
+        augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
+        chunk: int = 64, track_norms: bool = False) -> Iterator[Progress]:
+    """Train `model` in place by minibatch backprop, yielding Progress after every batch.
+
+    x: (N, 28, 28) or (N, 1, 28, 28), uint8 or float in [0, 1]; y: (N,) class indices.
+    Raises TrainingDiverged (carrying the last good weights) when the loss turns NaN/infinite.
+    """
+    if epochs < 1 or batch_size < 1 or chunk < 1:
+        raise ValueError(f"epochs, batch size and chunk must be >= 1, got {epochs}, "
+                         f"{batch_size}, {chunk}")
+    n = len(x)
+    if n == 0:
+        raise ValueError("there are no training samples")
+    y = check_labels(y, n, model.num_classes)
+    rng = np.random.default_rng(0) if rng is None else rng
+    optimizer = Adam() if optimizer is None else optimizer
+    loss_fn = SoftmaxCrossEntropy()
+    steps = -(-n // batch_size)
+    dtype = model.dtype
+    params = model.parameters()
+    snapshot = {k: v.copy() for k, v in params.items()}
+    n_val = 0 if val is None else len(val[0])
+    t0, global_step = time.perf_counter(), 0
+    for epoch in range(1, epochs + 1):
+        order = rng.permutation(n)
+        loss_sum = correct_sum = 0.0
+        for step in range(1, steps + 1):
+            idx = order[(step - 1) * batch_size:step * batch_size]
+            xb = as_input(x[idx], dtype)
+            if augment is not None:
+                xb = augment(xb, rng)
+            loss, acc, grads = forward_backward(model, xb, y[idx], loss_fn, chunk)
+            if not (np.isfinite(loss) and _all_finite(grads.values())):
+                good = (model.state_dict() if _all_finite(params.values())
+                        else {k: v.copy() for k, v in snapshot.items()})
+                what = "loss" if not np.isfinite(loss) else "gradients"
+                raise TrainingDiverged(
+                    f"training diverged at epoch {epoch}, step {step}: the {what} became NaN or "
+                    "infinite (learning rate too high?)", good, epoch, step)
+            for k, p in params.items():
+                np.copyto(snapshot[k], p)
+            optimizer.step(params, grads)
+            global_step += 1
+            loss_sum += loss * len(idx)
+            correct_sum += acc * len(idx)
+            done = (epoch - 1) * n + min(step * batch_size, n)
+            elapsed = time.perf_counter() - t0
+            rate = done / elapsed if elapsed > 0 else 0.0
+            remaining = epochs * n - done + (epochs - epoch + 1) * n_val * 0.3
+            item = Progress("step", epoch, epochs, step, steps, global_step, loss, acc, rate,
+                            remaining / rate if rate > 0 else float("inf"))
+            if track_norms:
+                item.grad_norms = {k: float(np.linalg.norm(g)) for k, g in grads.items()}
+                item.update_norms = {k: float(np.linalg.norm(params[k] - snapshot[k]))
+                                     for k in params}
+            yield item
+        val_result = evaluate(model, *val) if n_val else None
+        elapsed = time.perf_counter() - t0
+        done = epoch * n
+        rate = done / elapsed
+        yield Progress("epoch", epoch, epochs, steps, steps, global_step, loss_sum / n,
+                       correct_sum / n, rate, (epochs - epoch) * n / rate, val=val_result)
+
+
+def predict_proba(model: Sequential, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    """Softmax probabilities (N, classes) for images in any layout `as_input` accepts."""
+    from cnn.functional import softmax
+
+    out = [softmax(model.forward(as_input(x[i:i + batch_size], model.dtype)))
+           for i in range(0, len(x), batch_size)]
+    return np.concatenate(out) if out else np.zeros((0, model.num_classes), model.dtype)
+
+
+def evaluate(model: Sequential, x: np.ndarray, y: np.ndarray, batch_size: int = 256,
+             return_probs: bool = False) -> dict:
+    """Accuracy, mean loss, per-class accuracy (None where a class is absent), confusion matrix.
+
+    confusion[i, j] counts samples of true class i predicted as j. With return_probs, also
+    'probs' (N, classes).
+    """
+    n = len(x)
+    classes = model.num_classes
+    y = check_labels(y, n, classes)
+    probs = predict_proba(model, x, batch_size)
+    pred = probs.argmax(axis=1)
+    confusion = np.zeros((classes, classes), np.int64)
+    np.add.at(confusion, (y, pred), 1)
+    support = confusion.sum(axis=1)
+    per_class = [float(confusion[i, i] / support[i]) if support[i] else None
+                 for i in range(classes)]
+    picked = probs[np.arange(n), y] if n else np.zeros(0)
+    result = {
+        "n": n,
+        "accuracy": float((pred == y).mean()) if n else 0.0,
+        "loss": float(-np.log(np.maximum(picked, 1e-12)).mean()) if n else 0.0,
+        "per_class": per_class,
+        "confusion": confusion,
+        "predictions": pred,
+    }
+    if return_probs:
+        result["probs"] = probs
+    return result
