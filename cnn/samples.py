@@ -104,7 +104,10 @@ def _as_strokes(strokes) -> list[np.ndarray]:
         raise DataError("strokes must be a list of (n, 2) arrays")
     out = []
     for k, s in enumerate(strokes):
-        s = np.array(s, dtype=np.float64)
+        try:
+            s = np.array(s, dtype=np.float64)
+        except (TypeError, ValueError) as e:
+            raise DataError(f"stroke {k} is not an (n, 2) array of numbers ({e})") from e
         if s.ndim != 2 or s.shape[1] != 2:
             raise DataError(f"stroke {k} has shape {s.shape}, expected (n, 2)")
         if not np.isfinite(s).all():
@@ -142,6 +145,9 @@ def _read_sample(path: Path) -> Sample:
     a = read_npz(path, required=("image", "label", "created", "stroke_points", "stroke_offsets"))
     image, label, created = a["image"], a["label"], a["created"]
     case = a.get("case", np.int64(UNKNOWN))
+    version = a.get("format", np.int64(FORMAT))
+    if version.shape != () or version.dtype.kind not in "iu" or version > FORMAT:
+        raise DataError(f"{path}: sample format {version} is newer than this LetterLens reads")
     if image.dtype != np.uint8 or image.shape != (SIZE, SIZE):
         raise DataError(f"{path}: image is {image.dtype} {image.shape}, expected uint8 (28, 28)")
     for name, v in (("label", label), ("case", case)):
@@ -149,7 +155,7 @@ def _read_sample(path: Path) -> Sample:
             raise DataError(f"{path}: '{name}' is {v.dtype} {v.shape}, expected one integer")
     if not 0 <= label < N_CLASSES or case not in (UNKNOWN, 0, 1):
         raise DataError(f"{path}: label {label} or case {case} out of range")
-    if created.shape != () or created.dtype.kind != "f" or not np.isfinite(created):
+    if created.shape != () or created.dtype.kind != "f" or not _is_time(created):
         raise DataError(f"{path}: 'created' is not a time")
     strokes = _unpack_strokes(a["stroke_points"], a["stroke_offsets"], str(path))
     return Sample(path.stem, image, int(label), int(case), float(created), strokes)
@@ -212,10 +218,11 @@ class SampleStore:
         image = _as_image(image28)
         label, case = _as_label(label, case)
         strokes = _as_strokes(strokes)
-        created = time.time() if created is None else float(created)
-        if not _is_time(created):
+        if created is None:
+            created = time.time()
+        if not isinstance(created, numbers.Real) or not _is_time(created):
             raise DataError(f"created must be a time in seconds since the epoch, got {created}")
-        sample = Sample(self._new_id(created), image, label, case, created, strokes)
+        sample = Sample(self._new_id(created), image, label, case, float(created), strokes)
         atomic_write(self._path(sample.id), lambda f: _write_sample(f, sample))
         return sample.id
 
@@ -261,6 +268,7 @@ class SampleStore:
             if when is not None and (label, when, image.tobytes()) in have:
                 continue
             self.add(image, label, strokes[i], case=int(letters.case[i]), created=when)
+            have.add((label, when, image.tobytes()))
             added += 1
         return added
 

@@ -123,6 +123,8 @@ BAD_ADDS = {
     "strokes not a list": (dict(strokes=np.zeros((4, 2))), "list"),
     "case 3": (dict(case=3), "case"),
     "created NaN": (dict(created=float("nan")), "created"),
+    "created text": (dict(created="yesterday"), "created"),
+    "ragged stroke": (dict(strokes=[[[1.0, 2.0], [3.0]]]), "stroke 0 is not an"),
 }
 
 
@@ -295,6 +297,15 @@ def test_a_damaged_sample_file_is_skipped_with_a_warning(store):
     with pytest.raises(DataError, match=victim):
         fresh.get(victim)
     assert path.exists(), "a damaged file is left for the person to inspect, never deleted"
+
+
+def test_a_sample_from_a_newer_format_is_skipped_not_misread(store):
+    sid = store.add(image(1), 1)
+    newer = store.folder / "20000101-000000-000000.npz"
+    np.savez(newer, format=np.int64(99), image=image(2), label=np.int64(2), case=np.int64(0),
+             created=np.float64(1e9), stroke_points=np.zeros((0, 2)), stroke_offsets=[0])
+    with pytest.warns(UserWarning, match="format 99 is newer"):
+        assert [i.id for i in store.list()] == [sid]
 
 
 def test_a_file_changed_behind_the_store_is_read_again(store):
