@@ -69,9 +69,10 @@ def load(path: str | os.PathLike) -> tuple[Sequential, dict]:
     path = Path(path)
     name = path.name
     try:
-        with np.load(path, allow_pickle=False) as z:
-            if not isinstance(z, np.lib.npyio.NpzFile):
-                raise CheckpointError(f"{name} is a single array, not a LetterLens model file")
+        z = np.load(path, allow_pickle=False)
+        if not isinstance(z, np.lib.npyio.NpzFile):
+            raise CheckpointError(f"{name} is a single array, not a LetterLens model file")
+        with z:
             keys = list(z.files)
             if META_KEY not in keys:
                 raise CheckpointError(f"{name} is not a LetterLens model: it has no metadata "

@@ -58,7 +58,7 @@ def as_input(x: np.ndarray, dtype=np.float32) -> np.ndarray:
     if x.ndim == 3:
         x = x[:, None]
     if x.dtype == np.uint8:
-        return x.astype(dtype) * dtype(1.0 / 255.0)
+        return x.astype(dtype) * np.asarray(1.0 / 255.0, dtype)
     if np.issubdtype(x.dtype, np.floating):
         return x.astype(dtype, copy=False)
     raise TypeError(f"images must be uint8 or float, got dtype {x.dtype}")
@@ -129,7 +129,8 @@ def fit(model: Sequential, x: np.ndarray, y: np.ndarray, *,
             xb = as_input(x[idx], dtype)
             if augment is not None:
                 xb = augment(xb, rng)
-            loss, acc, grads = forward_backward(model, xb, y[idx], loss_fn, chunk)
+            with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked below
+                loss, acc, grads = forward_backward(model, xb, y[idx], loss_fn, chunk)
             if not (np.isfinite(loss) and _all_finite(grads.values())):
                 good = (model.state_dict() if _all_finite(params.values())
                         else {k: v.copy() for k, v in snapshot.items()})

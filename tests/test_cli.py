@@ -1,0 +1,42 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+
+from cnn.data import LetterSet, save_npz
+from tests.test_train import _blobs
+
+
+def _run(*args):
+    return subprocess.run([sys.executable, "-m", "cnn", *args], capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_train_then_evaluate_on_a_tiny_generated_set(tmp_path):
+    x, y = _blobs(300)
+    writer = np.arange(300) % 10
+    save_npz(LetterSet(x, y, writer=writer, source="blobs"), tmp_path / "blobs.npz")
+    out = tmp_path / "model.npz"
+    r = _run("train", "--data", str(tmp_path / "blobs.npz"), "--arch", "small", "--epochs", "3",
+             "--batch-size", "32", "--lr", "0.003", "--optimizer", "adam", "--seed", "1",
+             "--val-fraction", "0.2", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "samples/s" in r.stderr and "ETA" in r.stderr and "val" in r.stderr
+    assert out.exists()
+    r = _run("evaluate", "--model", str(out), "--data", str(tmp_path / "blobs.npz"), "--json")
+    assert r.returncode == 0, r.stderr
+    result = json.loads(r.stdout)
+    assert result["n"] == 300
+    assert result["accuracy"] > 0.8
+    assert len(result["per_class"]) == 26
+    assert np.array(result["confusion"]).shape == (26, 26)
+    r = _run("evaluate", "--model", str(out), "--data", str(tmp_path / "blobs.npz"))
+    assert "accuracy" in r.stdout and "confusion matrix" in r.stdout
+
+
+def test_bad_files_give_a_message_not_a_traceback(tmp_path):
+    (tmp_path / "junk.npz").write_text("junk")
+    r = _run("evaluate", "--model", str(tmp_path / "junk.npz"), "--data", str(tmp_path / "x.npz"))
+    assert r.returncode == 2
+    assert r.stderr.startswith("error:") and "Traceback" not in r.stderr

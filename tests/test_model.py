@@ -1,0 +1,169 @@
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from cnn.losses import SoftmaxCrossEntropy
+from cnn.model import PRESETS, build_model
+from tests.gradcheck import assert_close, numeric_grad
+
+TINY = [
+    {"type": "conv2d", "out_channels": 3, "kernel_size": 3, "stride": 1, "padding": 1},
+    {"type": "relu"},
+    {"type": "maxpool2d", "kernel_size": 2, "stride": 2},
+    {"type": "conv2d", "out_channels": 4, "kernel_size": 3, "stride": 2, "padding": 1},
+    {"type": "relu"},
+    {"type": "maxpool2d", "kernel_size": 2, "stride": 2},
+    {"type": "flatten"},
+    {"type": "linear", "out_features": 10},
+    {"type": "relu"},
+    {"type": "linear", "out_features": 26},
+]
+
+
+def _tiny(dtype=np.float64):
+    return build_model(TINY, np.random.default_rng(0), dtype=dtype)
+
+
+def test_whole_network_gradients_input_and_every_parameter():
+    rng = np.random.default_rng(1)
+    model = _tiny()
+    for p in model.parameters().values():  # non-zero biases, so their gradients are tested too
+        p += 0.05 * rng.standard_normal(p.shape)
+    x = rng.random((3, 1, 28, 28))
+    y = np.array([0, 5, 25])
+    loss = SoftmaxCrossEntropy()
+    loss.forward(model.forward(x), y)
+    dx = model.backward(loss.backward(), need_input_grad=True)
+    grads = {k: g.copy() for k, g in model.gradients().items()}
+
+    def f():
+        return loss.forward(model.forward(x), y)
+
+    idx, num = numeric_grad(f, x, max_entries=80, rng=rng)
+    assert_close(dx, idx, num)
+    params = model.parameters()
+    assert set(grads) == set(params)
+    for name, p in params.items():
+        idx, num = numeric_grad(f, p, max_entries=40, rng=rng)
+        assert_close(grads[name], idx, num)
+
+
+def test_loss_gradient_is_p_minus_onehot_over_n():
+    rng = np.random.default_rng(2)
+    logits = rng.standard_normal((4, 26))
+    y = np.array([1, 2, 3, 25])
+    loss = SoftmaxCrossEntropy()
+    value = loss.forward(logits, y)
+    p = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    assert value == pytest.approx(-np.log(p[np.arange(4), y]).mean())
+    onehot = np.eye(26)[y]
+    np.testing.assert_allclose(loss.backward(), (p - onehot) / 4, atol=1e-12)
+    assert np.isfinite(loss.forward(np.array([[1e4, 0.0] + [0.0] * 24]), np.array([1])))
+
+
+def test_labels_outside_range_refused():
+    loss = SoftmaxCrossEntropy()
+    with pytest.raises(ValueError, match="26"):
+        loss.forward(np.zeros((2, 26)), np.array([0, 26]))
+    with pytest.raises(ValueError, match="-1"):
+        loss.forward(np.zeros((2, 26)), np.array([-1, 0]))
+    with pytest.raises(TypeError, match="integer"):
+        loss.forward(np.zeros((2, 26)), np.array([0.0, 1.0]))
+
+
+def test_input_shape_and_dtype_refused_with_clear_messages():
+    model = build_model("small", np.random.default_rng(0))
+    with pytest.raises(ValueError, match=r"\(N, 1, 28, 28\)"):
+        model.forward(np.zeros((28, 28), np.float32))
+    with pytest.raises(ValueError, match=r"\(N, 1, 28, 28\)"):
+        model.forward(np.zeros((2, 1, 32, 32), np.float32))
+    with pytest.raises(TypeError, match="uint8"):
+        model.forward(np.zeros((1, 1, 28, 28), np.uint8))
+
+
+def test_activations_every_layer_in_order_and_names():
+    model = build_model("small", np.random.default_rng(0))
+    acts = model.activations(np.random.default_rng(1).random((2, 1, 28, 28), dtype=np.float32))
+    assert list(acts) == ["conv1", "relu1", "pool1", "conv2", "relu2", "pool2", "flatten",
+                          "fc1", "relu3", "fc2"]
+    assert acts["conv1"].shape == (2, 8, 28, 28)
+    assert acts["pool2"].shape == (2, 16, 7, 7)
+    assert acts["fc2"].shape == (2, 26)
+    assert all(a.dtype == np.float32 for a in acts.values())
+    np.testing.assert_allclose(acts["fc2"], model.forward(np.asarray(acts["conv1"][:0].sum()) +
+                               np.random.default_rng(1).random((2, 1, 28, 28), dtype=np.float32)),
+                               rtol=1e-5)
+
+
+def test_input_gradient_is_the_class_score_gradient():
+    rng = np.random.default_rng(3)
+    model = _tiny()
+    x = rng.random((1, 1, 28, 28))
+    g = model.input_gradient(x, 7)
+    assert g.shape == x.shape
+
+    def f():
+        return float(model.forward(x)[0, 7])
+
+    idx, num = numeric_grad(f, x, max_entries=60, rng=rng)
+    assert_close(g, idx, num)
+    with pytest.raises(ValueError, match="class index"):
+        model.input_gradient(x, 26)
+
+
+def test_presets_and_spec_round_trip():
+    assert {"small", "default", "large"} <= set(PRESETS)
+    for name in PRESETS:
+        model = build_model(name, np.random.default_rng(0))
+        assert model.output_shapes()["fc2"] == (26,)
+        again = build_model(model.spec, np.random.default_rng(1))
+        assert again.spec == model.spec
+    small = build_model("small", np.random.default_rng(0)).parameters()
+    assert small["conv1.weight"].shape == (8, 1, 3, 3)
+    assert small["conv2.weight"].shape == (16, 8, 3, 3)
+    assert small["fc1.weight"].shape == (128, 16 * 7 * 7)
+
+
+def test_state_dict_round_trip_and_refusals():
+    a = build_model("small", np.random.default_rng(0))
+    b = build_model("small", np.random.default_rng(1))
+    b.load_state_dict(a.state_dict())
+    x = np.random.default_rng(2).random((2, 1, 28, 28), dtype=np.float32)
+    np.testing.assert_array_equal(a.forward(x), b.forward(x))
+    before = b.state_dict()
+    bad = a.state_dict()
+    bad["fc1.weight"] = bad["fc1.weight"][:, :10]
+    with pytest.raises(ValueError, match=r"fc1.weight.*\(128, 784\).*\(128, 10\)"):
+        b.load_state_dict(bad)
+    bad = a.state_dict()
+    bad["conv2.bias"][0] = np.nan
+    with pytest.raises(ValueError, match="conv2.bias.*NaN"):
+        b.load_state_dict(bad)
+    bad = a.state_dict()
+    del bad["fc2.bias"]
+    with pytest.raises(ValueError, match="fc2.bias"):
+        b.load_state_dict(bad)
+    for k, v in b.state_dict().items():  # nothing half-loaded
+        np.testing.assert_array_equal(v, before[k])
+
+
+def test_unknown_layer_and_bad_spec_refused():
+    with pytest.raises(ValueError, match="unknown layer type 'dropout'"):
+        build_model([{"type": "dropout"}] + TINY)
+    with pytest.raises(ValueError, match="flatten"):
+        build_model([{"type": "linear", "out_features": 26}])
+    with pytest.raises(ValueError, match="26"):
+        build_model(TINY[:-1] + [{"type": "linear", "out_features": 10}])
+    with pytest.raises(ValueError, match="preset"):
+        build_model("huge")
+
+
+def test_import_cnn_loads_no_qt():
+    code = ("import sys, cnn, cnn.model, cnn.train, cnn.checkpoint, cnn.cli, cnn.preprocess, "
+            "cnn.synthetic, cnn.data; "
+            "bad = [m for m in sys.modules if m.split('.')[0] in "
+            "('PySide6', 'shiboken6', 'pyqtgraph', 'gui')]; print(bad); assert not bad")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr

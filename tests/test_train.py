@@ -1,0 +1,89 @@
+import numpy as np
+import pytest
+
+from cnn.model import build_model
+from cnn.optim import SGD, Adam
+from cnn.train import TrainingDiverged, evaluate, fit
+
+
+def _blobs(n=260, seed=0):
+    """A learnable toy set: class k is a bright square at a class-specific place."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 26, n)
+    x = (rng.random((n, 28, 28)) * 40).astype(np.uint8)
+    for i, k in enumerate(y):
+        r, c = 2 + (k // 6) * 5, 2 + (k % 6) * 4
+        x[i, r:r + 4, c:c + 4] = 255
+    return x, y
+
+
+def test_fit_yields_progress_and_learns():
+    x, y = _blobs()
+    model = build_model("small", np.random.default_rng(0))
+    items = list(fit(model, x[:200], y[:200], val=(x[200:], y[200:]), epochs=3, batch_size=32,
+                     optimizer=Adam(lr=3e-3), rng=np.random.default_rng(1)))
+    steps = [i for i in items if i.kind == "step"]
+    epochs = [i for i in items if i.kind == "epoch"]
+    assert len(steps) == 3 * 7 and len(epochs) == 3
+    assert steps[0].steps_per_epoch == 7 and steps[-1].global_step == 21
+    assert all(s.samples_per_s > 0 and s.eta_s >= 0 for s in steps)
+    assert epochs[-1].val["confusion"].shape == (26, 26)
+    assert epochs[-1].val_accuracy > 0.8
+    assert epochs[-1].loss < epochs[0].loss
+
+
+def test_same_seed_same_run_and_cancel_by_not_pulling():
+    x, y = _blobs(100)
+    runs = []
+    for _ in range(2):
+        model = build_model("small", np.random.default_rng(0))
+        gen = fit(model, x, y, epochs=2, batch_size=16, optimizer=SGD(lr=0.05, momentum=0.9),
+                  rng=np.random.default_rng(5))
+        losses = [next(gen).loss for _ in range(4)]
+        gen.close()  # cancelled after 4 of 14 steps
+        runs.append((losses, model.state_dict()))
+    assert runs[0][0] == runs[1][0]
+    for k in runs[0][1]:
+        np.testing.assert_array_equal(runs[0][1][k], runs[1][1][k])
+
+
+def test_chunked_large_batch_gives_the_same_gradient():
+    x, y = _blobs(96)
+    a = build_model("small", np.random.default_rng(0), dtype=np.float64)
+    b = a.copy()
+    next(fit(a, x, y, epochs=1, batch_size=96, chunk=96, optimizer=SGD(lr=0.1),
+             rng=np.random.default_rng(0)))
+    next(fit(b, x, y, epochs=1, batch_size=96, chunk=32, optimizer=SGD(lr=0.1),
+             rng=np.random.default_rng(0)))
+    for k, v in a.state_dict().items():
+        np.testing.assert_allclose(b.state_dict()[k], v, atol=1e-12)
+
+
+def test_divergence_stops_with_the_last_good_weights():
+    x, y = _blobs(64)
+    model = build_model("small", np.random.default_rng(0))
+    before = model.state_dict()
+    gen = fit(model, x, y, epochs=50, batch_size=32, optimizer=SGD(lr=1e6),
+              rng=np.random.default_rng(0))
+    with pytest.raises(TrainingDiverged, match="learning rate too high") as info:
+        for _ in gen:
+            pass
+    good = info.value.last_good_state
+    assert set(good) == set(before)
+    assert all(np.isfinite(v).all() for v in good.values())
+    probe = build_model("small")
+    probe.load_state_dict(good)  # usable as is
+
+
+def test_evaluate_confusion_and_per_class():
+    x, y = _blobs(80)
+    model = build_model("small", np.random.default_rng(0))
+    r = evaluate(model, x, y, return_probs=True)
+    assert r["n"] == 80 and r["confusion"].sum() == 80
+    assert np.trace(r["confusion"]) == round(r["accuracy"] * 80)
+    present = set(y.tolist())
+    assert all((a is None) == (i not in present) for i, a in enumerate(r["per_class"]))
+    assert r["probs"].shape == (80, 26)
+    np.testing.assert_allclose(r["probs"].sum(1), 1, rtol=1e-5)
+    with pytest.raises(ValueError, match="outside"):
+        evaluate(model, x[:2], np.array([0, 30]))
