@@ -6,6 +6,7 @@ Drawn strokes are rasterised straight into that frame with a round pen whose wid
 fraction of the glyph, so the result depends neither on the drawing's size nor on the canvas pen.
 """
 
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -53,19 +54,19 @@ def _blank(box=None) -> Preprocessed:
     return Preprocessed(np.zeros((SIZE, SIZE), np.float32), True, box)
 
 
-def _area_average(img: np.ndarray, k: int) -> np.ndarray:
-    """(H*k, W*k) -> (H, W): the mean of each k × k block."""
-    h, w = img.shape[0] // k, img.shape[1] // k
-    return img.reshape(h, k, w, k).mean(axis=(1, 3), dtype=np.float32)
+# (SIZE, CENTRED_SIZE): left-multiplied it averages each run of SUPERSAMPLE rows.
+_POOL = np.kron(np.eye(SIZE, dtype=np.float32), np.full((1, SUPERSAMPLE), 1 / SUPERSAMPLE))
+_POOL = _POOL.astype(np.float32)
 
 
 def _finish(centred: np.ndarray, box, scale: float, centre) -> Preprocessed:
-    image = _area_average(centred, SUPERSAMPLE)
+    """Area-average the centred image down to SIZE and scale both to a peak of 1."""
+    image = _POOL @ centred @ _POOL.T
     peak = float(image.max())
     if not peak > 0:
         return _blank(box)
-    image = np.clip(image / peak, 0.0, 1.0).astype(np.float32)
-    centred = np.clip(centred / centred.max(), 0.0, 1.0).astype(np.float32)
+    image = np.clip(image * np.float32(1 / peak), 0.0, 1.0)
+    centred = np.clip(centred * np.float32(1 / centred.max()), 0.0, 1.0)
     box = tuple(float(v) for v in box)
     centre = (float(centre[0]), float(centre[1]))
     return Preprocessed(image, False, box, centred, float(scale), centre)
@@ -79,68 +80,146 @@ def rasterise(strokes, shape: tuple[int, int], width: float) -> np.ndarray:
 
     Returns an anti-aliased (H, W) float32 coverage image in [0, 1]; `width` in pixels.
     """
-    segments = [_segments(np.asarray(s, np.float32).reshape(-1, 2)) for s in strokes]
-    segments = [s for s in segments if len(s)]
-    out = np.zeros(shape, np.float32)
-    if not segments:
-        return out
-    a, b = np.concatenate(segments).reshape(-1, 2, 2).transpose(1, 0, 2)
-    radius = max(float(width), 0.0) / 2
-    return _draw(a, b, radius, shape)
+    pts, lengths = pack(strokes)
+    if not len(pts):
+        return np.zeros(shape, np.float32)
+    ia, ib = _segment_index(lengths)
+    pts = pts.astype(np.float32)
+    radius = np.full(len(ia), max(float(width), 0.0) / 2, np.float32)
+    return _draw(pts[ia], pts[ib], radius, np.zeros(len(ia), np.intp), 1, shape)[0].copy()
 
 
-def _segments(p: np.ndarray) -> np.ndarray:
-    """(n, 2) points -> (m, 4) segments (ax, ay, bx, by); a single point is a zero-length one."""
-    if len(p) == 0:
-        return np.zeros((0, 4), np.float32)
-    if len(p) == 1:
-        return np.concatenate([p, p], axis=1)
-    return np.concatenate([p[:-1], p[1:]], axis=1)
+def pack(strokes) -> tuple[np.ndarray, np.ndarray]:
+    """A list of (n, 2) strokes as one (P, 2) float64 array and (S,) points per stroke (>= 1)."""
+    strokes = [np.asarray(s, np.float64).reshape(-1, 2) for s in strokes]
+    strokes = [s for s in strokes if len(s)]
+    if not strokes:
+        return np.zeros((0, 2)), np.zeros(0, np.intp)
+    return np.concatenate(strokes), np.array([len(s) for s in strokes], np.intp)
 
 
-def _draw(a: np.ndarray, b: np.ndarray, radius: float, shape) -> np.ndarray:
-    """Coverage of the union of capsules (a[i], b[i], radius) at each pixel centre, AA over 1 px."""
-    # Split segments into pieces no longer than _STEP so one fixed-size patch holds each piece.
-    length = np.linalg.norm(b - a, axis=1)
-    pieces = np.maximum(np.ceil(length / _STEP), 1).astype(np.intp)
+def _segment_index(lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Point indices (ia, ib) of each segment of packed strokes, in order; a one-point stroke
+    is a zero-length segment."""
+    last = np.cumsum(lengths) - 1
+    inner = np.ones(last[-1] + 1 if len(last) else 0, bool)
+    inner[last] = False
+    starts = inner.copy()
+    starts[last[lengths == 1]] = True
+    ia = np.flatnonzero(starts)
+    return ia, np.where(inner[ia], ia + 1, ia)
+
+
+_scratch = threading.local()
+_SCRATCH_LIMIT = 1 << 22  # elements; larger work arrays are not kept between calls
+
+
+def _work(name: str, shape, dtype=np.float32) -> np.ndarray:
+    """A work array reused between calls in this thread: fresh memory pages cost more than
+    the arithmetic that fills them."""
+    size = int(np.prod(shape))
+    buf = getattr(_scratch, name, None)
+    if buf is None or buf.size < size or buf.dtype != dtype:
+        buf = np.empty(size, dtype)
+        if size <= _SCRATCH_LIMIT:
+            setattr(_scratch, name, buf)
+    return buf[:size].reshape(shape)
+
+
+def _draw(a, b, radius, owner, count: int, shape) -> np.ndarray:
+    """(count, H, W) float32 coverage of capsules (a[i], b[i], radius[i]) in image owner[i].
+
+    a, b (m, 2) float32. Coverage ramps from 1 to 0 over pixel centres between radius - 0.5
+    and radius + 0.5. The result is a work array: valid until the next call in this thread.
+    """
+    # Split segments into pieces no longer than _STEP, so that one disc of pixels holds each.
+    pieces = np.maximum(np.ceil(np.linalg.norm(b - a, axis=1) / _STEP), 1).astype(np.intp)
     which = np.repeat(np.arange(len(a)), pieces)
-    first = np.repeat(np.cumsum(pieces) - pieces, pieces)
-    j = np.arange(len(which)) - first
+    j = np.arange(len(which)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
     t0 = (j / pieces[which]).astype(np.float32)[:, None]
     t1 = ((j + 1) / pieces[which]).astype(np.float32)[:, None]
     d = b[which] - a[which]
     a, b = a[which] + t0 * d, a[which] + t1 * d
+    radius, owner = radius[which], owner[which]
 
-    reach = radius + 1.0
-    n = int(np.ceil(_STEP + 2 * reach)) + 1  # patch side
-    lo = np.floor(np.minimum(a, b) - reach).astype(np.intp)  # patch corner, (m, 2) x, y
-    grid = np.arange(n)
-    px = (lo[:, 0, None] + grid + 0.5).astype(np.float32)[:, None, :]  # (m, 1, n)
-    py = (lo[:, 1, None] + grid + 0.5).astype(np.float32)[:, :, None]  # (m, n, 1)
-    ab = b - a
-    den = np.maximum((ab * ab).sum(1), 1e-12)
-    ax, ay = a[:, 0, None, None], a[:, 1, None, None]
-    bx, by = ab[:, 0, None, None], ab[:, 1, None, None]
-    t = np.clip(((px - ax) * bx + (py - ay) * by) / den[:, None, None], 0.0, 1.0)
-    d2 = (px - ax - t * bx) ** 2 + (py - ay - t * by) ** 2  # (m, n, n)
-
-    # Nearest distance per pixel, on a canvas with a margin so every patch fits.
+    # Every pixel centre within radius + 0.5 of a piece lies within reach of its midpoint's
+    # pixel: a disc of offsets (gx, gy) around it, on one flat axis so that the arithmetic
+    # runs in long inner loops over reused memory.
     h, w = shape
-    m = n
-    hh, ww = h + 2 * m, w + 2 * m
-    rows = np.clip(lo[:, 1, None] + grid + m, 0, hh - 1)
-    cols = np.clip(lo[:, 0, None] + grid + m, 0, ww - 1)
-    idx = (rows[:, :, None] * ww + cols[:, None, :]).ravel()
-    best = np.full(hh * ww, np.inf, np.float32)
-    np.minimum.at(best, idx, d2.ravel().astype(np.float32, copy=False))
-    best = best.reshape(hh, ww)[m : m + h, m : m + w]
-    return np.clip(radius + 0.5 - np.sqrt(best), 0.0, 1.0).astype(np.float32)
+    reach = float(radius.max()) + 0.5 + _STEP / 2 + 0.75
+    n = int(np.ceil(reach))  # the disc's half-width
+    g = np.arange(-n, n + 1, dtype=np.float32)
+    disc = g[None, :] ** 2 + g[:, None] ** 2 <= reach**2
+    gy, gx = np.broadcast_arrays(g[:, None], g[None, :])
+    gx, gy = gx[disc], gy[disc]
+    corner = np.floor((a + b) / 2).astype(np.intp)  # (m, 2) x, y
+    # Discs wholly off the image draw nothing.
+    on = ((corner >= -n) & (corner < [w + n, h + n])).all(1)
+    if not on.all():
+        a, b, radius, owner, corner = a[on], b[on], radius[on], owner[on], corner[on]
+    m, nn = len(a), len(gx)
+
+    ab = b - a
+    inv = 1.0 / np.maximum((ab * ab).sum(1, keepdims=True), 1e-12)
+    bx, by = ab[:, :1], ab[:, 1:]
+    ux, uy = _work("ux", (m, nn)), _work("uy", (m, nn))  # pixel centre - a
+    np.add((corner[:, :1] + 0.5 - a[:, :1]).astype(np.float32), gx, out=ux)
+    np.add((corner[:, 1:] + 0.5 - a[:, 1:]).astype(np.float32), gy, out=uy)
+    t, tmp = _work("t", (m, nn)), _work("tmp", (m, nn))
+    np.multiply(ux, bx * inv, out=t)
+    np.multiply(uy, by * inv, out=tmp)
+    t += tmp
+    np.clip(t, 0.0, 1.0, out=t)  # where along the piece the nearest point lies
+    ux -= np.multiply(t, bx, out=tmp)
+    uy -= np.multiply(t, by, out=tmp)
+    d2 = np.multiply(ux, ux, out=t)
+    d2 += np.multiply(uy, uy, out=tmp)  # squared distance to the piece
+
+    # Nearest distance per pixel, on images with a margin that holds every kept disc.
+    e = 2 * n
+    hh, ww = h + 2 * e, w + 2 * e
+    base = ((owner[:, None] * hh + corner[:, 1:] + e) * ww + corner[:, :1] + e).astype(np.intp)
+    idx = np.add(base, (gy * ww + gx).astype(np.intp), out=_work("idx", (m, nn), np.intp))
+    best = _work("best", (count, hh, ww))
+    best.fill(np.inf)
+    np.minimum.at(best.reshape(-1), idx.reshape(-1), d2.reshape(-1))
+    out = best[:, e : e + h, e : e + w]
+    np.sqrt(out, out=out)
+    r = np.zeros(count, np.float32)  # each image's pen: all its segments share it
+    r[owner] = radius
+    np.subtract(r[:, None, None] + 0.5, out, out=out)
+    return np.clip(out, 0.0, 1.0, out=out)
 
 
 def _canvas_side(canvas_size) -> float:
     if canvas_size is None:
         return 0.0
     return float(np.max(np.atleast_1d(canvas_size)))
+
+
+def _render(pts, lengths, letters, pen_scale):
+    """Draw packed letters, each into its own normalised frame.
+
+    pts (P, 2), lengths (S,) points per stroke, letters (B,) strokes per letter, pen_scale (B,);
+    no letter may be a single spot. Returns centred (B, CENTRED_SIZE, CENTRED_SIZE) as a work
+    array, ink boxes (B, 4) in source units, scale (B,) and centre (B, 2).
+    """
+    npts = np.add.reduceat(lengths, np.cumsum(letters) - letters)
+    start = np.cumsum(npts) - npts
+    lo, hi = np.minimum.reduceat(pts, start), np.maximum.reduceat(pts, start)
+    side = (hi - lo).max(1)
+    width = PEN_WIDTH * np.asarray(pen_scale, np.float64) * side
+    scale = GLYPH / (side + width)  # the ink, pen included, spans GLYPH pixels
+    centre = (lo + hi) / 2
+    k = scale * SUPERSAMPLE
+    owner = np.repeat(np.arange(len(letters)), npts)
+    frame = ((pts - centre[owner]) * k[owner, None] + CENTRED_SIZE / 2).astype(np.float32)
+    ia, ib = _segment_index(lengths)
+    radius = (width * k / 2).astype(np.float32)[owner[ia]]
+    size = (CENTRED_SIZE, CENTRED_SIZE)
+    centred = _draw(frame[ia], frame[ib], radius, owner[ia], len(letters), size)
+    box = np.concatenate([lo - width[:, None] / 2, hi + width[:, None] / 2], axis=1)
+    return centred, box, scale, centre
 
 
 def preprocess_strokes(strokes, canvas_size=None, *, pen_scale: float = 1.0) -> Preprocessed:
@@ -150,24 +229,41 @@ def preprocess_strokes(strokes, canvas_size=None, *, pen_scale: float = 1.0) -> 
     points, when all points coincide, or when the longer side is below BLANK_FRACTION of
     `canvas_size` (an int or (width, height), in the strokes' units).
     """
-    pts = [np.asarray(s, np.float64).reshape(-1, 2) for s in strokes]
-    pts = [p for p in pts if len(p)]
-    if not pts:
+    pts, lengths = pack(strokes)
+    if not len(pts):
         return _blank()
-    allp = np.concatenate(pts)
-    lo, hi = allp.min(0), allp.max(0)
+    lo, hi = pts.min(0), pts.max(0)
     side = float((hi - lo).max())
-    width = PEN_WIDTH * pen_scale * side
-    box = (*(lo - width / 2), *(hi + width / 2))
     if not side > BLANK_FRACTION * _canvas_side(canvas_size):
-        return _blank(box if side > 0 else None)
+        width = PEN_WIDTH * pen_scale * side
+        return _blank((*(lo - width / 2), *(hi + width / 2)) if side > 0 else None)
+    centred, box, scale, centre = _render(pts, lengths, [len(lengths)], [pen_scale])
+    return _finish(centred[0], box[0], scale[0], centre[0])
 
-    centre = (lo + hi) / 2
-    scale = GLYPH / (side + width)  # the ink, pen included, spans GLYPH pixels
-    k = scale * SUPERSAMPLE
-    frame = [((p - centre) * k + CENTRED_SIZE / 2).astype(np.float32) for p in pts]
-    centred = rasterise(frame, (CENTRED_SIZE, CENTRED_SIZE), width * k)
-    return _finish(centred, box, scale, centre)
+
+def preprocess_packed(pts, lengths, letters, pen_scale=1.0) -> np.ndarray:
+    """Many letters at once, drawn as preprocess_strokes draws each: (B, SIZE, SIZE) float32.
+
+    pts (P, 2) x, y; lengths (S,) points per stroke; letters (B,) strokes per letter (>= 1);
+    pen_scale a number or (B,). A letter whose points all coincide comes out blank (zero).
+    """
+    pts, lengths = np.asarray(pts, np.float64), np.asarray(lengths, np.intp)
+    letters = np.asarray(letters, np.intp)
+    pen_scale = np.broadcast_to(np.asarray(pen_scale, np.float64), letters.shape)
+    out = np.zeros((len(letters), SIZE, SIZE), np.float32)
+    if not len(letters):
+        return out
+    npts = np.add.reduceat(lengths, np.cumsum(letters) - letters)
+    start = np.cumsum(npts) - npts
+    side = (np.maximum.reduceat(pts, start) - np.minimum.reduceat(pts, start)).max(1)
+    ok = side > 0
+    if not ok.all():  # leave the spots out
+        pts, lengths = pts[np.repeat(ok, npts)], lengths[np.repeat(ok, letters)]
+        letters, pen_scale = letters[ok], pen_scale[ok]
+    if len(letters):
+        image = _POOL @ _render(pts, lengths, letters, pen_scale)[0] @ _POOL.T
+        out[ok] = np.clip(image / image.max(axis=(1, 2), keepdims=True), 0.0, 1.0)
+    return out
 
 
 # -- bitmaps ----------------------------------------------------------------------------------

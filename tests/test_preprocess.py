@@ -155,3 +155,23 @@ def test_rendering_real_pen_strokes_matches_the_stored_images(shared_data):
         ours[i] = r.image
     assert np.abs(ours - x).mean() < 0.025
     assert np.corrcoef(ours.ravel(), x.ravel())[0, 1] > 0.98
+
+
+def test_packed_batch_draws_each_letter_as_preprocess_strokes_does():
+    letters = [R, [s * 0.3 + 7 for s in R[:2]], [np.array([[5.0, 5.0]])], [R[0]]]
+    pens = [1.0, 0.7, 1.0, 1.4]
+    pts, lengths = pp.pack([s for g in letters for s in g])
+    images = pp.preprocess_packed(pts, lengths, [len(g) for g in letters], pens)
+    assert images.shape == (4, pp.SIZE, pp.SIZE) and images.dtype == np.float32
+    for img, strokes, pen in zip(images, letters, pens, strict=True):
+        np.testing.assert_allclose(
+            img, pp.preprocess_strokes(strokes, pen_scale=pen).image, atol=1e-6
+        )
+    assert not images[2].any()  # a single spot is blank
+
+
+def test_rasterise_clips_strokes_that_leave_the_image():
+    stroke = [np.array([[-50.0, 10.0], [30.0, 10.0], [30.0, 200.0], [90.0, 40.0]])]
+    small = pp.rasterise(stroke, (60, 80), 6)
+    large = pp.rasterise(stroke, (300, 300), 6)
+    np.testing.assert_array_equal(small, large[:60, :80])
