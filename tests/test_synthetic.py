@@ -1,0 +1,145 @@
+import numpy as np
+import pytest
+
+from cnn import synthetic
+
+
+@pytest.fixture(scope="module")
+def small_set():
+    return synthetic.generate_set(2 * 26 * 6, seed=3, workers=1)
+
+
+def test_generate_returns_images_and_labels():
+    x, y = synthetic.generate(60, seed=0, workers=1)
+    assert x.shape == (60, 28, 28) and x.dtype == np.uint8
+    assert y.shape == (60,) and y.dtype == np.uint8
+
+
+def test_every_class_and_case_equally_often(small_set):
+    s = small_set
+    assert s["x"].dtype == np.uint8 and s["x"].shape == (312, 28, 28)
+    assert s["y"].dtype == np.uint8 and s["case"].dtype == np.uint8
+    counts = np.bincount(s["case"].astype(int) * 26 + s["y"], minlength=52)
+    assert (counts == 6).all()
+    assert (s["x"].max(axis=(1, 2)) == 255).all()  # no blank letters
+
+
+def test_writer_is_a_font_that_gives_the_case(small_set):
+    s = small_set
+    assert s["writer"].dtype == np.int64
+    for font, case in zip(s["writer"], s["case"], strict=True):
+        assert synthetic.FONTS[font][1 + case] > 0
+    assert len(np.unique(s["writer"])) >= 6
+
+
+def test_same_seed_same_letters_other_seed_other_letters(small_set):
+    again = synthetic.generate_set(len(small_set["y"]), seed=3, workers=1)
+    for k in ("x", "y", "case", "writer"):
+        np.testing.assert_array_equal(again[k], small_set[k])
+    other = synthetic.generate_set(len(small_set["y"]), seed=4, workers=1)
+    assert (other["x"] != small_set["x"]).any()
+
+
+def test_worker_processes_give_the_same_letters(monkeypatch):
+    monkeypatch.setattr(synthetic, "CHUNK", 50)  # three chunks for two workers
+    one = synthetic.generate_set(130, seed=5, workers=1)
+    two = synthetic.generate_set(130, seed=5, workers=2)
+    for k in ("x", "y", "case", "writer"):
+        np.testing.assert_array_equal(two[k], one[k])
+
+
+def test_load_or_generate_caches_atomically(tmp_path, monkeypatch):
+    monkeypatch.setenv("LETTERLENS_CACHE_DIR", str(tmp_path))
+    first = synthetic.load_or_generate(52, seed=1, workers=1)
+    path = synthetic.cache_path(52, seed=1)
+    assert path.parent == tmp_path and path.name.startswith("synthetic-v")
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the cached set should have been read")
+
+    monkeypatch.setattr(synthetic, "generate_set", refuse)
+    second = synthetic.load_or_generate(52, seed=1)
+    for k in ("x", "y", "case", "writer"):
+        np.testing.assert_array_equal(second[k], first[k])
+
+
+def test_a_damaged_cache_file_is_made_again(tmp_path, monkeypatch):
+    monkeypatch.setenv("LETTERLENS_CACHE_DIR", str(tmp_path))
+    synthetic.cache_path(26, seed=0).write_bytes(b"not an npz")
+    s = synthetic.load_or_generate(26, seed=0, workers=1)
+    assert s["x"].shape == (26, 28, 28)
+    assert np.load(synthetic.cache_path(26, seed=0))["x"].shape == (26, 28, 28)
+
+
+def test_augmentation_preview():
+    g = synthetic.augmentation_preview("g", n=16, seed=0)
+    assert g.shape == (16, 28, 28) and g.dtype == np.float32
+    assert g.min() >= 0 and np.allclose(g.max(axis=(1, 2)), 1.0)
+    both = synthetic.augmentation_preview(6, n=4)
+    assert both.shape == (4, 28, 28)
+    again = synthetic.augmentation_preview("G", 4, seed=2)
+    np.testing.assert_array_equal(again, synthetic.augmentation_preview("G", 4, seed=2))
+    for bad in ("gg", "3", 26, -1):
+        with pytest.raises(ValueError):
+            synthetic.augmentation_preview(bad)
+
+
+def test_every_font_gives_every_letter_it_is_used_for():
+    for font, (_, upper, lower, _) in enumerate(synthetic.FONTS):
+        glyphs = synthetic.glyphs(font)
+        assert len(glyphs) == 52
+        for case, weight in enumerate((upper, lower)):
+            got = [g is not None for g in glyphs[case * 26 : (case + 1) * 26]]
+            assert all(got) if weight else not any(got)
+
+
+def unit(strokes):
+    """All points of strokes, densified, centred, longer side 1: (n, 2)."""
+    dense = []
+    for s in strokes:
+        t = np.linspace(0, len(s) - 1, 20 * len(s))
+        dense.append(np.stack([np.interp(t, np.arange(len(s)), s[:, i]) for i in (0, 1)], 1))
+    p = np.concatenate(dense)
+    lo, hi = p.min(0), p.max(0)
+    return (p - (lo + hi) / 2) / (hi - lo).max()
+
+
+def test_distortion_changes_a_letter_but_keeps_it_near_its_shape():
+    rng = np.random.default_rng(0)
+    for font, index in [(0, 0), (0, 26 + 6), (6, 26 + 4), (2, 12)]:  # A, g, e, M
+        glyph = synthetic.glyphs(font)[index]
+        plain = unit(glyph.strokes)
+        strays = []
+        for _ in range(30):
+            bent = unit(synthetic.distort(glyph, rng, single_line=synthetic.FONTS[font][3]))
+            d = np.sqrt(((bent[:, None] - plain[None]) ** 2).sum(-1))
+            strays.append(max(d.min(0).mean(), d.min(1).mean()))  # mean distance, both ways
+        assert min(strays) > 0.005  # it does change
+        assert np.median(strays) < 0.1 and max(strays) < 0.25  # by a few % of the letter
+
+
+def test_strokes_that_make_the_letter_are_never_dropped():
+    # E's middle bar, A's and H's crossbars, t's cross, the dots of i and j.
+    futural = synthetic.glyphs(0)
+    for letter in ("E", "A", "H", "F", "i", "j", "t", "f"):
+        glyph = futural[(letter.islower()) * 26 + ord(letter.upper()) - ord("A")]
+        assert len(glyph.strokes) >= 2 and glyph.droppable == ()
+    # Serifs and doubled lines may go.
+    assert any(g.droppable for g in synthetic.glyphs(3) if g is not None)  # triplex roman
+
+
+def test_synthetic_letters_look_like_real_ones(shared_data):
+    # Mean images per class and case, from synthetic letters only, read most real letters.
+    s = synthetic.generate_set(52 * 60, seed=0, workers=1)
+    d = np.load(shared_data / "chars74k_hnd.npz", allow_pickle=False)
+
+    def centred_unit(x):
+        z = x.reshape(len(x), -1).astype(np.float64)
+        z -= z.mean(1, keepdims=True)
+        return z / np.linalg.norm(z, axis=1, keepdims=True)
+
+    pair = s["case"].astype(int) * 26 + s["y"]
+    templates = centred_unit(np.stack([s["x"][pair == k].mean(0) for k in range(52)]))
+    guess = np.argmax(centred_unit(d["x"]) @ templates.T, axis=1) % 26
+    assert (guess == d["y"]).mean() > 0.35  # chance is 1/26
