@@ -18,13 +18,14 @@ GLYPH = 24  # the glyph's longer side, in SIZE pixels: a 2-pixel border
 SUPERSAMPLE = 4  # strokes are drawn on a SUPERSAMPLE-times finer grid, then area-averaged
 CENTRED_SIZE = SIZE * SUPERSAMPLE  # side of `Preprocessed.centred`
 
-PEN_WIDTH = 0.115  # round pen diameter as a fraction of the strokes' longer side
+PEN_WIDTH = 0.115  # round pen diameter as a fraction of the strokes' longer side; this
+# reproduces real tablet letters normalised from their pen trajectories (tests check it)
 BLANK_FRACTION = 0.02  # ink whose longer side is below this share of the canvas is a dot
 INK_THRESHOLD = 0.05  # bitmap pixels below this share of the peak are background
 BLOB_FRACTION = 0.1  # a solid mark smaller than this share of the canvas is a dot, not a letter
 BLOB_FILL = 0.6  # ... where "solid" means the ink fills this share of its square box
 
-_STEP = 4.0  # longest segment piece, in supersampled pixels, so every piece fits one patch
+_STEP = 4.0  # longest segment piece, in supersampled pixels: each is drawn on one disc of pixels
 
 
 @dataclass
