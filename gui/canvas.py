@@ -1,0 +1,399 @@
+"""The drawing canvas: strokes kept as vectors, painted with a round pen, undo/redo per stroke."""
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPointingDevice,
+    QTabletEvent,
+)
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+PAPER = QColor(250, 249, 245)
+INK = QColor(28, 33, 46)
+HINT = QColor(160, 160, 168)
+ERASER_RING = QColor(200, 70, 70)
+THUMB_INK = QColor(255, 255, 255)  # the thumbnail is ink coverage: white on black
+THUMBNAIL_SIDE = 120
+MIN_PRESSURE_WIDTH = 0.35  # a feather-light pen still draws at this share of the width
+
+
+@dataclass(frozen=True, eq=False)  # compared by identity: history snapshots share them
+class Stroke:
+    """One pen-down to pen-up: points (n, 2) x, y in canvas pixels, widths (n,) in pixels."""
+
+    points: np.ndarray
+    widths: np.ndarray
+
+    @property
+    def uniform(self) -> bool:
+        return bool(np.all(self.widths == self.widths[0]))
+
+
+class Canvas(QWidget):
+    """Draw with the mouse or a pen; right button, the eraser toggle or a pen's eraser erases.
+
+    `stroke_changed` fires while a stroke grows, `drawing_changed` after every committed change
+    (a finished stroke, an erase, undo, redo, clear), `stroke_finished` after a stroke only.
+    """
+
+    stroke_started = Signal()
+    stroke_changed = Signal()
+    stroke_finished = Signal()
+    drawing_changed = Signal()
+    history_changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_StaticContents)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(200, 200)
+        self.setMouseTracking(True)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._strokes: tuple[Stroke, ...] = ()
+        self._undo: list[tuple[Stroke, ...]] = []
+        self._redo: list[tuple[Stroke, ...]] = []
+        self._pen_width = 14.0
+        self._eraser = False
+        self._mode: str | None = None  # "draw" or "erase" while a button or pen is down
+        self._points: list[tuple[float, float]] = []
+        self._widths: list[float] = []
+        self._before_erase: tuple[Stroke, ...] = ()
+        self._pointer: QPointF | None = None
+        self._image = QImage()
+        self._thumb = QImage()  # the drawing at THUMBNAIL_SIDE, kept up to date like _image
+        self._thumb_scale = 1.0
+
+    # --- public state --------------------------------------------------------------------------
+
+    def strokes(self) -> list[np.ndarray]:
+        """Every stroke's (n, 2) points, the one being drawn included: the network's input."""
+        out = [s.points for s in self._strokes]
+        if self._mode == "draw" and self._points:
+            out.append(np.array(self._points, np.float32))
+        return out
+
+    def stroke_objects(self) -> tuple[Stroke, ...]:
+        return self._strokes
+
+    def is_empty(self) -> bool:
+        return not self._strokes and not (self._mode == "draw" and self._points)
+
+    def is_drawing(self) -> bool:
+        return self._mode is not None
+
+    def canvas_size(self) -> tuple[int, int]:
+        return self.width(), self.height()
+
+    def pen_width(self) -> float:
+        return self._pen_width
+
+    def set_pen_width(self, width: float) -> None:
+        self._pen_width = float(max(1.0, width))
+        self.update()
+
+    def is_eraser(self) -> bool:
+        return self._eraser
+
+    def set_eraser(self, on: bool) -> None:
+        self._eraser = bool(on)
+        self.setCursor(Qt.CursorShape.PointingHandCursor if on else Qt.CursorShape.CrossCursor)
+        self.update()
+
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def undo(self) -> None:
+        if self._mode is None and self._undo:
+            self._redo.append(self._strokes)
+            self._set_strokes(self._undo.pop())
+
+    def redo(self) -> None:
+        if self._mode is None and self._redo:
+            self._undo.append(self._strokes)
+            self._set_strokes(self._redo.pop())
+
+    def clear(self) -> None:
+        """Remove every stroke, as one undoable step."""
+        self._cancel_gesture()
+        if self._strokes:
+            self._commit(())
+
+    def set_strokes(self, strokes, width: float | None = None) -> None:
+        """Replace the drawing by `strokes` (list of (n, 2) points), as one undoable step."""
+        self._cancel_gesture()
+        w = self._pen_width if width is None else float(width)
+        self._commit(tuple(Stroke(np.asarray(s, np.float32).reshape(-1, 2),
+                                  np.full(len(s), w, np.float32)) for s in strokes if len(s)))
+
+    def to_image(self, ink_only: bool = False) -> QImage:
+        """The drawing as an image the size of the canvas (ARGB32, paper or transparent)."""
+        image = QImage(self.size(), QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(Qt.GlobalColor.transparent if ink_only else PAPER)
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        for stroke in self._strokes:
+            _paint_stroke(painter, stroke.points, stroke.widths)
+        painter.end()
+        return image
+
+    def thumbnail(self) -> tuple[np.ndarray, float]:
+        """(ink (h, w) float32 in [0, 1], longer side THUMBNAIL_SIDE; its pixels per canvas px)."""
+        image = self._thumb
+        bits = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes())
+        rows = bits.reshape(image.height(), image.bytesPerLine())[:, :image.width()]
+        return rows.astype(np.float32) * np.float32(1 / 255), self._thumb_scale
+
+    def _all_strokes(self):
+        """(points, widths) of every stroke, the one being drawn included."""
+        out = [(s.points, s.widths) for s in self._strokes]
+        if self._mode == "draw" and self._points:
+            out.append((np.array(self._points, np.float32), np.array(self._widths, np.float32)))
+        return out
+
+    # --- history -------------------------------------------------------------------------------
+
+    def _commit(self, strokes: tuple[Stroke, ...]) -> None:
+        self._undo.append(self._strokes)
+        self._redo.clear()
+        self._set_strokes(strokes)
+
+    def _set_strokes(self, strokes: tuple[Stroke, ...]) -> None:
+        self._strokes = strokes
+        self._render()
+        self.history_changed.emit()
+        self.drawing_changed.emit()
+
+    def _cancel_gesture(self) -> None:
+        if self._mode == "erase":
+            self._strokes = self._before_erase
+        self._mode = None
+        self._points, self._widths = [], []
+        self._render()
+
+    # --- input ---------------------------------------------------------------------------------
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if self._mode is not None:
+            return
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._begin("erase" if self._eraser else "draw", event.position(), 1.0)
+        elif event.button() == Qt.MouseButton.RightButton:
+            self._begin("erase", event.position(), 1.0)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        self._move_pointer(event.position())
+        if self._mode is not None:
+            self._extend(event.position(), 1.0)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._mode is not None and not event.buttons() & (
+                Qt.MouseButton.LeftButton | Qt.MouseButton.RightButton):
+            self._end()
+
+    def tabletEvent(self, event: QTabletEvent) -> None:
+        # Accepted, so Qt does not also synthesise mouse events for the pen.
+        event.accept()
+        pos, pressure = event.position(), float(event.pressure())
+        kind = event.type()
+        if kind == QTabletEvent.Type.TabletPress and self._mode is None:
+            erase = (self._eraser or event.pointerType() == QPointingDevice.PointerType.Eraser
+                     or event.button() == Qt.MouseButton.RightButton)
+            self._begin("erase" if erase else "draw", pos, pressure)
+        elif kind == QTabletEvent.Type.TabletMove:
+            self._move_pointer(pos)
+            if self._mode is not None:
+                self._extend(pos, pressure)
+        elif kind == QTabletEvent.Type.TabletRelease and self._mode is not None:
+            self._end()
+
+    def leaveEvent(self, event) -> None:
+        self._pointer = None
+        self.update()
+        super().leaveEvent(event)
+
+    def _move_pointer(self, pos: QPointF) -> None:
+        if self._eraser or self._mode == "erase":
+            old = self._pointer
+            self._pointer = QPointF(pos)
+            r = self._eraser_radius() + 2
+            for p in (old, self._pointer):
+                if p is not None:
+                    self.update(QRectF(p.x() - r, p.y() - r, 2 * r, 2 * r).toAlignedRect())
+
+    def _width_for(self, pressure: float) -> float:
+        p = min(max(pressure, 0.0), 1.0)
+        return self._pen_width * (MIN_PRESSURE_WIDTH + (1 - MIN_PRESSURE_WIDTH) * p)
+
+    def _eraser_radius(self) -> float:
+        return max(6.0, self._pen_width * 1.2)
+
+    def _begin(self, mode: str, pos: QPointF, pressure: float) -> None:
+        self._mode = mode
+        if mode == "draw":
+            self._points = [(pos.x(), pos.y())]
+            self._widths = [self._width_for(pressure)]
+            self.stroke_started.emit()
+            self._draw_segment(len(self._points) - 1)
+            self.stroke_changed.emit()
+        else:
+            self._before_erase = self._strokes
+            self._pointer = QPointF(pos)
+            self._erase_at(pos)
+
+    def _extend(self, pos: QPointF, pressure: float) -> None:
+        if self._mode == "erase":
+            self._erase_at(pos)
+            return
+        x, y = pos.x(), pos.y()
+        px, py = self._points[-1]
+        if (x - px) ** 2 + (y - py) ** 2 < 0.25:  # sub-pixel jitter adds nothing
+            return
+        self._points.append((x, y))
+        self._widths.append(self._width_for(pressure))
+        self._draw_segment(len(self._points) - 1)
+        self.stroke_changed.emit()
+
+    def _end(self) -> None:
+        mode, self._mode = self._mode, None
+        if mode == "draw":
+            stroke = Stroke(np.array(self._points, np.float32), np.array(self._widths, np.float32))
+            self._points, self._widths = [], []
+            self._commit(self._strokes + (stroke,))
+            self.stroke_finished.emit()
+        elif mode == "erase":
+            erased, self._strokes = self._strokes, self._before_erase
+            if erased != self._before_erase:
+                self._commit(erased)
+
+    def _erase_at(self, pos: QPointF) -> None:
+        """Remove every stroke passing within the eraser's radius of `pos` (live, undoable)."""
+        r = self._eraser_radius()
+        p = np.array([pos.x(), pos.y()], np.float32)
+        keep = tuple(s for s in self._strokes if _distance(s.points, p) > r + s.widths.max() / 2)
+        if len(keep) != len(self._strokes):
+            self._strokes = keep
+            self._render()
+            self.drawing_changed.emit()
+
+    # --- painting ------------------------------------------------------------------------------
+
+    def resizeEvent(self, event) -> None:
+        self._render()
+        super().resizeEvent(event)
+
+    def _render(self) -> None:
+        """Repaint the backing image and the thumbnail from the vectors (undo, erase, resize)."""
+        dpr = self.devicePixelRatioF()
+        size = self.size() * dpr
+        if self._image.size() != size:
+            self._image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
+            self._image.setDevicePixelRatio(dpr)
+        scale = THUMBNAIL_SIDE / max(self.width(), self.height(), 1)
+        thumb_size = QSize(max(1, round(self.width() * scale)),
+                           max(1, round(self.height() * scale)))
+        if self._thumb.size() != thumb_size:
+            self._thumb = QImage(thumb_size, QImage.Format.Format_Grayscale8)
+        self._thumb_scale = scale
+        self._image.fill(PAPER)
+        self._thumb.fill(0)
+        strokes = self._all_strokes()
+        for image, colour, s in ((self._image, INK, 1.0), (self._thumb, THUMB_INK, scale)):
+            painter = QPainter(image)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.scale(s, s)
+            for points, widths in strokes:
+                _paint_stroke(painter, points, widths, colour)
+            painter.end()
+        self.update()
+
+    def _draw_segment(self, i: int) -> None:
+        """Add the current stroke's segment ending at point i to the backing image."""
+        a = self._points[max(i - 1, 0)]
+        b = self._points[i]
+        w = self._widths[i]
+        for image, colour, s in ((self._image, INK, 1.0),
+                                 (self._thumb, THUMB_INK, self._thumb_scale)):
+            painter = QPainter(image)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.scale(s, s)
+            painter.setPen(_pen(colour, w))
+            painter.drawLine(QPointF(*a), QPointF(*b))
+            painter.end()
+        r = w / 2 + 2
+        self.update(QRectF(QPointF(min(a[0], b[0]) - r, min(a[1], b[1]) - r),
+                           QPointF(max(a[0], b[0]) + r, max(a[1], b[1]) + r)).toAlignedRect())
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.drawImage(event.rect(), self._image, _device_rect(event.rect(), self._image))
+        if self.is_empty():
+            painter.setPen(HINT)
+            font = QFont(self.font())
+            font.setPointSizeF(max(14.0, min(self.width(), self.height()) / 18))
+            painter.setFont(font)
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "draw a letter")
+        if self._pointer is not None and (self._eraser or self._mode == "erase"):
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(QPen(ERASER_RING, 1.5))
+            r = self._eraser_radius()
+            painter.drawEllipse(self._pointer, r, r)
+        painter.end()
+
+
+def _device_rect(rect: QRect, image: QImage) -> QRect:
+    dpr = image.devicePixelRatio()
+    return QRectF(rect.x() * dpr, rect.y() * dpr, rect.width() * dpr,
+                  rect.height() * dpr).toAlignedRect()
+
+
+def _pen(color: QColor, width: float) -> QPen:
+    return QPen(color, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+                Qt.PenJoinStyle.RoundJoin)
+
+
+def _paint_polyline(painter: QPainter, points: np.ndarray, width: float, color: QColor) -> None:
+    painter.setPen(_pen(color, width))
+    if len(points) == 1:
+        painter.drawPoint(QPointF(*points[0]))
+        return
+    path = QPainterPath(QPointF(*points[0]))
+    # Quadratic segments through the midpoints: smooth curves from jittery samples.
+    for (ax, ay), (bx, by) in zip(points[1:-1], points[2:], strict=False):
+        path.quadTo(QPointF(ax, ay), QPointF((ax + bx) / 2, (ay + by) / 2))
+    path.lineTo(QPointF(*points[-1]))
+    painter.drawPath(path)
+
+
+def _paint_stroke(painter: QPainter, points: np.ndarray, widths: np.ndarray,
+                  color: QColor = INK) -> None:
+    if np.all(widths == widths[0]):
+        _paint_polyline(painter, points, float(widths[0]), color)
+        return
+    for i in range(len(points)):  # pressure: each segment at its own width
+        painter.setPen(_pen(color, float(widths[i])))
+        a, b = points[max(i - 1, 0)], points[i]
+        painter.drawLine(QPointF(*a), QPointF(*b))
+
+
+def _distance(points: np.ndarray, p: np.ndarray) -> float:
+    """Shortest distance from p (2,) to the polyline through points (n, 2)."""
+    if len(points) == 1:
+        return float(np.linalg.norm(points[0] - p))
+    a, b = points[:-1], points[1:]
+    ab = b - a
+    t = np.clip(((p - a) * ab).sum(1) / np.maximum((ab * ab).sum(1), 1e-12), 0, 1)
+    return float(np.sqrt((((a + t[:, None] * ab) - p) ** 2).sum(1).min()))
