@@ -1,0 +1,47 @@
+"""Colours: pyqtgraph's options, the theme's colours, and colour maps applied in NumPy.
+
+Maps are 256-entry RGBA tables applied here, so each panel uploads one ready RGBA image.
+"""
+
+import numpy as np
+import pyqtgraph as pg
+
+BACKGROUND = (30, 31, 36)  # the panels' background, also the gap between mosaic tiles
+FOREGROUND = (205, 208, 214)
+MUTED = (130, 134, 145)
+ACCENT = (255, 196, 61)  # highlights: the top bar, the hovered pixel, the receptive field
+BAR = (86, 140, 214)
+
+# NumPy images are (rows, columns): no transposes anywhere.
+pg.setConfigOptions(imageAxisOrder="row-major", background=BACKGROUND, foreground=FOREGROUND,
+                    antialias=False)
+
+
+def _table(name: str) -> np.ndarray:
+    return np.ascontiguousarray(pg.colormap.get(name).getLookupTable(nPts=256, alpha=True))
+
+
+VIRIDIS = _table("viridis")  # activations: one map for every layer
+DIVERGING = _table("CET-D1")  # signed weights, white at zero
+HEAT = _table("inferno")  # saliency
+
+
+def apply(table: np.ndarray, values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """values (...) in [0, 1] (no NaN) -> RGBA uint8 (..., 4) through a 256-entry table."""
+    idx = np.clip(values, 0.0, 1.0)
+    idx *= 255.0
+    return np.take(table, idx.astype(np.uint8), axis=0, out=out)
+
+
+def normalise(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Map [lo, hi] to [0, 1]; a constant array maps to 0."""
+    span = hi - lo
+    if not span > 1e-12:
+        return np.zeros_like(values, dtype=np.float32)
+    return ((values - lo) * (1.0 / span)).astype(np.float32, copy=False)
+
+
+def symmetric(values: np.ndarray) -> np.ndarray:
+    """Signed values -> [0, 1] with zero at 0.5, scaled by the largest magnitude."""
+    m = float(np.abs(values).max()) if values.size else 0.0
+    return normalise(values, -m, m) if m > 0 else np.full(values.shape, 0.5, np.float32)

@@ -1,0 +1,139 @@
+"""Short, plain explanations of each step, filled in with the current model's own shapes."""
+
+import math
+
+from cnn.model import Sequential
+
+TOPICS = {
+    "input": "Input",
+    "conv2d": "Convolution and stride",
+    "relu": "ReLU",
+    "maxpool2d": "Max pooling",
+    "flatten": "Flatten",
+    "linear": "Fully connected",
+    "softmax": "Softmax",
+    "cross_entropy": "Cross-entropy",
+    "backprop": "Backpropagation",
+    "init": "Gaussian initialisation",
+}
+
+_TEXT = {
+    "input": (
+        "The network never sees your strokes, only a 28×28 grid of numbers: 0 is empty, 1 is "
+        "full ink. Your drawing is cropped to its ink, centred and shrunk so the letter spans "
+        "about 24 of the 28 pixels, just like the letters it learned from. So it does not "
+        "matter where on the canvas you draw, or how big."),
+    "conv2d": (
+        "A convolution slides small filters over its input. A filter is a little grid of "
+        "weights; at each position it multiplies the patch beneath it by its weights and adds "
+        "everything up. A large sum means <i>this patch looks like my pattern</i>: an edge, a "
+        "corner, the end of a stroke. Each filter paints one feature map. The <b>stride</b> is "
+        "the step between positions: stride 1 visits every pixel, stride 2 every other one and "
+        "halves the map. <b>Padding</b> adds a border of zeros so the map keeps its size."),
+    "relu": (
+        "ReLU keeps positive numbers and turns negative ones into zero. That is all. This tiny "
+        "bend is what lets a stack of layers learn curvy, non-linear rules; without it every "
+        "layer would collapse into one big multiplication. In the maps, the dark areas are "
+        "where a filter found nothing."),
+    "maxpool2d": (
+        "Max pooling shrinks each map by keeping only the largest value in each small window. "
+        "It keeps <i>the pattern is somewhere around here</i> and forgets exactly where, so a "
+        "letter drawn a little to the left still looks the same further on, and the next "
+        "layers have less to do."),
+    "flatten": (
+        "Flatten lays all the maps end to end as one long list of numbers, so the next layer "
+        "can look at all of them at once. Nothing is computed; only the shape changes."),
+    "linear": (
+        "In a fully connected layer every output unit has one weight for every input number. "
+        "It adds up input × weight over all of them, plus a bias. The hidden units combine "
+        "the features found so far into parts of letters; the last layer gives one score per "
+        "letter."),
+    "softmax": (
+        "Softmax turns the 26 scores into probabilities: take e to the power of each score and "
+        "divide by the total, so each is positive and they add up to 1. The highest score "
+        "wins, and a score a few points ahead of the rest takes nearly all the probability."),
+    "cross_entropy": (
+        "Cross-entropy is how training measures a mistake: minus the log of the probability "
+        "given to the right letter. Sure and right costs almost 0; 1% on the right letter "
+        "costs 4.6. Training changes the weights to make this cost smaller, on average over "
+        "many letters."),
+    "backprop": (
+        "Backpropagation works out, for every number in the network, how much a tiny change "
+        "would change the result, by applying the chain rule backwards, layer by layer, from "
+        "the output to the input. Training uses it to adjust every weight a little. The "
+        "saliency map uses the same backward pass but stops at the pixels: bright pixels are "
+        "where a little more or less ink would change the top letter's score the most."),
+    "init": (
+        "Before training, every weight is drawn at random from a Gaussian (bell-curve) "
+        "distribution around zero, with a spread of √(2 / inputs per unit). That is large "
+        "enough that signals do not fade away through the layers and small enough that they "
+        "do not blow up. Random starts also make each filter different; training then shapes "
+        "them into detectors for edges and strokes."),
+}
+
+
+def topic_for(kind: str) -> str:
+    """The guide topic for a layer kind ('conv2d', 'relu', ...)."""
+    return kind if kind in TOPICS else "input"
+
+
+def _shape(shape) -> str:
+    return "×".join(map(str, shape))
+
+
+def _layer_note(model: Sequential, name: str) -> str:
+    shapes = model.output_shapes()
+    names = [n for n, _ in model.layers]
+    i = names.index(name)
+    layer = model.layers[i][1]
+    before = model.input_shape if i == 0 else shapes[names[i - 1]]
+    after = shapes[name]
+    kind = layer.kind
+    if kind == "conv2d":
+        k = layer.kernel_size
+        n = layer.params["weight"].size + layer.params["bias"].size
+        return (f"{name}: {_shape(before)} in → {layer.out_channels} filters of "
+                f"{k}×{k}×{layer.in_channels}, stride {layer.stride}, padding {layer.padding} "
+                f"→ {_shape(after)} out; {n:,} weights and biases.")
+    if kind == "maxpool2d":
+        k = layer.kernel_size
+        return (f"{name}: {k}×{k} windows, stride {layer.stride}: {_shape(before)} → "
+                f"{_shape(after)}; no weights.")
+    if kind == "linear":
+        n = layer.params["weight"].size + layer.params["bias"].size
+        last = i == len(names) - 1
+        what = " (one score per letter)" if last else ""
+        return (f"{name}: {layer.in_features:,} inputs → {layer.out_features} units{what}; "
+                f"{n:,} weights and biases.")
+    return f"{name}: {_shape(before)} in → {_shape(after)} out; no weights."
+
+
+def _model_note(model: Sequential, topic: str) -> str:
+    if topic == "input":
+        return f"This model's input: {_shape(model.input_shape)} (one grey channel)."
+    if topic == "softmax":
+        return f"Here: {model.num_classes} scores from {model.layers[-1][0]} → probabilities."
+    if topic == "init":
+        parts = []
+        for name, layer in model.layers:
+            if layer.kind in ("conv2d", "linear"):
+                fan_in = layer.params["weight"][0].size
+                parts.append(f"{name}: {fan_in} inputs per unit, σ = {math.sqrt(2 / fan_in):.3f}")
+        return "; ".join(parts) + "."
+    if topic in ("backprop", "cross_entropy"):
+        return f"This model has {model.num_parameters():,} weights and biases to adjust."
+    names = [n for n, layer in model.layers if layer.kind == topic]
+    return "Here: " + ", ".join(names) + "." if names else ""
+
+
+def explain(topic: str, model: Sequential | None = None, layer: str | None = None) -> str:
+    """HTML: the plain explanation of `topic`, then this model's numbers (for `layer` if given)."""
+    text = f"<h3>{TOPICS[topic]}</h3><p>{_TEXT[topic]}</p>"
+    if model is not None:
+        if layer and layer in dict(model.layers):
+            note = _layer_note(model, layer)
+        else:
+            note = _model_note(model, topic)
+        if note:
+            text += f"<p><b>In this model</b> · {note}</p>"
+    return text

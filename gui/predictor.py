@@ -1,0 +1,116 @@
+"""The one place a drawing becomes a prediction: preprocess, layer outputs, softmax, saliency.
+
+A whole prediction (preprocess, forward through every layer, one backward for the saliency) takes
+a few milliseconds for the default model, well inside a frame, so it runs in the GUI thread:
+no worker, no copies, no stale results. One BLAS thread keeps the tail latency flat.
+"""
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from threadpoolctl import ThreadpoolController
+
+from cnn.checkpoint import LETTERS
+from cnn.functional import softmax
+from cnn.model import Sequential
+from cnn.preprocess import Preprocessed, preprocess_strokes
+
+_blas = None
+
+
+def _blas_controller() -> ThreadpoolController:
+    global _blas
+    if _blas is None:
+        _blas = ThreadpoolController()  # inspects the loaded libraries once: keep it
+    return _blas
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What the panels show for one drawing. Blank drawings carry no probabilities."""
+
+    pre: Preprocessed
+    activations: dict[str, np.ndarray] = field(default_factory=dict)  # one sample: (C,H,W)/(F,)
+    probs: np.ndarray | None = None  # (26,) softmax
+    saliency: np.ndarray | None = None  # (28, 28) d logit[top] / d input
+    elapsed_ms: float = 0.0
+
+    @property
+    def blank(self) -> bool:
+        return self.probs is None
+
+    @property
+    def top_index(self) -> int | None:
+        return None if self.probs is None else int(np.argmax(self.probs))
+
+    @property
+    def top_letter(self) -> str | None:
+        i = self.top_index
+        return None if i is None else LETTERS[i]
+
+    def top(self, k: int = 3) -> list[tuple[str, float]]:
+        """The k most likely letters with their probabilities, best first."""
+        if self.probs is None:
+            return []
+        order = np.argsort(self.probs)[::-1][:k]
+        return [(LETTERS[i], float(self.probs[i])) for i in order]
+
+
+class Predictor(QObject):
+    """Owns the live model; `predict(strokes, canvas_size)` emits `predicted(Prediction)`."""
+
+    predicted = Signal(object)
+    model_changed = Signal()
+
+    def __init__(self, model: Sequential, meta: dict | None = None, name: str = "",
+                 parent: QObject | None = None):
+        super().__init__(parent)
+        self._model, self._meta, self._name = model, dict(meta or {}), name
+        self.last: Prediction | None = None
+
+    @property
+    def model(self) -> Sequential:
+        return self._model
+
+    @property
+    def meta(self) -> dict:
+        return self._meta
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def set_model(self, model: Sequential, meta: dict | None = None, name: str = "") -> None:
+        """Swap in another model (the caller hands it over: it must not keep training it)."""
+        self._model, self._meta = model, dict(meta or {})
+        self._name = name or self._meta.get("name") or "model"
+        self.model_changed.emit()
+
+    def predict(self, strokes, canvas_size) -> Prediction:
+        """Strokes (list of (n, 2) x, y arrays) on a canvas of `canvas_size` -> Prediction."""
+        t0 = time.perf_counter()
+        pre = preprocess_strokes(strokes, canvas_size)
+        if pre.blank:
+            result = Prediction(pre, elapsed_ms=(time.perf_counter() - t0) * 1e3)
+        else:
+            with _blas_controller().limit(limits=1):
+                result = self._run(pre, t0)
+        self.last = result
+        self.predicted.emit(result)
+        return result
+
+    def _run(self, pre: Preprocessed, t0: float) -> Prediction:
+        model = self._model
+        x = pre.image[None, None].astype(model.dtype, copy=False)
+        acts = model.activations(x)
+        logits = acts[model.layers[-1][0]]
+        probs = softmax(logits.astype(np.float64))[0]
+        top = int(np.argmax(probs))
+        # The backward of the forward just run: d logit[top] / d input, without a second pass.
+        dlogits = np.zeros_like(logits)
+        dlogits[0, top] = 1.0
+        saliency = model.backward(dlogits, need_input_grad=True)[0, 0]
+        return Prediction(pre, {k: v[0] for k, v in acts.items()}, probs,
+                          np.array(saliency, np.float32), (time.perf_counter() - t0) * 1e3)
