@@ -1,0 +1,375 @@
+"""Feature maps panel: every layer's output in order, one mosaic image per layer.
+
+A layer of 64 maps is one ImageItem (tiles with 1-pixel gaps), so a redraw costs ten image
+uploads, not hundreds. Hover and clicks map back from the mosaic to (map, row, col).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGraphicsItem,
+    QGraphicsSimpleTextItem,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cnn.model import Sequential
+from gui import colormaps as cm
+from gui.mosaic import Mosaic
+from gui.panels.kernel_view import KernelDetail
+from gui.panels.views import outline
+
+SCALES = {"map": "per map", "layer": "per layer", "network": "whole network"}
+STRIP_WIDTH = 392  # 1-D layers longer than this wrap onto several lines
+MARGIN, LABEL_WIDTH, SPACING = 6, 84, 5
+EMPTY = np.array([*(c + 14 for c in cm.BACKGROUND), 255], np.uint8)  # tiles with no drawing
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    """One unit of one layer: map `channel` at (row, col); for 1-D layers channel is the unit."""
+
+    layer: str
+    channel: int
+    row: int
+    col: int
+    value: float
+
+
+class _Row:
+    """One layer's mosaic, its labels, and where they sit in the view (pixel units)."""
+
+    def __init__(self, name: str, kind: str, shape: tuple[int, ...]):
+        self.name, self.kind, self.shape = name, kind, shape
+        self.flat = len(shape) == 1
+        if self.flat:
+            width = min(shape[0], STRIP_WIDTH)
+            self.mosaic = Mosaic(1, (-(-shape[0] // width), width))
+        else:
+            c, h, w = shape
+            self.mosaic = Mosaic(c, (h, w), c if c <= 16 else 16)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        # The name and shape never change: HTML once. The range changes: plain, cheap text.
+        self.title = pg.TextItem(anchor=(0, 0), color=cm.MUTED)
+        self.title.setHtml(_title_html(name, shape, self.flat))
+        self.range = QGraphicsSimpleTextItem()
+        self.range.setBrush(QColor(*cm.MUTED))
+        self.range.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        font = QFont()
+        font.setPointSizeF(7.5)
+        self.range.setFont(font)
+        self.rect = QRectF()
+        self.hidden = self.mosaic.gap_mask.copy()  # gaps, and a 1-D layer's unused tail
+        if self.flat:
+            self.hidden.reshape(-1)[shape[0]:] = True
+        empty = np.zeros((*self.mosaic.shape, 4), np.uint8)
+        empty[:] = EMPTY
+        empty[self.hidden] = (*cm.BACKGROUND, 255)
+        self.empty = empty
+        self.values: np.ndarray | None = None  # the latest output, one sample
+
+    def tiles(self, values: np.ndarray) -> np.ndarray:
+        """values (C, h, w) or (F,) -> (count, h, w) tiles; a 1-D layer's tail padded."""
+        if not self.flat:
+            return values
+        rows, width = self.mosaic.tile_shape
+        padded = np.zeros(rows * width, np.float32)
+        padded[:values.size] = values
+        return padded.reshape(1, rows, width)
+
+    def set_range(self, text: str) -> None:
+        if self.range.text() != text:
+            self.range.setText(text)
+
+    def natural_height(self, width: float) -> float:
+        rows, cols = self.mosaic.shape
+        if self.flat:
+            return float(min(36, max(14, rows * 4)))
+        return width * rows / cols
+
+
+def _title_html(name: str, shape: tuple[int, ...], flat: bool) -> str:
+    size = "×".join(map(str, shape))
+    bold = f"<b style='color: rgb{cm.FOREGROUND}'>{name}</b>"
+    text = f"{bold} {size}" if flat else f"{bold}<br>{size}"
+    return f"<div style='color: rgb{cm.MUTED}; font-size: 8pt'>{text}</div>"
+
+
+class FeatureMapsPanel(QWidget):
+    """`set_model` builds the rows once per architecture; `set_activations` recolours them."""
+
+    map_hovered = Signal(object)  # MapPoint, or None when the pointer leaves the maps
+    map_clicked = Signal(object)  # MapPoint
+    layer_hovered = Signal(str)  # layer name, for the layer guide
+    scale_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("feature_maps_panel")
+        self._scale_box = QComboBox()
+        for key, text in SCALES.items():
+            self._scale_box.addItem(text, key)
+        self._scale_box.setCurrentIndex(1)
+        self._scale_box.setToolTip("Colour scale: each map, each layer, or the whole network "
+                                   "spans the colour map from its lowest to its highest value")
+        self._scale_box.currentIndexChanged.connect(self._on_scale_box_changed)
+        self.hover_label = QLabel("hover a map for values · click to enlarge")
+        self.hover_label.setStyleSheet(f"color: rgb{cm.MUTED};")
+        self.hover_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        head = QHBoxLayout()
+        head.addWidget(QLabel("Colour scale"))
+        head.addWidget(self._scale_box)
+        head.addWidget(self.hover_label, 1)
+
+        self.detail = KernelDetail()
+        self.detail.setVisible(False)
+        self.detail.closed.connect(self._on_detail_closed)
+
+        self._view = pg.GraphicsView()
+        self._box = pg.ViewBox(invertY=True, enableMouse=False, enableMenu=False,
+                               defaultPadding=0)
+        self._view.setCentralItem(self._box)
+        self._view.setMinimumHeight(160)
+        self._box.sigResized.connect(self._relayout)
+        self._view.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
+        self._view.scene().sigMouseClicked.connect(self._on_scene_mouse_clicked)
+        self._view.viewport().installEventFilter(self)
+        self._hover_mark = outline(width=1.5)
+        self._select_mark = outline(color=cm.FOREGROUND, width=1.0)
+        self._box.addItem(self._hover_mark)
+        self._box.addItem(self._select_mark)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.setSpacing(2)
+        layout.addLayout(head)
+        layout.addWidget(self.detail)
+        layout.addWidget(self._view, 1)
+
+        self._model: Sequential | None = None
+        self._spec: list | None = None
+        self._rows: list[_Row] = []
+        self._hovered_layer = ""
+        self._activations: dict[str, np.ndarray] | None = None
+        self.selected: MapPoint | None = None
+
+    # --- public --------------------------------------------------------------------------------
+
+    def scale(self) -> str:
+        return self._scale_box.currentData()
+
+    def set_scale(self, key: str) -> None:
+        i = self._scale_box.findData(key)
+        if i >= 0:
+            self._scale_box.setCurrentIndex(i)
+
+    def layer_names(self) -> list[str]:
+        return [r.name for r in self._rows]
+
+    def row_image(self, name: str) -> np.ndarray | None:
+        """The RGBA mosaic currently shown for a layer (for tests and the benchmark)."""
+        for r in self._rows:
+            if r.name == name:
+                return r.image.image
+        return None
+
+    def set_model(self, model: Sequential) -> None:
+        """Build one row per layer; only rebuilt when the architecture changes."""
+        self._model = model
+        self.detail.set_model(model)
+        if model.spec == self._spec:
+            return
+        self._spec = model.spec
+        for row in self._rows:
+            for item in (row.image, row.title, row.range):
+                self._box.removeItem(item)
+        shapes = model.output_shapes()
+        self._rows = [_Row(name, layer.kind, shapes[name]) for name, layer in model.layers]
+        for row in self._rows:
+            for item in (row.image, row.title, row.range):
+                self._box.addItem(item)
+            row.image.setImage(row.empty, levels=None)
+        self.selected = None
+        self.detail.setVisible(False)
+        self._select_mark.setVisible(False)
+        self._relayout()
+
+    def set_activations(self, activations: dict[str, np.ndarray] | None) -> None:
+        """Every layer's output for one sample, keyed by layer name; None or {} greys them."""
+        self._activations = activations
+        if not activations:
+            for row in self._rows:
+                row.values = None
+                row.image.setImage(row.empty, levels=None)
+                row.set_range("")
+            self.detail.set_values(None)
+            return
+        mode = self.scale()
+        if mode == "network":
+            lo = min(float(activations[r.name].min()) for r in self._rows)
+            hi = max(float(activations[r.name].max()) for r in self._rows)
+        for row in self._rows:
+            values = activations[row.name]
+            row.values = values
+            if mode != "network":
+                lo, hi = float(values.min()), float(values.max())
+            if mode == "map" and not row.flat:
+                low = values.min(axis=(1, 2), keepdims=True)
+                span = values.max(axis=(1, 2), keepdims=True) - low
+                unit = (values - low) / np.where(span > 1e-12, span, np.inf)
+            else:
+                unit = cm.normalise(values, lo, hi)
+            mosaic = row.mosaic.fill(row.tiles(unit).astype(np.float32, copy=False), 0.0)
+            rgba = cm.apply(cm.VIRIDIS, mosaic)
+            rgba[row.hidden] = (*cm.BACKGROUND, 255)
+            row.image.setImage(rgba, levels=None)
+            row.set_range("" if mode == "map" and not row.flat else f"{lo:.2g} … {hi:.2g}")
+        if self.selected is not None:
+            self.detail.set_values(self._values_of(self.selected))
+
+    # --- layout --------------------------------------------------------------------------------
+
+    def _relayout(self) -> None:
+        w, h = self._box.width(), self._box.height()
+        if w <= 0 or h <= 0:
+            return
+        self._box.setRange(xRange=(0, w), yRange=(0, h), padding=0)
+        if not self._rows:
+            return
+        # Every mosaic gets the same width: the panel's, or less if the stack would not fit.
+        inner = max(w - 2 * MARGIN - LABEL_WIDTH, 10.0)
+        fixed = 2 * MARGIN + len(self._rows) * SPACING
+        strips = sum(r.natural_height(inner) for r in self._rows if r.flat)
+        maps = sum(r.natural_height(inner) for r in self._rows if not r.flat)
+        fit = min(1.0, max(h - fixed - strips, 20.0) / maps) if maps else 1.0
+        width = inner * fit
+        x = max(MARGIN, (w - LABEL_WIDTH - width) / 2) + LABEL_WIDTH  # centre label + mosaic
+        y = float(MARGIN)
+        for row in self._rows:
+            height = row.natural_height(inner) if row.flat else row.natural_height(width)
+            row.rect = QRectF(x, y, width, height)
+            row.image.setRect(row.rect)
+            row.title.setPos(x - LABEL_WIDTH - 2, y + (-4 if row.flat else -3))
+            row.range.setPos(x - LABEL_WIDTH + 2, y + (2 if row.flat else 28))
+            row.range.setVisible(not row.flat and height >= 40)
+            y += height + SPACING
+        if self.selected is not None:
+            self._mark(self._select_mark, self.selected, whole_map=True)
+
+    # --- pointer -------------------------------------------------------------------------------
+
+    def point_at(self, x: float, y: float) -> MapPoint | None:
+        """The unit under view position (x, y) in pixels, or None."""
+        for row in self._rows:
+            r = row.rect
+            if not (r.left() <= x < r.right() and r.top() <= y < r.bottom()):
+                continue
+            rows, cols = row.mosaic.shape
+            hit = row.mosaic.locate((x - r.left()) * cols / r.width(),
+                                    (y - r.top()) * rows / r.height())
+            if hit is None:
+                return None
+            tile, i, j = hit
+            if row.flat:
+                unit = i * row.mosaic.tile_shape[1] + j
+                if unit >= row.shape[0]:
+                    return None
+                value = np.nan if row.values is None else float(row.values[unit])
+                return MapPoint(row.name, unit, 0, 0, value)
+            value = np.nan if row.values is None else float(row.values[tile, i, j])
+            return MapPoint(row.name, tile, i, j, value)
+        return None
+
+    def layer_at(self, y: float) -> str:
+        for row in self._rows:
+            if row.rect.top() - SPACING / 2 <= y < row.rect.bottom() + SPACING / 2:
+                return row.name
+        return ""
+
+    def _row(self, name: str) -> _Row:
+        return next(r for r in self._rows if r.name == name)
+
+    def _mark(self, item, point: MapPoint, whole_map: bool = False) -> None:
+        """Outline a unit (or its whole map) on the mosaics, in view pixels."""
+        row = self._row(point.layer)
+        rows, cols = row.mosaic.shape
+        sx, sy = row.rect.width() / cols, row.rect.height() / rows
+        if row.flat:
+            width = row.mosaic.tile_shape[1]
+            r, c, h, w = *divmod(point.channel, width), 1, 1
+            if whole_map:
+                r, c, (h, w) = 0, 0, row.mosaic.tile_shape
+        else:
+            ox, oy = row.mosaic.origin(point.channel)
+            if whole_map:
+                r, c, (h, w) = oy, ox, row.mosaic.tile_shape
+            else:
+                r, c, h, w = oy + point.row, ox + point.col, 1, 1
+        item.setRect(QRectF(row.rect.left() + c * sx, row.rect.top() + r * sy, w * sx, h * sy))
+        item.setVisible(True)
+
+    def _values_of(self, point: MapPoint):
+        row = self._row(point.layer)
+        if row.values is None:
+            return None
+        return row.values if row.flat else row.values[point.channel]
+
+    def _on_scene_mouse_moved(self, scene_pos) -> None:
+        pos = self._box.mapSceneToView(scene_pos)
+        layer = self.layer_at(pos.y())
+        if layer and layer != self._hovered_layer:
+            self._hovered_layer = layer
+            self.layer_hovered.emit(layer)
+        point = self.point_at(pos.x(), pos.y())
+        if point is None:
+            self._hover_mark.setVisible(False)
+            self.map_hovered.emit(None)
+            return
+        self._mark(self._hover_mark, point)
+        where = (f"unit {point.channel}" if self._row(point.layer).flat
+                 else f"map {point.channel} · row {point.row}, col {point.col}")
+        value = "—" if np.isnan(point.value) else f"{point.value:.3g}"
+        self.hover_label.setText(f"{point.layer} · {where} = {value}")
+        self.map_hovered.emit(point)
+
+    def _on_scene_mouse_clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        pos = self._box.mapSceneToView(event.scenePos())
+        point = self.point_at(pos.x(), pos.y())
+        if point is not None:
+            self.select(point)
+
+    def select(self, point: MapPoint) -> None:
+        """Enlarge the map holding `point`, with the kernel that produced it beside it."""
+        self.selected = point
+        self._mark(self._select_mark, point, whole_map=True)
+        row = self._row(point.layer)
+        self.detail.show_map(point.layer, point.channel, row.flat)
+        self.detail.set_values(self._values_of(point))
+        self.detail.setVisible(True)
+        self.map_clicked.emit(point)
+
+    def _on_detail_closed(self) -> None:
+        self.selected = None
+        self._select_mark.setVisible(False)
+        self.detail.setVisible(False)
+
+    def _on_scale_box_changed(self, _index: int) -> None:
+        self.set_activations(self._activations)
+        self.scale_changed.emit(self.scale())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Leave:
+            self._hover_mark.setVisible(False)
+            self._hovered_layer = ""
+            self.map_hovered.emit(None)
+        return super().eventFilter(watched, event)

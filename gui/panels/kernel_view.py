@@ -1,0 +1,117 @@
+"""Weights as images, and the enlarged map shown with the kernel that produced it."""
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+from cnn.model import Sequential
+from gui import colormaps as cm
+from gui.mosaic import Mosaic
+from gui.panels.views import image_box, show_image
+
+
+def kernel_image(weights: np.ndarray, columns: int | None = None) -> np.ndarray:
+    """weights (n, k, k) -> RGBA mosaic, white at zero, red positive, blue negative."""
+    mosaic = Mosaic(len(weights), weights.shape[1:], columns or min(len(weights), 8))
+    unit = cm.symmetric(weights)
+    rgba = cm.apply(cm.DIVERGING, mosaic.fill(unit, background=0.5))
+    rgba[mosaic.gap_mask] = (*cm.BACKGROUND, 255)
+    return rgba
+
+
+def producing_conv(model: Sequential, layer_name: str, channels: int):
+    """(name, Conv2d) whose output channel c became channel c of `layer_name`, or None.
+
+    Walks back over element-wise and pooling layers, which keep the channels.
+    """
+    names = [n for n, _ in model.layers]
+    for name, layer in reversed(model.layers[:names.index(layer_name) + 1]):
+        if layer.kind == "conv2d":
+            return (name, layer) if layer.out_channels == channels else None
+        if layer.kind not in ("relu", "maxpool2d"):
+            return None
+    return None
+
+
+class KernelDetail(QWidget):
+    """One map enlarged, and beside it the kernel that produced it (for conv-derived maps)."""
+
+    closed = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._view = pg.GraphicsLayoutWidget()
+        self._view.setFixedHeight(150)
+        ci = self._view.ci
+        ci.setContentsMargins(0, 0, 0, 0)
+        self._map_box, self._map, self._map_title = image_box(ci, 0, 0, "map")
+        self._kernel_box, self._kernel, self._kernel_title = image_box(ci, 0, 1, "kernel")
+        self.caption = QLabel("")
+        self.caption.setWordWrap(True)
+        self.caption.setStyleSheet(f"color: rgb{cm.MUTED};")
+        close = QToolButton()
+        close.setText("×")
+        close.setToolTip("Close the enlarged map")
+        close.setAutoRaise(True)
+        close.clicked.connect(self.closed)
+        side = QVBoxLayout()
+        side.addWidget(close, 0, Qt.AlignmentFlag.AlignRight)
+        side.addWidget(self.caption, 1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._view, 3)
+        layout.addLayout(side, 1)
+        self._model: Sequential | None = None
+        self._layer, self._channel, self._flat = "", 0, False
+
+    def set_model(self, model: Sequential) -> None:
+        self._model = model
+        if self._layer:
+            self._show_kernel()
+
+    def show_map(self, layer: str, channel: int, flat: bool) -> None:
+        self._layer, self._channel, self._flat = layer, channel, flat
+        self._show_kernel()
+
+    def set_values(self, values: np.ndarray | None) -> None:
+        """The selected map (h, w) or the selected 1-D layer (F,); None greys it."""
+        if values is None:
+            show_image(self._map, np.zeros((2, 2), np.float32))
+            return
+        image = values[None] if values.ndim == 1 else values
+        lo, hi = float(image.min()), float(image.max())
+        rgba = cm.apply(cm.VIRIDIS, cm.normalise(image, lo, hi))
+        show_image(self._map, rgba)
+        self._map_box.setRange(xRange=(0, image.shape[1]), yRange=(0, image.shape[0]),
+                               padding=0.02)
+        self._map_box.setAspectLocked(not self._flat)
+        what = self._layer if self._flat else f"{self._layer} · map {self._channel}"
+        self._map_title.setText(f"{what}  [{lo:.2g} … {hi:.2g}]")
+
+    def _show_kernel(self) -> None:
+        model = self._model
+        found = None
+        if model is not None and not self._flat and self._layer in dict(model.layers):
+            channels = model.output_shapes()[self._layer][0]
+            found = producing_conv(model, self._layer, channels)
+        self._kernel_box.setVisible(found is not None)
+        if found is None:
+            self._kernel_title.setText("")
+            self.caption.setText("A fully connected layer: every unit sees every input."
+                                 if self._flat else "")
+            return
+        name, conv = found
+        w = conv.params["weight"][self._channel]  # (in_channels, k, k)
+        bias = float(conv.params["bias"][self._channel])
+        image = kernel_image(w)
+        show_image(self._kernel, image)
+        self._kernel_box.setRange(xRange=(0, image.shape[1]), yRange=(0, image.shape[0]),
+                                  padding=0.05)
+        k = conv.kernel_size
+        self._kernel_title.setText(f"{name} kernel {self._channel}: {w.shape[0]}×{k}×{k}")
+        via = "" if name == self._layer else f" after {self._layer.rstrip('0123456789')}"
+        self.caption.setText(
+            f"Made by {name}'s kernel {self._channel}{via}: one {k}×{k} filter per input "
+            f"map ({w.shape[0]}), summed, plus bias {bias:+.2f}. Red weights add, blue "
+            f"subtract.")

@@ -1,0 +1,41 @@
+"""Shared pieces for the panels: a still image box in a pyqtgraph layout, a fixed-size label."""
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor, QPen
+from PySide6.QtWidgets import QGraphicsRectItem
+
+from gui.colormaps import ACCENT, MUTED
+
+
+def image_box(layout: pg.GraphicsLayout, row: int, col: int, title: str = ""):
+    """A title and a locked, non-interactive, y-down ViewBox holding one ImageItem."""
+    label = None
+    if title:
+        label = layout.addLabel(title, row=row, col=col, size="9pt", color=MUTED)
+        row += 1
+    box = layout.addViewBox(row=row, col=col, lockAspect=True, invertY=True,
+                            enableMouse=False, enableMenu=False, defaultPadding=0.02)
+    image = pg.ImageItem(axisOrder="row-major")
+    box.addItem(image)
+    return box, image, label
+
+
+def outline(color=ACCENT, width: float = 1.5) -> QGraphicsRectItem:
+    """A hidden rectangle outline (cosmetic pen: same width at any zoom)."""
+    item = QGraphicsRectItem(QRectF(0, 0, 1, 1))
+    pen = QPen(QColor(*color), width)
+    pen.setCosmetic(True)
+    item.setPen(pen)
+    item.setZValue(10)
+    item.setVisible(False)
+    return item
+
+
+def show_image(item: pg.ImageItem, image: np.ndarray, levels=(0.0, 1.0)) -> None:
+    """Update an ImageItem in place: RGBA uint8 as is, grey floats with fixed levels."""
+    if image.ndim == 3:
+        item.setImage(image, levels=None)  # no levels: pyqtgraph's direct RGBA path
+    else:
+        item.setImage(image, autoLevels=False, levels=levels)
