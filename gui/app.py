@@ -3,6 +3,8 @@
 import argparse
 import os
 import sys
+import tempfile
+from pathlib import Path
 
 
 def _has_display() -> bool:
@@ -11,9 +13,21 @@ def _has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="letterlens", description="Draw a letter and watch a NumPy convolutional "
+        "network read it, layer by layer.")
+    parser.add_argument("--model", metavar="PATH", help="open with this model file (.npz) "
+                        "instead of the last one used or the shipped default")
+    parser.add_argument("--screenshot", metavar="PATH", help="draw a sample letter, save a "
+                        "screenshot of the whole window to PATH and exit (works headless)")
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="letterlens", description=__doc__)
-    parser.parse_args(argv)
+    args = _parser().parse_args(argv)
+    if args.screenshot and not _has_display():
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a screenshot needs no screen
     if not _has_display():
         print(
             "LetterLens needs a display. To run it headless, set QT_QPA_PLATFORM=offscreen\n"
@@ -21,10 +35,94 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    from PySide6.QtWidgets import QApplication, QLabel
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from gui.models import startup_model
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    label = QLabel("LetterLens")
-    label.setWindowTitle("LetterLens")
-    label.show()
+    app.setOrganizationName("LetterLens")
+    app.setApplicationName("LetterLens")
+    app.setStyle("Fusion")
+    _apply_palette(app)
+    _set_icon(app)
+    if args.screenshot:
+        # A screenshot shows the first-run layout, never the user's own settings.
+        settings_dir = tempfile.TemporaryDirectory()
+        settings = QSettings(str(Path(settings_dir.name) / "letterlens.ini"),
+                             QSettings.Format.IniFormat)
+    else:
+        settings = QSettings()
+    last = None if args.screenshot else (settings.value("model/last_path") or None)
+    loaded, problems = startup_model(args.model, last)
+    for problem in problems:
+        print(f"letterlens: {problem}", file=sys.stderr)
+
+    from gui.main_window import MainWindow
+
+    window = MainWindow(loaded, settings)
+    if args.screenshot:
+        return _screenshot(app, window, args.screenshot)
+    window.show()
     return app.exec()
+
+
+def _screenshot(app, window, path: str) -> int:
+    from gui.main_window import FIRST_RUN_SIZE
+    from gui.sample_letter import sample_strokes
+
+    window.resize(*FIRST_RUN_SIZE)
+    window.show()
+    window._apply_default_layout()
+    app.processEvents()
+    canvas = window.canvas
+    canvas.set_strokes(sample_strokes(canvas.width(), canvas.height()), width=16)
+    panel = window.feature_maps_panel
+    if "conv2" in panel.layer_names():
+        from gui.panels.feature_maps_panel import MapPoint
+
+        panel.select(MapPoint("conv2", 5, 0, 0, 0.0))
+    for _ in range(3):
+        app.processEvents()
+    window.predict_now()
+    app.processEvents()
+    if not window.grab().save(path):
+        print(f"letterlens: could not write {path}", file=sys.stderr)
+        return 1
+    print(f"saved {path}")
+    window.close()
+    return 0
+
+
+def _apply_palette(app) -> None:
+    """A dark theme, so the colour maps and the white canvas stand out."""
+    from PySide6.QtGui import QColor, QPalette
+
+    p = QPalette()
+    base, window, text = QColor(30, 31, 36), QColor(42, 44, 51), QColor(222, 224, 229)
+    roles = {
+        QPalette.ColorRole.Window: window, QPalette.ColorRole.WindowText: text,
+        QPalette.ColorRole.Base: base, QPalette.ColorRole.AlternateBase: window,
+        QPalette.ColorRole.ToolTipBase: base, QPalette.ColorRole.ToolTipText: text,
+        QPalette.ColorRole.Text: text, QPalette.ColorRole.Button: window,
+        QPalette.ColorRole.ButtonText: text, QPalette.ColorRole.Highlight: QColor(86, 140, 214),
+        QPalette.ColorRole.HighlightedText: QColor(255, 255, 255),
+        QPalette.ColorRole.Link: QColor(120, 170, 240),
+        QPalette.ColorRole.PlaceholderText: QColor(130, 134, 145),
+    }
+    for role, colour in roles.items():
+        p.setColor(role, colour)
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text,
+                 QPalette.ColorRole.ButtonText):
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor(110, 112, 120))
+    app.setPalette(p)
+
+
+def _set_icon(app) -> None:
+    from PySide6.QtGui import QIcon
+
+    from cnn.paths import ASSETS_DIR
+
+    icon = ASSETS_DIR / "icon.svg"
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))

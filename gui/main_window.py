@@ -1,0 +1,446 @@
+"""The main window: the Draw tab in the middle, the panels docked around it, menus, settings."""
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QWidget,
+)
+
+from cnn import checkpoint
+from cnn.checkpoint import CheckpointError
+from cnn.model import Sequential
+from gui import about
+from gui.draw_tab import DrawTab
+from gui.layer_guide import topic_for
+from gui.models import LoadedModel, load_model_file
+from gui.panels.feature_maps_panel import FeatureMapsPanel
+from gui.panels.guide_panel import GuidePanel
+from gui.panels.input_panel import InputPanel
+from gui.panels.kernels_panel import KernelsPanel
+from gui.panels.prediction_panel import PredictionPanel
+from gui.panels.saliency_panel import SaliencyPanel
+from gui.predictor import Prediction, Predictor
+from gui.receptive_field import receptive_field
+
+PREDICT_INTERVAL_MS = 33  # at most ~30 predictions a second while a stroke grows
+FIRST_RUN_SIZE = (1366, 768)
+
+
+class MainWindow(QMainWindow):
+    """Draw a letter and watch every layer read it. `set_model` swaps weights in live."""
+
+    model_changed = Signal()
+
+    def __init__(self, loaded: LoadedModel, settings: QSettings | None = None,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("LetterLens")
+        self._settings = settings if settings is not None else QSettings()
+        self.predictor = Predictor(loaded.model, loaded.meta, loaded.name, self)
+        self.model_path: Path | None = loaded.path
+        self.predict_interval_ms = PREDICT_INTERVAL_MS
+        self.last_message: tuple[str, str, str] | None = None
+        self._last_predict = 0.0
+        self._create_actions()
+        self._create_central_widget()
+        self._create_docks()
+        self._create_menus()
+        self._create_status_bar()
+        self._connect_signals()
+        self._apply_default_layout()
+        self._restore_settings()
+        self._on_predictor_model_changed()
+        if loaded.note:
+            self.statusBar().showMessage(loaded.note, 15000)
+
+    # --- construction --------------------------------------------------------------------------
+
+    def _action(self, key: str, text: str, shortcuts=(), tip: str = "",
+                checkable: bool = False) -> QAction:
+        action = QAction(text, self)
+        action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        action.setCheckable(checkable)
+        if tip:
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+        self.actions_by_name[key] = action
+        return action
+
+    def _create_actions(self) -> None:
+        self.actions_by_name: dict[str, QAction] = {}
+        a = self._action
+        a("open", "&Open model…", ["Ctrl+O"], "Open a LetterLens model file (.npz)")
+        a("save", "&Save model as…", ["Ctrl+Shift+S"], "Save the current model to a file")
+        a("export", "&Export drawing as PNG…", ["Ctrl+E"], "Save the drawing as an image")
+        a("quit", "&Quit", ["Ctrl+Q"])
+        a("undo", "Undo", ["Ctrl+Z"], "Undo the last stroke, erase or clear (Ctrl+Z)")
+        a("redo", "Redo", ["Ctrl+Shift+Z", "Ctrl+Y"], "Redo (Ctrl+Shift+Z)")
+        a("clear", "Clear", ["Esc", "Delete"], "Clear the canvas (Esc or Delete)")
+        a("pen", "Pen", ["P"], "Draw (P)", checkable=True).setChecked(True)
+        a("eraser", "Eraser", ["E"], "Erase whole strokes (E, or drag with the right button)",
+          checkable=True)
+        a("thinner", "Thinner pen", ["["])
+        a("thicker", "Thicker pen", ["]"])
+        a("reset_layout", "&Reset layout")
+        a("shortcuts", "&Keyboard shortcuts", ["F1"])
+        a("about", "&About LetterLens")
+        group = QActionGroup(self)
+        group.addAction(self.actions_by_name["pen"])
+        group.addAction(self.actions_by_name["eraser"])
+
+    def _create_central_widget(self) -> None:
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.draw_tab = DrawTab(self.actions_by_name)
+        self.canvas = self.draw_tab.canvas
+        self.tabs.addTab(self.draw_tab, "Draw")
+        self.setCentralWidget(self.tabs)
+
+    def _dock(self, object_name: str, title: str, widget: QWidget) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(object_name)
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        dock.installEventFilter(self)
+        self.docks[object_name] = dock
+        return dock
+
+    def _create_docks(self) -> None:
+        self.docks: dict[str, QDockWidget] = {}
+        self.prediction_panel = PredictionPanel()
+        self.input_panel = InputPanel()
+        self.saliency_panel = SaliencyPanel()
+        self.feature_maps_panel = FeatureMapsPanel()
+        self.kernels_panel = KernelsPanel()
+        self.guide_panel = GuidePanel()
+        self._dock("prediction_dock", "Prediction", self.prediction_panel)
+        self._dock("input_dock", "Input", self.input_panel)
+        self._dock("saliency_dock", "Saliency", self.saliency_panel)
+        self._dock("feature_maps_dock", "Feature maps", self.feature_maps_panel)
+        self._dock("kernels_dock", "Kernels", self.kernels_panel)
+        self._dock("guide_dock", "Layer guide", self.guide_panel)
+        self.canvas.installEventFilter(self)
+        # What the guide explains when the pointer enters each dock (the maps say it per layer).
+        self._dock_topics = {"prediction_dock": "softmax", "input_dock": "input",
+                             "saliency_dock": "backprop", "kernels_dock": "init"}
+
+    def _create_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        for key in ("open", "save", "export"):
+            file_menu.addAction(self.actions_by_name[key])
+        file_menu.addSeparator()
+        file_menu.addAction(self.actions_by_name["quit"])
+        edit = bar.addMenu("&Edit")
+        for key in ("undo", "redo", "clear"):
+            edit.addAction(self.actions_by_name[key])
+        edit.addSeparator()
+        for key in ("pen", "eraser", "thinner", "thicker"):
+            edit.addAction(self.actions_by_name[key])
+        view = bar.addMenu("&View")
+        for dock in self.docks.values():
+            view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        view.addAction(self.actions_by_name["reset_layout"])
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.actions_by_name["shortcuts"])
+        help_menu.addAction(self.actions_by_name["about"])
+
+    def _create_status_bar(self) -> None:
+        self.model_label = QLabel()
+        self.accuracy_label = QLabel()
+        self.accuracy_label.installEventFilter(self)
+        self.timing_label = QLabel("—")
+        # A fixed size: its text changes with every stroke, and must not relayout the window.
+        self.timing_label.setFixedSize(130, self.timing_label.sizeHint().height())
+        self.timing_label.setAutoFillBackground(True)  # opaque: repaints itself only
+        for label in (self.model_label, self.accuracy_label, self.timing_label):
+            self.statusBar().addPermanentWidget(label)
+
+    def _connect_signals(self) -> None:
+        acts = self.actions_by_name
+        acts["open"].triggered.connect(self._on_open_action_triggered)
+        acts["save"].triggered.connect(self._on_save_action_triggered)
+        acts["export"].triggered.connect(self._on_export_action_triggered)
+        acts["quit"].triggered.connect(self.close)
+        acts["undo"].triggered.connect(self.canvas.undo)
+        acts["redo"].triggered.connect(self.canvas.redo)
+        acts["clear"].triggered.connect(self.canvas.clear)
+        acts["eraser"].toggled.connect(self.canvas.set_eraser)
+        acts["thinner"].triggered.connect(lambda: self._nudge_pen_width(-2))
+        acts["thicker"].triggered.connect(lambda: self._nudge_pen_width(2))
+        acts["reset_layout"].triggered.connect(self._apply_default_layout)
+        acts["shortcuts"].triggered.connect(self._on_shortcuts_action_triggered)
+        acts["about"].triggered.connect(self._on_about_action_triggered)
+
+        self.canvas.stroke_changed.connect(self._on_canvas_stroke_changed)
+        self.canvas.drawing_changed.connect(self._on_canvas_drawing_changed)
+        self.canvas.history_changed.connect(self._on_canvas_history_changed)
+        self._predict_timer = QTimer(self)
+        self._predict_timer.setSingleShot(True)
+        self._predict_timer.timeout.connect(self.predict_now)
+
+        self.predictor.predicted.connect(self._on_predictor_predicted)
+        self.predictor.model_changed.connect(self._on_predictor_model_changed)
+        self.feature_maps_panel.map_hovered.connect(self._on_feature_maps_map_hovered)
+        self.feature_maps_panel.layer_hovered.connect(self._on_feature_maps_layer_hovered)
+        for dock in self.docks.values():
+            dock.visibilityChanged.connect(self._on_dock_visibility_changed)
+        self._on_canvas_history_changed()
+
+    def _apply_default_layout(self) -> None:
+        """The first-run arrangement (also View › Reset layout); fits a 1366×768 screen.
+
+        Left: prediction, input, saliency. Right, full height: the feature maps. Under the
+        canvas: kernels and the layer guide.
+        """
+        d = self.docks
+        for dock in d.values():
+            dock.setFloating(False)
+            dock.show()
+        area = Qt.DockWidgetArea
+        self.setCorner(Qt.Corner.TopLeftCorner, area.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomLeftCorner, area.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.TopRightCorner, area.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, area.RightDockWidgetArea)
+        self.addDockWidget(area.LeftDockWidgetArea, d["prediction_dock"])
+        self.addDockWidget(area.RightDockWidgetArea, d["feature_maps_dock"])
+        self.addDockWidget(area.BottomDockWidgetArea, d["kernels_dock"])
+        self.splitDockWidget(d["prediction_dock"], d["input_dock"], Qt.Orientation.Vertical)
+        self.splitDockWidget(d["input_dock"], d["saliency_dock"], Qt.Orientation.Vertical)
+        self.splitDockWidget(d["kernels_dock"], d["guide_dock"], Qt.Orientation.Horizontal)
+        w, h = self.width(), self.height()
+        self.resizeDocks([d["prediction_dock"], d["feature_maps_dock"]],
+                         [int(w * 0.21), int(w * 0.45)], Qt.Orientation.Horizontal)
+        self.resizeDocks([d["prediction_dock"], d["input_dock"], d["saliency_dock"]],
+                         [int(h * 0.36), int(h * 0.22), int(h * 0.32)], Qt.Orientation.Vertical)
+        self.resizeDocks([d["kernels_dock"]], [int(h * 0.3)], Qt.Orientation.Vertical)
+        self.resizeDocks([d["kernels_dock"], d["guide_dock"]], [1, 1], Qt.Orientation.Horizontal)
+
+    # --- public API ----------------------------------------------------------------------------
+
+    @property
+    def model(self) -> Sequential:
+        """The live model (read it, do not train it: hand a copy to `set_model` instead)."""
+        return self.predictor.model
+
+    def add_tab(self, widget: QWidget, title: str) -> int:
+        """Add a tab beside "Draw" (the training tab); returns its index."""
+        return self.tabs.addTab(widget, title)
+
+    def set_model(self, model: Sequential, meta: dict | None = None, name: str = "",
+                  path: Path | None = None) -> None:
+        """Swap in a model; the drawing is read again at once. The window keeps `model`."""
+        self.model_path = path
+        self.predictor.set_model(model, meta, name)
+
+    def open_model(self, path) -> bool:
+        """Load a model file; a bad file is refused with a message and the current model kept."""
+        try:
+            loaded = load_model_file(path)
+        except CheckpointError as e:
+            self.show_message("warning", "Could not open the model",
+                              f"{e}\n\nThe current model ({self.predictor.name}) is kept.")
+            return False
+        self.set_model(loaded.model, loaded.meta, loaded.name, loaded.path)
+        self.statusBar().showMessage(f"Opened {loaded.path}", 5000)
+        return True
+
+    def save_model(self, path) -> bool:
+        """Write the current model and its metadata atomically."""
+        meta = {**self.predictor.meta, "name": self.predictor.name}
+        try:
+            written = checkpoint.save(self.model, path, meta)
+        except (OSError, ValueError) as e:
+            self.show_message("warning", "Could not save the model", str(e))
+            return False
+        self.statusBar().showMessage(f"Saved {written}", 5000)
+        return True
+
+    def export_drawing(self, path) -> bool:
+        if not self.canvas.to_image().save(str(path), "PNG"):
+            self.show_message("warning", "Could not export the drawing",
+                              f"Could not write {path}.")
+            return False
+        self.statusBar().showMessage(f"Exported {path}", 5000)
+        return True
+
+    def show_message(self, kind: str, title: str, text: str) -> None:
+        """Tell the person something; window-modal but non-blocking (tests read last_message)."""
+        self.last_message = (kind, title, text)
+        icon = {"warning": QMessageBox.Icon.Warning, "error": QMessageBox.Icon.Critical}.get(
+            kind, QMessageBox.Icon.Information)
+        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setTextFormat(Qt.TextFormat.AutoText)
+        box.open()
+
+    def predict_now(self) -> Prediction:
+        """Read the current drawing now (the throttle calls this at most ~30 times a second)."""
+        self._predict_timer.stop()
+        self._last_predict = time.perf_counter()
+        return self.predictor.predict(self.canvas.strokes(), self.canvas.canvas_size())
+
+    def save_settings(self) -> None:
+        s = self._settings
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.setValue("canvas/pen_width", self.draw_tab.width_slider.value())
+        s.setValue("feature_maps/scale", self.feature_maps_panel.scale())
+        s.setValue("model/last_path", str(self.model_path) if self.model_path else "")
+        s.sync()
+
+    # --- settings ------------------------------------------------------------------------------
+
+    def _restore_settings(self) -> None:
+        s = self._settings
+        geometry = s.value("window/geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self._first_run_size()
+        state = s.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+        width = s.value("canvas/pen_width")
+        if width is not None:
+            self.draw_tab.width_slider.setValue(int(width))
+        scale = s.value("feature_maps/scale")
+        if scale:
+            self.feature_maps_panel.set_scale(str(scale))
+
+    def _first_run_size(self) -> None:
+        w, h = FIRST_RUN_SIZE
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is not None:
+            free = screen.availableGeometry()
+            if free.width() >= 1000 and free.height() >= 600:
+                w, h = min(w, free.width()), min(h - 30, free.height() - 30)
+        self.resize(w, h)
+        self._apply_default_layout()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_settings()
+        super().closeEvent(event)
+
+    # --- slots ---------------------------------------------------------------------------------
+
+    def _on_canvas_stroke_changed(self) -> None:
+        if self._predict_timer.isActive():
+            return
+        wait = self.predict_interval_ms / 1e3 - (time.perf_counter() - self._last_predict)
+        if wait <= 0:
+            self.predict_now()
+        else:
+            self._predict_timer.start(max(1, int(wait * 1e3)))
+
+    def _on_canvas_drawing_changed(self) -> None:
+        self.predict_now()
+
+    def _on_canvas_history_changed(self) -> None:
+        self.actions_by_name["undo"].setEnabled(self.canvas.can_undo())
+        self.actions_by_name["redo"].setEnabled(self.canvas.can_redo())
+
+    def _on_predictor_predicted(self, prediction: Prediction) -> None:
+        self._update_panels(prediction)
+        self.timing_label.setText(f"inference {prediction.elapsed_ms:.1f} ms")
+
+    def _update_panels(self, prediction: Prediction, only: str | None = None) -> None:
+        """Refresh the visible panels (hidden ones catch up when they are shown again)."""
+        def wanted(name: str) -> bool:
+            return (only is None or only == name) and self.docks[name].isVisible()
+
+        if wanted("prediction_dock"):
+            self.prediction_panel.set_prediction(prediction)
+        if wanted("input_dock"):
+            drawing, scale = self.canvas.thumbnail()
+            self.input_panel.set_input(prediction.pre, drawing, scale)
+        if wanted("saliency_dock"):
+            self.saliency_panel.set_prediction(prediction)
+        if wanted("feature_maps_dock"):
+            self.feature_maps_panel.set_activations(prediction.activations)
+
+    def _on_dock_visibility_changed(self, visible: bool) -> None:
+        dock = self.sender()
+        if visible and self.predictor.last is not None and isinstance(dock, QDockWidget):
+            self._update_panels(self.predictor.last, only=dock.objectName())
+
+    def _on_predictor_model_changed(self) -> None:
+        model = self.predictor.model
+        self.feature_maps_panel.set_model(model)
+        self.kernels_panel.set_model(model)
+        self.guide_panel.set_model(model)
+        self._update_model_labels()
+        self.predict_now()
+        self.model_changed.emit()
+
+    def _update_model_labels(self) -> None:
+        meta = self.predictor.meta
+        self.model_label.setText(f"Model: {self.predictor.name}")
+        acc = meta.get("val_accuracy")
+        self.accuracy_label.setText("validation accuracy: "
+                                    + ("—" if acc is None else f"{float(acc):.1%}"))
+
+    def _on_feature_maps_map_hovered(self, point) -> None:
+        if point is None:
+            self.input_panel.set_receptive_field(None)
+            return
+        box = receptive_field(self.model.layers, point.layer, point.row, point.col,
+                              self.model.input_shape[1:])
+        self.input_panel.set_receptive_field(box)
+
+    def _on_feature_maps_layer_hovered(self, name: str) -> None:
+        self.guide_panel.show_topic(topic_for(self.model.layer(name).kind), name)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Enter:
+            if watched is self.canvas:
+                self.guide_panel.show_topic("input")
+            elif watched is self.accuracy_label:
+                self.guide_panel.show_topic("cross_entropy")
+            elif isinstance(watched, QDockWidget):
+                topic = self._dock_topics.get(watched.objectName())
+                if topic:
+                    self.guide_panel.show_topic(topic)
+        return super().eventFilter(watched, event)
+
+    def _nudge_pen_width(self, step: int) -> None:
+        slider = self.draw_tab.width_slider
+        slider.setValue(slider.value() + step)
+
+    def _on_open_action_triggered(self) -> None:
+        start = str(self.model_path.parent) if self.model_path else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Open model", start,
+                                              "LetterLens models (*.npz);;All files (*)")
+        if path:
+            self.open_model(path)
+
+    def _on_save_action_triggered(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save model as", "model.npz",
+                                              "LetterLens models (*.npz)")
+        if path:
+            self.save_model(path if path.endswith(".npz") else path + ".npz")
+
+    def _on_export_action_triggered(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export drawing", "letter.png",
+                                              "PNG images (*.png)")
+        if path:
+            self.export_drawing(path if path.lower().endswith(".png") else path + ".png")
+
+    def _on_shortcuts_action_triggered(self) -> None:
+        self.show_message("info", "Keyboard shortcuts", about.shortcuts_html())
+
+    def _on_about_action_triggered(self) -> None:
+        self.show_message("info", "About LetterLens",
+                          about.model_card_html(self.model, self.predictor.meta,
+                                                self.predictor.name, self.model_path))

@@ -1,0 +1,64 @@
+"""Which model the window starts with, and loading one from a file, for the GUI's needs."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from cnn.checkpoint import CheckpointError, load
+from cnn.model import Sequential, build_model
+from cnn.paths import DEFAULT_MODEL
+
+
+@dataclass
+class LoadedModel:
+    """A model, its metadata, a display name, its file (None if not from a file), a note."""
+
+    model: Sequential
+    meta: dict = field(default_factory=dict)
+    name: str = ""
+    path: Path | None = None
+    note: str = ""  # why this model: shown in the status bar on start
+
+
+def load_model_file(path) -> LoadedModel:
+    """Load a checkpoint; raises CheckpointError naming the problem."""
+    path = Path(path)
+    model, meta = load(path)
+    return LoadedModel(model, meta, str(meta.get("name") or path.stem), path)
+
+
+def untrained_model(reason: str) -> LoadedModel:
+    """A fresh `default` model with random Gaussian weights, so the app still runs."""
+    model = build_model("default", np.random.default_rng(0))
+    meta = {"name": "untrained", "arch": "default"}
+    return LoadedModel(model, meta, "untrained (random weights)", None,
+                       f"{reason}: using an untrained model with random weights")
+
+
+def startup_model(requested: str | None = None, last: str | None = None,
+                  default: Path = DEFAULT_MODEL) -> tuple[LoadedModel, list[str]]:
+    """The model to open with: `requested`, else the last one used, else the shipped default.
+
+    Returns it with the problems met on the way (a requested file that cannot be loaded is
+    reported, then the next choice is tried). Never raises for a bad file.
+    """
+    problems = []
+    candidates = [requested] if requested else []
+    if last and not requested:
+        candidates.append(last)
+    candidates.append(str(default))
+    for candidate in candidates:
+        path = Path(candidate)
+        if candidate == last and not path.exists():
+            continue  # a model the user deleted since: fall back quietly
+        try:
+            loaded = load_model_file(path)
+        except CheckpointError as e:
+            problems.append(str(e))
+            continue
+        if problems:
+            loaded.note = problems[-1]
+        return loaded, problems
+    reason = problems[-1] if problems else f"{default.name} is missing"
+    return untrained_model(reason), problems

@@ -1,0 +1,298 @@
+"""The main window: drawing updates every panel, model swaps, refusals, settings, the CLI."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
+
+from cnn import checkpoint
+from cnn.model import build_model
+from gui.colormaps import BACKGROUND
+from gui.main_window import MainWindow
+from gui.models import LoadedModel, startup_model
+from gui.replay import send_mouse, send_stroke
+from gui.sample_letter import sample_strokes
+
+# The offscreen platform cannot pass a top-level window's size limits on; harmless here.
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+
+def small_model(seed=0):
+    return build_model("small", np.random.default_rng(seed))
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+def make_window(qtbot, settings, model=None, name="test model", path=None):
+    model = small_model() if model is None else model
+    window = MainWindow(LoadedModel(model, {"val_accuracy": 0.5}, name, path), settings)
+    qtbot.addWidget(window)
+    window.resize(1300, 740)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+@pytest.fixture
+def window(qtbot, settings):
+    return make_window(qtbot, settings)
+
+
+def draw_sample(window, qtbot):
+    canvas = window.canvas
+    for stroke in sample_strokes(canvas.width(), canvas.height(), per_segment=4):
+        with qtbot.waitSignal(window.predictor.predicted):
+            send_stroke(canvas, stroke)
+    return window.predictor.last
+
+
+def test_empty_canvas_shows_no_prediction(window):
+    last = window.predictor.last
+    assert last is not None and last.blank and last.top() == []
+    assert window.canvas.is_empty()
+    assert window.prediction_panel.text().startswith("–")
+    assert window.prediction_panel.probs.sum() == 0
+    assert window.saliency_panel.image[..., :3].max() <= max(BACKGROUND)
+
+
+def test_drawing_updates_prediction_and_every_panel(window, qtbot):
+    prediction = draw_sample(window, qtbot)
+    assert not prediction.blank
+    assert prediction.probs.shape == (26,) and prediction.probs.sum() == pytest.approx(1.0)
+    panel = window.prediction_panel
+    assert panel.text().startswith(f"{prediction.top_letter} ")
+    np.testing.assert_allclose(panel.probs, prediction.probs)
+    second, p2 = prediction.top(2)[1]
+    assert f"{second} {p2:.3f}" in panel.text()
+    np.testing.assert_array_equal(window.input_panel.image, prediction.pre.image)
+    assert window.input_panel.image.max() == pytest.approx(1.0)
+    assert window.saliency_panel.image[..., :3].max() > max(BACKGROUND) + 40
+    maps = window.feature_maps_panel
+    assert maps.layer_names() == [n for n, _ in window.model.layers]
+    for name in maps.layer_names():
+        image = maps.row_image(name)
+        assert image.ndim == 3 and len(np.unique(image.reshape(-1, 4), axis=0)) > 3, name
+    assert "ms" in window.timing_label.text()
+    assert window.kernels_panel.image.shape[-1] == 4
+
+
+def test_predictions_during_a_stroke_are_throttled(window, qtbot):
+    seen = []
+    window.predictor.predicted.connect(seen.append)
+    points = np.linspace((100, 100), (300, 400), 200)
+    send_stroke(window.canvas, points[:100])
+    # At most one read while the stroke grows (the rest waits for the timer), then the end.
+    assert 1 <= len(seen) <= 2 and not seen[-1].blank
+    seen.clear()
+    window.predict_interval_ms = 0  # reading on every move: each move is read
+    send_stroke(window.canvas, points[100:120])
+    assert len(seen) >= 19
+
+
+def test_prediction_updates_while_drawing(window, qtbot):
+    canvas = window.canvas
+    send_mouse(canvas, QEvent.Type.MouseButtonPress, (100, 100))
+    for p in np.linspace((100, 100), (100, 400), 30):
+        send_mouse(canvas, QEvent.Type.MouseMove, p)
+    with qtbot.waitSignal(window.predictor.predicted, timeout=2000) as blocker:
+        pass  # the throttle's timer reads the stroke in progress
+    assert not blocker.args[0].blank and len(canvas.strokes()) == 1
+    send_mouse(canvas, QEvent.Type.MouseButtonRelease, (100, 400),
+               buttons=Qt.MouseButton.NoButton)
+
+
+def test_undo_redo_clear_shortcuts_repredict(window, qtbot):
+    draw_sample(window, qtbot)
+    n = len(window.canvas.strokes())
+    window.activateWindow()
+    window.canvas.setFocus()
+    with qtbot.waitSignal(window.predictor.predicted):
+        qtbot.keyClick(window.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert len(window.canvas.strokes()) == n - 1
+    with qtbot.waitSignal(window.predictor.predicted):
+        qtbot.keyClick(window.canvas, Qt.Key.Key_Z,
+                       Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert len(window.canvas.strokes()) == n
+    with qtbot.waitSignal(window.predictor.predicted) as blocker:
+        qtbot.keyClick(window.canvas, Qt.Key.Key_Escape)
+    assert window.canvas.is_empty() and blocker.args[0].blank
+    assert window.prediction_panel.text().startswith("–")
+    assert not window.actions_by_name["redo"].isEnabled()
+
+
+def view_point(panel, x, y):
+    """Viewport position of view pixel (x, y) in the feature maps view."""
+    scene = panel._box.mapViewToScene(QPointF(x, y))
+    return panel._view.mapFromScene(scene)
+
+
+def test_hover_shows_value_and_receptive_field_click_enlarges(window, qtbot):
+    prediction = draw_sample(window, qtbot)
+    panel = window.feature_maps_panel
+    row = next(r for r in panel._rows if r.name == "conv2")
+    ox, oy = row.mosaic.origin(3)  # map 3, pixel (row 5, col 6)
+    scale = row.rect.width() / row.mosaic.shape[1]
+    x = row.rect.left() + (ox + 6.5) * scale
+    y = row.rect.top() + (oy + 5.5) * scale
+    pos = view_point(panel, x, y)
+    with qtbot.waitSignal(panel.map_hovered) as blocker:
+        send_mouse(panel._view.viewport(), QEvent.Type.MouseMove, (pos.x(), pos.y()),
+                   buttons=Qt.MouseButton.NoButton)
+    point = blocker.args[0]
+    assert (point.layer, point.channel, point.row, point.col) == ("conv2", 3, 5, 6)
+    assert point.value == pytest.approx(float(prediction.activations["conv2"][3, 5, 6]))
+    assert "conv2" in panel.hover_label.text()
+    field = window.input_panel._field
+    assert field.isVisible()
+    # conv2 (3×3) after a 2×2 pool after conv1 (3×3): an 8×8 window on the input.
+    rect = field.rect()
+    assert (rect.left(), rect.top(), rect.width(), rect.height()) == (9, 7, 8, 8)
+    assert "conv" in window.guide_panel.text().lower()
+
+    send_mouse(panel._view.viewport(), QEvent.Type.MouseButtonPress, (pos.x(), pos.y()))
+    send_mouse(panel._view.viewport(), QEvent.Type.MouseButtonRelease, (pos.x(), pos.y()),
+               buttons=Qt.MouseButton.NoButton)
+    assert panel.selected is not None and panel.selected.channel == 3
+    assert panel.detail.isVisible() and "conv2" in panel.detail.caption.text()
+
+
+def test_colour_scales(window, qtbot):
+    draw_sample(window, qtbot)
+    panel = window.feature_maps_panel
+    images = {}
+    for key in ("map", "layer", "network"):
+        panel.set_scale(key)
+        images[key] = panel.row_image("relu1").copy()
+    assert not np.array_equal(images["map"], images["layer"])
+    assert not np.array_equal(images["layer"], images["network"])
+
+
+def test_set_model_repredicts_current_drawing(window, qtbot):
+    before = draw_sample(window, qtbot)
+    other = small_model(seed=7)
+    with qtbot.waitSignals([window.model_changed, window.predictor.predicted]):
+        window.set_model(other, {"val_accuracy": 0.75}, "newer weights")
+    after = window.predictor.last
+    assert window.model is other and not after.blank
+    assert not np.allclose(after.probs, before.probs)
+    assert "newer weights" in window.model_label.text()
+    assert "75.0%" in window.accuracy_label.text()
+
+
+def test_set_model_with_another_architecture_rebuilds_panels(window, qtbot):
+    draw_sample(window, qtbot)
+    model = build_model("default", np.random.default_rng(1))
+    window.set_model(model, {}, "default")
+    assert window.feature_maps_panel.row_image("conv2").shape[:2] == (59, 239)
+
+
+def test_corrupt_model_refused_and_current_kept(window, tmp_path, qtbot):
+    draw_sample(window, qtbot)
+    bad = tmp_path / "broken.npz"
+    bad.write_bytes(b"PK\x03\x04 this is not a model")
+    model = window.model
+    assert not window.open_model(bad)
+    assert window.model is model and window.predictor.name == "test model"
+    kind, title, text = window.last_message
+    assert kind == "warning" and "broken.npz" in text and "kept" in text
+    incompatible = tmp_path / "other.npz"
+    np.savez(incompatible, weight=np.zeros(3))
+    assert not window.open_model(incompatible)
+    assert window.model is model
+
+
+def test_save_open_and_export(window, tmp_path, qtbot):
+    draw_sample(window, qtbot)
+    path = tmp_path / "saved.npz"
+    assert window.save_model(path)
+    loaded, meta = checkpoint.load(path)
+    for k, v in window.model.parameters().items():
+        np.testing.assert_array_equal(loaded.parameters()[k], v)
+    assert meta["name"] == "test model"
+    assert window.open_model(path) and window.model_path == path
+    png = tmp_path / "drawing.png"
+    assert window.export_drawing(png) and png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_settings_round_trip(qtbot, settings, tmp_path):
+    saved = tmp_path / "m.npz"
+    checkpoint.save(small_model(3), saved, {"name": "persisted"})
+    first = make_window(qtbot, settings)
+    first.resize(780, 580)  # inside the offscreen screen
+    first.draw_tab.width_slider.setValue(23)
+    first.feature_maps_panel.set_scale("network")
+    first.docks["kernels_dock"].close()
+    assert first.open_model(saved)
+    first.close()
+
+    loaded, problems = startup_model(None, settings.value("model/last_path"))
+    assert loaded.name == "persisted" and problems == []
+    second = MainWindow(loaded, settings)
+    qtbot.addWidget(second)
+    second.show()
+    qtbot.waitExposed(second)
+    assert (second.width(), second.height()) == (780, 580)
+    assert second.canvas.pen_width() == 23
+    assert second.feature_maps_panel.scale() == "network"
+    assert not second.docks["kernels_dock"].isVisible()
+    assert second.docks["feature_maps_dock"].isVisible()
+    second.actions_by_name["reset_layout"].trigger()
+    assert all(d.isVisible() for d in second.docks.values())
+
+
+def test_startup_falls_back_to_an_untrained_model(tmp_path):
+    bad = tmp_path / "bad.npz"
+    bad.write_text("nonsense")
+    loaded, problems = startup_model(str(bad), None, default=tmp_path / "missing.npz")
+    assert loaded.path is None and "untrained" in loaded.note
+    assert len(problems) == 2 and "bad.npz" in problems[0]
+
+
+def test_docks_are_named_listed_and_tabs_can_be_added(window):
+    from PySide6.QtWidgets import QLabel
+
+    names = set(window.docks)
+    assert names == {"prediction_dock", "input_dock", "saliency_dock", "feature_maps_dock",
+                     "kernels_dock", "guide_dock"}
+    view_menu = next(a.menu() for a in window.menuBar().actions() if "View" in a.text())
+    listed = {a.text() for a in view_menu.actions()}
+    assert {d.windowTitle() for d in window.docks.values()} <= listed
+    assert window.add_tab(QLabel("training"), "Train") == 1
+    assert window.tabs.tabText(1) == "Train"
+
+
+def test_guide_follows_the_pointer(window, qtbot):
+    window.guide_panel.show_topic("softmax")
+    assert "softmax" in window.guide_panel.text().lower()
+    window.guide_panel.show_topic("conv2d", "conv1")
+    text = window.guide_panel.text()
+    assert "stride" in text and "conv1" in text and "8 filters of 3×3×1" in text
+
+
+def run_app(args, env_extra, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY",
+                                                             "QT_QPA_PLATFORM")}
+    env.update(env_extra, XDG_CONFIG_HOME=str(tmp_path))
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return subprocess.run([sys.executable, "main.py", *args], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_without_a_display_the_app_explains_headless_use(tmp_path):
+    result = run_app([], {}, tmp_path)
+    assert result.returncode == 2 and "QT_QPA_PLATFORM=offscreen" in result.stderr
+
+
+def test_screenshot_of_the_whole_window(tmp_path):
+    out = tmp_path / "shot.png"
+    model = tmp_path / "m.npz"
+    checkpoint.save(small_model(), model, {"name": "tiny"})
+    result = run_app(["--model", str(model), "--screenshot", str(out)], {}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes()[:4] == b"\x89PNG"
