@@ -296,3 +296,11 @@ def test_screenshot_of_the_whole_window(tmp_path):
     result = run_app(["--model", str(model), "--screenshot", str(out)], {}, tmp_path)
     assert result.returncode == 0, result.stderr
     assert out.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_help_shows_shortcuts_and_the_model_card_without_blocking(window):
+    window.actions_by_name["shortcuts"].trigger()
+    assert "Ctrl+Shift+Z" in window.last_message[2]
+    window.actions_by_name["about"].trigger()
+    kind, title, text = window.last_message
+    assert "About" in title and "test model" in text and "50.0%" in text and "conv2" in text

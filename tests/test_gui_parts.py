@@ -1,0 +1,118 @@
+"""The GUI's pure parts: mosaics, receptive fields, the predictor, the guide, the kernels panel."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF
+from PySide6.QtGui import QPointingDevice, QTabletEvent
+from PySide6.QtWidgets import QApplication
+
+from cnn.model import build_model
+from gui.canvas import Canvas
+from gui.layer_guide import TOPICS, explain
+from gui.mosaic import Mosaic
+from gui.predictor import Predictor
+from gui.receptive_field import receptive_field
+from gui.sample_letter import sample_strokes
+
+
+def test_mosaic_places_tiles_and_finds_them_again():
+    rng = np.random.default_rng(0)
+    tiles = rng.random((10, 3, 5)).astype(np.float32)
+    m = Mosaic(10, (3, 5), columns=4)
+    assert m.shape == (3 * 4 - 1, 4 * 6 - 1)
+    image = m.fill(tiles, background=-1.0)
+    for t in range(10):
+        x, y = m.origin(t)
+        np.testing.assert_array_equal(image[y:y + 3, x:x + 5], tiles[t])
+        assert m.locate(x + 4.5, y + 2.9) == (t, 2, 4)
+    assert m.locate(5, 0) is None  # a gap
+    assert m.locate(2 * 6 + 1, 2 * 4 + 1) is None  # an unused cell of the last row
+    assert m.gap_mask.sum() == image.size - 10 * 15
+    assert (image[m.gap_mask] == -1).all()
+
+
+def test_receptive_fields_follow_the_layers():
+    layers = build_model("default", np.random.default_rng(0)).layers
+    assert receptive_field(layers, "conv1", 0, 0) == (0, 0, 1, 1)  # padding clips the corner
+    assert receptive_field(layers, "conv1", 10, 12) == (9, 11, 11, 13)
+    assert receptive_field(layers, "pool1", 5, 5) == (9, 9, 12, 12)
+    assert receptive_field(layers, "conv2", 5, 6) == (7, 9, 14, 16)
+    assert receptive_field(layers, "pool2", 3, 3) == (9, 9, 18, 18)
+    assert receptive_field(layers, "fc1", 0, 0) == (0, 0, 27, 27)
+    strided = build_model([{"type": "conv2d", "out_channels": 2, "kernel_size": 5,
+                            "stride": 2, "padding": 0}, {"type": "flatten"},
+                           {"type": "linear", "out_features": 26}]).layers
+    assert receptive_field(strided, "conv1", 3, 1) == (6, 2, 10, 6)
+
+
+def test_predictor_reads_strokes_and_refuses_to_guess_on_blank(qapp):
+    model = build_model("small", np.random.default_rng(0))
+    predictor = Predictor(model, {}, "small")
+    blank = predictor.predict([], (400, 400))
+    assert blank.blank and blank.top() == [] and blank.activations == {}
+    dot = predictor.predict([np.array([[100.0, 100.0], [101.0, 100.5]])], (400, 400))
+    assert dot.blank
+    p = predictor.predict(sample_strokes(400, 400), (400, 400))
+    assert not p.blank and p.probs.sum() == pytest.approx(1.0)
+    assert list(p.activations) == [n for n, _ in model.layers]
+    assert p.activations["conv1"].shape == (8, 28, 28) and p.saliency.shape == (28, 28)
+    x = p.pre.image[None, None]
+    np.testing.assert_allclose(p.saliency, model.input_gradient(x, p.top_index)[0, 0],
+                               rtol=1e-4, atol=1e-6)
+    letters = [c for c, _ in p.top(3)]
+    assert letters[0] == p.top_letter and len(set(letters)) == 3
+
+
+def test_guide_explains_every_topic_with_this_models_numbers():
+    model = build_model("default", np.random.default_rng(0))
+    for topic in TOPICS:
+        text = explain(topic, model)
+        assert TOPICS[topic] in text and len(text) > 200
+    assert "32 filters of 3×3×1, stride 1, padding 1" in explain("conv2d", model, "conv1")
+    assert "32×28×28 → 32×14×14" in explain("maxpool2d", model, "pool1")
+    assert "3,136 inputs → 128 units" in explain("linear", model, "fc1")
+    assert "σ = 0.471" in explain("init", model)  # conv1: 9 inputs per unit
+
+
+def test_pen_pressure_varies_the_width(qtbot):
+    canvas = Canvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(300, 300)
+    canvas.show()
+    pen = QPointingDevice("test pen", 99, QPointingDevice.DeviceType.Stylus,
+                          QPointingDevice.PointerType.Pen,
+                          QPointingDevice.Capability.Position
+                          | QPointingDevice.Capability.Pressure, 1, 2)
+
+    def send(kind, x, pressure, buttons):
+        from PySide6.QtCore import Qt
+
+        event = QTabletEvent(kind, pen, QPointF(x, 100), QPointF(x, 100), pressure, 0, 0, 0,
+                             0, 0, Qt.KeyboardModifier.NoModifier, Qt.MouseButton.LeftButton,
+                             buttons)
+        QApplication.sendEvent(canvas, event)
+
+    from PySide6.QtCore import QEvent, Qt
+
+    left = Qt.MouseButton.LeftButton
+    send(QEvent.Type.TabletPress, 50, 0.1, left)
+    send(QEvent.Type.TabletMove, 100, 0.5, left)
+    send(QEvent.Type.TabletMove, 150, 1.0, left)
+    send(QEvent.Type.TabletRelease, 150, 0.0, Qt.MouseButton.NoButton)
+    (stroke,) = canvas.stroke_objects()
+    assert len(stroke.points) == 3
+    assert stroke.widths[0] < stroke.widths[1] < stroke.widths[2] == canvas.pen_width()
+
+
+def test_kernels_panel_shows_deeper_filters_per_input_map(qtbot):
+    from gui.panels.kernels_panel import KernelsPanel
+
+    panel = KernelsPanel()
+    qtbot.addWidget(panel)
+    panel.set_model(build_model("small", np.random.default_rng(0)))
+    assert panel.image.shape[:2] == (3, 8 * 4 - 1)  # conv1: 8 filters of 3×3 in one row
+    panel.show_layer("conv2", 5)
+    assert "input map 5" in panel.caption.text()
+    assert panel.image.shape[:2] == (2 * 4 - 1, 8 * 4 - 1)  # 16 filters, 8 per row
+    panel.show_layer("conv2", -1)
+    assert panel.image.shape[:2] == (16 * 4 - 1, 8 * 4 - 1)  # 16 filters × 8 input maps
