@@ -320,12 +320,13 @@ class MainWindow(QMainWindow):
             self.feature_maps_panel.set_scale(str(scale))
 
     def _first_run_size(self) -> None:
+        """1366×768 at most, less the room a window frame and a task bar take on that screen."""
         w, h = FIRST_RUN_SIZE
         screen = self.screen() or QApplication.primaryScreen()
         if screen is not None:
             free = screen.availableGeometry()
-            if free.width() >= 1000 and free.height() >= 600:
-                w, h = min(w, free.width()), min(h - 30, free.height() - 30)
+            if free.width() >= 900 and free.height() >= 560:
+                w, h = min(w, free.width() - 20), min(h, free.height() - 40)
         self.resize(w, h)
         self._apply_default_layout()
 

@@ -63,7 +63,7 @@ class _Verdict(QWidget):
             p.drawText(QRectF(x, 42, 200, 22), Qt.AlignmentFlag.AlignVCenter, label)
             x += metrics.horizontalAdvance(label)
             if q is not None:
-                share = f"{q:.0%}  " if q >= 0.095 else f"{q:.1%}  "
+                share = f"{q:.0%}  " if q >= 0.095 or q < 0.001 else f"{q:.1%}  "
                 p.setPen(QColor(*MUTED))
                 p.drawText(QRectF(x, 42, 200, 22), Qt.AlignmentFlag.AlignVCenter, share)
                 x += metrics.horizontalAdvance(share)
