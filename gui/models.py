@@ -58,7 +58,7 @@ def startup_model(requested: str | None = None, last: str | None = None,
             problems.append(str(e))
             continue
         if problems:
-            loaded.note = problems[-1]
+            loaded.note = f"{'; '.join(problems)}: opened {path.name} instead"
         return loaded, problems
-    reason = problems[-1] if problems else f"{default.name} is missing"
+    reason = "; ".join(problems) if problems else f"{default.name} is missing"
     return untrained_model(reason), problems
