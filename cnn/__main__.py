@@ -2,4 +2,5 @@ import sys
 
 from cnn.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # synthetic generation spawns worker processes that import this
+    sys.exit(main())

@@ -41,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--synthetic-seed", type=int, default=0)
     t.add_argument("--user-samples", nargs="?", const="", default=None, metavar="FOLDER",
                    help="add the letters saved from the app (default: the user's data folder)")
+    t.add_argument("--repeat-real", type=int, default=1, metavar="K",
+                   help="show the non-synthetic training letters K times per epoch (default 1)")
     t.add_argument("--val-data", action="append", default=[], metavar="FILE.npz",
                    help="validate on these files instead of a split of the training data")
     t.add_argument("--val-fraction", type=float, default=0.1,
@@ -88,26 +90,28 @@ def build_parser() -> argparse.ArgumentParser:
 
 # --- train -------------------------------------------------------------------------------------
 
-def _sources(args) -> list[LetterSet]:
+def _sources(args) -> tuple[list[LetterSet], list[LetterSet]]:
+    """(sets to split for validation, synthetic sets that only ever train)."""
     sets = [load_npz(path) for path in args.data]
     if args.emnist:
         from cnn.emnist import load_emnist
 
         sets += [load_emnist(path) for path in args.emnist]
+    if args.user_samples is not None:
+        from cnn.samples import SampleStore
+
+        sets.append(SampleStore(args.user_samples or None).to_letterset())
+    synthetic = []
     if args.synthetic:
         from cnn.synthetic import load_or_generate
 
         _log(f"synthetic letters: {args.synthetic:,} (generated once, then cached)")
-        sets.append(load_or_generate(args.synthetic, seed=args.synthetic_seed))
-    if args.user_samples is not None:
-        from cnn.samples import SampleStore
-
-        store = SampleStore(args.user_samples or None)
-        sets.append(store.to_letterset())
+        synthetic.append(LetterSet(**load_or_generate(args.synthetic, seed=args.synthetic_seed),
+                                   source="synthetic"))
     sets = [s for s in sets if len(s)]
-    if not sets:
+    if not sets and not synthetic:
         raise DataError("no training data: give --data, --emnist, --synthetic or --user-samples")
-    return sets
+    return sets, synthetic
 
 
 def _log(text: str) -> None:
@@ -126,12 +130,21 @@ def _bar(item, width: int = 24) -> str:
 
 def train(args) -> int:
     rng = np.random.default_rng(args.seed)
-    sets = _sources(args)
-    data = combine(sets)
+    real, synthetic = _sources(args)
+    sets = real + synthetic
     if args.val_data:
-        train_set, val_set = data, combine([load_npz(p) for p in args.val_data])
+        real_train, val_set = combine(real) if real else None, combine(
+            [load_npz(p) for p in args.val_data])
+    elif real:
+        # Validation is real handwriting only, whole writers where known; synthetic always trains.
+        real_train, val_set = split(combine(real), args.val_fraction, rng)
     else:
-        train_set, val_set = split(data, args.val_fraction, rng)
+        real_train = None
+        synthetic[0], val_set = split(synthetic[0], args.val_fraction, rng)
+    if args.repeat_real < 1:
+        raise ValueError(f"--repeat-real must be at least 1, got {args.repeat_real}")
+    parts = ([real_train] * args.repeat_real if real_train is not None else []) + synthetic
+    train_set = combine(parts)
     if args.save_val and len(val_set):
         save_npz(val_set, args.save_val)
     for s in sets:
@@ -196,7 +209,8 @@ def train(args) -> int:
         "training": {"epochs": args.epochs, "batch_size": args.batch_size,
                      "optimizer": args.optimizer, "lr": lr, "lr_decay": args.lr_decay,
                      "momentum": args.momentum, "weight_decay": args.weight_decay,
-                     "augment": args.augment, "seed": args.seed, "init_std": args.init,
+                     "augment": args.augment, "repeat_real": args.repeat_real,
+                     "synthetic": args.synthetic, "seed": args.seed, "init_std": args.init,
                      "seconds": round(elapsed, 1), "fine_tuned_from": args.start_from},
         "history": history,
         "command": "python -m cnn " + " ".join(sys.argv[1:]),
