@@ -1,0 +1,80 @@
+"""One sample's gradients flowing back through the layers, shown after each Step.
+
+From the loss at the output back to the input: each map is |dL/d(layer output)| summed over
+channels (fully connected layers folded into a square), scaled to its own maximum, with the
+gradient's size in the title so vanishing or exploding gradients read at a glance.
+"""
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QWidget
+
+from cnn.data import LETTERS
+from gui.training.gradflow import heat
+
+pg.setConfigOptions(imageAxisOrder="row-major")
+
+_LUT = pg.colormap.get("inferno").getLookupTable(nPts=256)
+_GREY = np.stack([np.arange(256)] * 3, axis=1).astype(np.uint8)
+COLUMNS = 6
+
+
+class BackpropPanel(pg.GraphicsLayoutWidget):
+    """set_flow(gradient_flow(...)) shows the maps; boxes are made once per architecture."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("trainBackprop")
+        self.setBackground((30, 31, 36))
+        self.header = self.addLabel(
+            "Press <b>Step</b> to train one batch (forward, loss, backward, update) and watch "
+            "one sample's gradient flow back from the loss to the input.",
+            row=0, col=0, colspan=COLUMNS, size="10pt")
+        self._names: list[str] = []
+        self._boxes: dict[str, tuple] = {}
+        self.flow: dict | None = None
+
+    def _build(self, names: list[str]) -> None:
+        for _, (box, _, label) in self._boxes.items():
+            self.removeItem(box)
+            self.removeItem(label)
+        self._boxes = {}
+        shown = ["sample"] + [n for n in reversed(names) if n != "flatten"] + ["input"]
+        for i, name in enumerate(shown):
+            row, col = 1 + 2 * (i // COLUMNS), i % COLUMNS
+            label = self.addLabel(name, row=row, col=col, size="8pt")
+            box = self.addViewBox(row=row + 1, col=col, lockAspect=True, invertY=True,
+                                  enableMouse=False, enableMenu=False)
+            image = pg.ImageItem(axisOrder="row-major")
+            image.setLookupTable(_GREY if name == "sample" else _LUT)
+            box.addItem(image)
+            self._boxes[name] = (box, image, label)
+        self._names = list(names)
+
+    def set_flow(self, flow: dict) -> None:
+        self.flow = flow
+        if flow["names"] != self._names:
+            self._build(flow["names"])
+        probs = flow["probs"]
+        top = int(np.argmax(probs))
+        self.header.setText(
+            f"One training letter, true <b>{LETTERS[flow['label']]}</b>: the network says "
+            f"<b>{LETTERS[top]}</b> ({probs[top]:.0%}), loss {flow['loss']:.2f}. "
+            "Brighter = larger |∂L/∂output|, each map scaled to its own maximum; "
+            "‖g‖ is the gradient's size. The gradient flows from the loss (left) to the input.")
+        self._show("sample", flow["image"], "the letter")
+        for name in reversed(flow["names"]):
+            if name in self._boxes:
+                g = flow["grads"][name]
+                self._show(name, heat(g), f"{name} ‖g‖ {np.linalg.norm(g):.2g}")
+        g = flow["input_grad"]
+        self._show("input", np.abs(g), f"input ‖g‖ {np.linalg.norm(g):.2g}")
+
+    def _show(self, name: str, image: np.ndarray, title: str) -> None:
+        box, item, label = self._boxes[name]
+        image = np.asarray(image, np.float32)
+        top = float(np.nanmax(image)) if np.isfinite(image).any() else 0.0
+        scaled = np.nan_to_num(image / top if top > 0 else image, nan=0.0)
+        item.setImage(scaled, levels=(0, 1))
+        box.autoRange(padding=0.02)
+        label.setText(title, size="8pt")

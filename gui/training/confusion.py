@@ -1,0 +1,127 @@
+"""The 26x26 confusion matrix (rows: true letter, columns: read as) and per-class accuracy.
+
+Click a cell to see its validation letters; hover for the count. Items are made once and
+updated with setImage / setOpts.
+"""
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPen
+from PySide6.QtWidgets import QGraphicsRectItem, QWidget
+
+from cnn.data import LETTERS
+
+pg.setConfigOptions(imageAxisOrder="row-major")
+
+_TICKS = [[(i + 0.5, c) for i, c in enumerate(LETTERS)]]
+_LUT = pg.colormap.get("inferno").getLookupTable(nPts=256)
+
+
+class _CellImage(pg.ImageItem):
+    """An ImageItem that reports the pixel under a click or the hovering mouse."""
+
+    clicked = Signal(int, int)  # row, col
+    hovered = Signal(int, int)  # row, col; (-1, -1) when the mouse leaves
+
+    def _cell(self, pos) -> tuple[int, int]:
+        return int(np.floor(pos.y())), int(np.floor(pos.x()))
+
+    def mouseClickEvent(self, ev):  # noqa: N802 (pyqtgraph's name)
+        if ev.button() == Qt.MouseButton.LeftButton:
+            ev.accept()
+            self.clicked.emit(*self._cell(ev.pos()))
+
+    def hoverEvent(self, ev):  # noqa: N802
+        if ev.isExit():
+            self.hovered.emit(-1, -1)
+        else:
+            self.hovered.emit(*self._cell(ev.pos()))
+
+
+class ConfusionPanel(pg.GraphicsLayoutWidget):
+    """set_result(confusion (26, 26), per_class [26 floats or None]); emits cell_clicked."""
+
+    cell_clicked = Signal(int, int)  # true class, predicted class
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("trainConfusion")
+        self.setBackground((30, 31, 36))
+        self.confusion = np.zeros((26, 26), np.int64)
+        self.title = self.addLabel("Confusion matrix (after each epoch)", row=0, col=0,
+                                   size="10pt")
+        self.matrix = self.addPlot(row=1, col=0)
+        self.matrix.setAspectLocked(True)
+        self.matrix.invertY(True)
+        self.matrix.setMouseEnabled(False, False)
+        self.matrix.hideButtons()
+        self.matrix.setMenuEnabled(False)
+        for side, label in (("bottom", "read as"), ("left", "true letter")):
+            axis = self.matrix.getAxis(side)
+            axis.setTicks(_TICKS)
+            axis.setStyle(tickLength=0, tickFont=None)
+            self.matrix.setLabel(side, label)
+        self.image = _CellImage(axisOrder="row-major")
+        self.image.setLookupTable(_LUT)
+        self.image.setImage(np.zeros((26, 26), np.float32), levels=(0, 1))
+        self.matrix.addItem(self.image)
+        self.matrix.setRange(xRange=(0, 26), yRange=(0, 26), padding=0)
+        pen = QPen(QColor(86, 200, 255), 2)
+        pen.setCosmetic(True)
+        self.marker = QGraphicsRectItem(QRectF(0, 0, 1, 1))
+        self.marker.setPen(pen)
+        self.marker.setVisible(False)
+        self.matrix.addItem(self.marker)
+        self.image.clicked.connect(self._on_image_clicked)
+        self.image.hovered.connect(self._on_image_hovered)
+
+        self.bars_plot = self.addPlot(row=2, col=0, title="Accuracy per letter (validation)")
+        self.bars_plot.setMaximumHeight(150)
+        self.bars_plot.setYRange(0, 1, padding=0.02)
+        self.bars_plot.setXRange(0, 26, padding=0.01)
+        self.bars_plot.setMouseEnabled(False, False)
+        self.bars_plot.hideButtons()
+        self.bars_plot.getAxis("bottom").setTicks(_TICKS)
+        self.bars_plot.showGrid(y=True, alpha=0.15)
+        self.bars = pg.BarGraphItem(x=np.arange(26) + 0.5, height=np.zeros(26), width=0.75,
+                                    brush=(86, 156, 214))
+        self.bars_plot.addItem(self.bars)
+        self.ci.layout.setRowStretchFactor(1, 4)
+
+    def set_result(self, confusion: np.ndarray, per_class: list) -> None:
+        """Rows normalised to shares of the true letter (square-rooted so mistakes show)."""
+        self.confusion = np.asarray(confusion)
+        rows = self.confusion.sum(axis=1, keepdims=True)
+        share = np.divide(self.confusion, rows, out=np.zeros(self.confusion.shape),
+                          where=rows > 0)
+        self.image.setImage(np.sqrt(share).astype(np.float32), levels=(0, 1))
+        acc = np.array([np.nan if a is None else a for a in per_class], np.float64)
+        colours = [(86, 156, 214) if not np.isfinite(a) or a >= 0.8 else (230, 120, 90)
+                   for a in acc]
+        self.bars.setOpts(height=np.nan_to_num(acc), brushes=colours)
+        total = int(self.confusion.sum())
+        right = int(np.trace(self.confusion))
+        self.title.setText(f"Confusion matrix: {right:,} of {total:,} validation letters "
+                           f"right ({right / max(total, 1):.1%}); click a cell")
+
+    def select_cell(self, true: int, pred: int) -> None:
+        """Mark a cell and emit cell_clicked, as a click on it does."""
+        if not (0 <= true < 26 and 0 <= pred < 26):
+            return
+        self.marker.setRect(QRectF(pred, true, 1, 1))
+        self.marker.setVisible(True)
+        self.cell_clicked.emit(true, pred)
+
+    def clear_selection(self) -> None:
+        self.marker.setVisible(False)
+
+    def _on_image_clicked(self, row: int, col: int) -> None:
+        self.select_cell(row, col)
+
+    def _on_image_hovered(self, row: int, col: int) -> None:
+        if 0 <= row < 26 and 0 <= col < 26:
+            n = int(self.confusion[row, col])
+            self.image.setToolTip(f"true {LETTERS[row]}, read as {LETTERS[col]}: {n}")
+        else:
+            self.image.setToolTip("")

@@ -1,0 +1,111 @@
+"""Live learning curves: loss and accuracy per batch (raw and smoothed) and per epoch, and per
+layer the size of the gradients and of the weight updates, on a log scale.
+
+Plot items are made once (per-layer curves once per architecture) and updated with setData.
+"""
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QWidget
+
+from gui.training.history import History, smooth
+
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+
+TRAIN = (86, 156, 214)
+VAL = (255, 196, 61)
+LAYER_COLOURS = [(86, 156, 214), (106, 190, 120), (230, 120, 90), (190, 130, 220),
+                 (240, 200, 80), (90, 200, 200), (200, 200, 200), (240, 140, 180)]
+
+
+def _pen(colour, width=1.6, alpha=255):
+    return pg.mkPen((*colour, alpha), width=width)
+
+
+class CurvesPanel(pg.GraphicsLayoutWidget):
+    """set_history(h) redraws everything; refresh(h) after each chunk of batches."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("trainCurves")
+        self.setBackground((30, 31, 36))
+        self.loss = self._plot(0, 0, "Loss (cross-entropy)")
+        self.acc = self._plot(0, 1, "Accuracy")
+        self.grad = self._plot(1, 0, "Gradient size per layer ‖∂L/∂W‖", log=True)
+        self.update_plot = self._plot(1, 1, "Weight update size per layer ‖ΔW‖", log=True)
+        self.acc.setYRange(0, 1, padding=0.02)
+        self.loss_raw = self.loss.plot(pen=_pen(TRAIN, 1, 70))
+        self.loss_smooth = self.loss.plot(pen=_pen(TRAIN, 2), name="training (batches)")
+        self.loss_val = self.loss.plot(pen=_pen(VAL, 2), symbol="o", symbolSize=6,
+                                       symbolBrush=VAL, name="validation (epochs)")
+        self.acc_raw = self.acc.plot(pen=_pen(TRAIN, 1, 70))
+        self.acc_smooth = self.acc.plot(pen=_pen(TRAIN, 2), name="training")
+        self.acc_val = self.acc.plot(pen=_pen(VAL, 2), symbol="o", symbolSize=6,
+                                     symbolBrush=VAL, name="validation")
+        self._layer_curves: list[tuple] = []
+        self._layers: list[str] = []
+        self._smoothed = 0
+        self._state = {"loss": (0.0, 0.0), "accuracy": (0.0, 0.0)}
+        self._smooth = {"loss": np.zeros(0), "accuracy": np.zeros(0)}
+
+    def _plot(self, row: int, col: int, title: str, log: bool = False) -> pg.PlotItem:
+        p = self.addPlot(row=row, col=col, title=title)
+        p.showGrid(x=True, y=True, alpha=0.15)
+        p.setLabel("bottom", "epoch")
+        p.setDownsampling(auto=True, mode="peak")
+        p.setClipToView(True)
+        p.addLegend(offset=(-6, 6), labelTextSize="8pt", brush=(30, 31, 36, 180))
+        if log:
+            p.setLogMode(y=True)
+            p.getAxis("left").setStyle(maxTextLevel=0)  # decades only: minor labels collide
+        return p
+
+    def _set_layers(self, layers: list[str]) -> None:
+        if layers == self._layers:
+            return
+        for g, u in self._layer_curves:
+            self.grad.removeItem(g)
+            self.update_plot.removeItem(u)
+        self.grad.legend.clear()
+        self.update_plot.legend.clear()
+        self._layer_curves = []
+        for i, name in enumerate(layers):
+            pen = _pen(LAYER_COLOURS[i % len(LAYER_COLOURS)], 1.4)
+            self._layer_curves.append((self.grad.plot(pen=pen, name=name),
+                                       self.update_plot.plot(pen=pen, name=name)))
+        self._layers = list(layers)
+
+    def clear_curves(self) -> None:
+        self.set_history(History())
+
+    def set_history(self, h: History) -> None:
+        """Redraw from scratch (a new run, or a model opened from a file)."""
+        self._smoothed = 0
+        self._state = {"loss": (0.0, 0.0), "accuracy": (0.0, 0.0)}
+        self._smooth = {"loss": np.zeros(0), "accuracy": np.zeros(0)}
+        self._set_layers(h.layers)
+        self.refresh(h)
+
+    def refresh(self, h: History) -> None:
+        """Draw what `h` holds; smoothing continues from the points already drawn."""
+        if len(h) < self._smoothed:
+            return self.set_history(h)
+        for key in ("loss", "accuracy"):
+            new, self._state[key] = smooth(getattr(h, key)[self._smoothed:], 0.05,
+                                           self._state[key])
+            self._smooth[key] = np.concatenate([self._smooth[key], new])
+        self._smoothed = len(h)
+        self.loss_raw.setData(h.x, h.loss)
+        self.loss_smooth.setData(h.x, self._smooth["loss"])
+        self.acc_raw.setData(h.x, h.accuracy)
+        self.acc_smooth.setData(h.x, self._smooth["accuracy"])
+        self.loss_val.setData(*h.series("val_loss"))
+        self.acc_val.setData(*h.series("val_accuracy"))
+        self._set_layers(h.layers)
+        if h.layers and len(h.grad_norms) == len(h.x):
+            n = len(h.x)
+            for i, (g, u) in enumerate(self._layer_curves):
+                gi, ui = h.grad_norms[:n, i], h.update_norms[:n, i]
+                ok = (gi > 0) & (ui > 0)  # log axes: zero and NaN cannot be drawn
+                g.setData(h.x[ok], gi[ok])
+                u.setData(h.x[ok], ui[ok])

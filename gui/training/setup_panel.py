@@ -1,0 +1,279 @@
+"""Setting up a run: data sources and their sizes, the architecture, the hyper-parameters."""
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.training.arch_editor import ArchEditor
+from gui.training.config import DEFAULT_LR, RunConfig
+from gui.training.sources import file_size
+
+_OPTIMISERS = {"adam": "Adam", "sgd": "SGD with momentum"}
+
+
+class SetupPanel(QWidget):
+    """`config()` reads the form into a RunConfig; `set_config()` fills it in."""
+
+    changed = Signal()
+    augment_toggled = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("trainSetup")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self._data_group())
+        layout.addWidget(self._model_group())
+        layout.addWidget(self._training_group())
+        layout.addStretch(1)
+        self.set_config(RunConfig())
+        self.set_current_model(None)
+
+    # --- building ------------------------------------------------------------------------------
+
+    def _data_group(self) -> QGroupBox:
+        box = QGroupBox("Data")
+        self.use_synthetic = QCheckBox("Synthetic letters")
+        self.use_synthetic.setToolTip("Letters drawn from stroke fonts with a hand's wobble; "
+                                      "made once, then read from the cache folder")
+        self.synthetic = QSpinBox()
+        self.synthetic.setRange(26, 500_000)
+        self.synthetic.setSingleStep(1000)
+        self.synthetic.setGroupSeparatorShown(True)
+        self.use_synthetic.toggled.connect(self.synthetic.setEnabled)
+        self.my_samples = QCheckBox("My samples (0)")
+        self.my_samples.setToolTip("The letters you added from the Draw tab")
+        self.files = QListWidget()
+        self.files.setMaximumHeight(64)
+        self.files.setToolTip("Imported letter sets: .npz files, or EMNIST's images files")
+        add = QPushButton("Add file…")
+        add.clicked.connect(self._on_add_file_clicked)
+        remove = QPushButton("Remove")
+        remove.clicked.connect(self._on_remove_file_clicked)
+        self.file_message = QLabel()
+        self.file_message.setWordWrap(True)
+        self.val_fraction = QDoubleSpinBox()
+        self.val_fraction.setRange(0.0, 0.5)
+        self.val_fraction.setSingleStep(0.05)
+        self.val_fraction.setToolTip("Share held out for validation; whole writers where known")
+
+        synth = QHBoxLayout()
+        synth.addWidget(self.use_synthetic)
+        synth.addWidget(self.synthetic, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(add)
+        buttons.addWidget(remove)
+        buttons.addStretch(1)
+        form = QFormLayout()
+        form.addRow("Validation", self.val_fraction)
+        v = QVBoxLayout(box)
+        v.addLayout(synth)
+        v.addWidget(self.my_samples)
+        v.addWidget(self.files)
+        v.addLayout(buttons)
+        v.addWidget(self.file_message)
+        v.addLayout(form)
+        return box
+
+    def _model_group(self) -> QGroupBox:
+        box = QGroupBox("Network")
+        self.scratch = QRadioButton("From scratch")
+        self.from_current = QRadioButton("Fine-tune the current model")
+        group = QButtonGroup(box)
+        group.addButton(self.scratch)
+        group.addButton(self.from_current)
+        self.from_current.toggled.connect(self._on_start_toggled)
+        self.current_label = QLabel()
+        self.current_label.setWordWrap(True)
+        self.arch = ArchEditor()
+        self.arch.changed.connect(self.changed)
+        self.init = QComboBox()
+        self.init.addItems(["He: std √(2/fan-in)", "Gaussian, std:"])
+        self.init_std = QDoubleSpinBox()
+        self.init_std.setDecimals(4)
+        self.init_std.setRange(0.0001, 1.0)
+        self.init_std.setSingleStep(0.01)
+        self.init.currentIndexChanged.connect(lambda i: self.init_std.setEnabled(i == 1))
+        init = QHBoxLayout()
+        init.addWidget(QLabel("Init"))
+        init.addWidget(self.init, 1)
+        init.addWidget(self.init_std)
+        v = QVBoxLayout(box)
+        v.addWidget(self.scratch)
+        v.addWidget(self.from_current)
+        v.addWidget(self.current_label)
+        v.addWidget(self.arch)
+        v.addLayout(init)
+        return box
+
+    def _training_group(self) -> QGroupBox:
+        box = QGroupBox("Training")
+        self.optimizer = QComboBox()
+        for key, text in _OPTIMISERS.items():
+            self.optimizer.addItem(text, key)
+        self.optimizer.currentIndexChanged.connect(self._on_optimizer_changed)
+        self.momentum = QDoubleSpinBox()
+        self.momentum.setRange(0.0, 0.999)
+        self.momentum.setSingleStep(0.05)
+        self.lr = QLineEdit()
+        self.lr.setToolTip("Learning rate, e.g. 0.001 or 1e-3")
+        self.batch_size = QSpinBox()
+        self.batch_size.setRange(1, 2048)
+        self.epochs = QSpinBox()
+        self.epochs.setRange(1, 500)
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        self.augment = QCheckBox("Augment: small random turns, stretches, shifts")
+        self.augment.toggled.connect(self.augment_toggled)
+        self.name = QLineEdit()
+        self.name.setToolTip("The model's name, shown in the window and used for its file name")
+        sizes = QHBoxLayout()
+        sizes.addWidget(self.epochs, 1)
+        sizes.addWidget(QLabel("seed"))
+        sizes.addWidget(self.seed, 1)
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow("Optimiser", self.optimizer)
+        form.addRow("Momentum", self.momentum)
+        form.addRow("Learning rate", self.lr)
+        form.addRow("Batch size", self.batch_size)
+        form.addRow("Epochs", sizes)
+        form.addRow(self.augment)
+        form.addRow("Name", self.name)
+        return box
+
+    # --- reading and writing -------------------------------------------------------------------
+
+    def config(self) -> RunConfig:
+        """The form as a RunConfig; raises ValueError with a message for a person."""
+        try:
+            lr = float(self.lr.text())
+        except ValueError:
+            raise ValueError(f"the learning rate {self.lr.text()!r} is not a number") from None
+        if not lr > 0:
+            raise ValueError("the learning rate must be above 0")
+        files = [self.files.item(i).data(Qt.ItemDataRole.UserRole)
+                 for i in range(self.files.count())
+                 if self.files.item(i).checkState() == Qt.CheckState.Checked]
+        return RunConfig(
+            synthetic=self.synthetic.value() if self.use_synthetic.isChecked() else 0,
+            my_samples=self.my_samples.isChecked(), files=files,
+            val_fraction=round(self.val_fraction.value(), 4),
+            from_current=self.from_current.isChecked(), arch=self.arch.arch(),
+            init_std=self.init_std.value() if self.init.currentIndex() == 1 else None,
+            optimizer=self.optimizer.currentData(), lr=lr, momentum=self.momentum.value(),
+            batch_size=self.batch_size.value(), epochs=self.epochs.value(),
+            seed=self.seed.value(), augment=self.augment.isChecked(),
+            name=self.name.text().strip() or "my-model")
+
+    def set_config(self, c: RunConfig) -> None:
+        self.use_synthetic.setChecked(c.synthetic > 0)
+        self.synthetic.setValue(c.synthetic or 26_000)
+        self.synthetic.setEnabled(c.synthetic > 0)
+        self.my_samples.setChecked(c.my_samples)
+        self.files.clear()
+        for path in c.files:
+            self.add_file(path)
+        self.val_fraction.setValue(c.val_fraction)
+        (self.from_current if c.from_current else self.scratch).setChecked(True)
+        if isinstance(c.arch, str):
+            self.arch.preset.setCurrentText(c.arch)
+        else:
+            self.arch.set_spec(c.arch)
+        self.init.setCurrentIndex(0 if c.init_std is None else 1)
+        self.init_std.setValue(c.init_std or 0.01)
+        self.init_std.setEnabled(c.init_std is not None)
+        self.optimizer.blockSignals(True)
+        self.optimizer.setCurrentIndex(list(_OPTIMISERS).index(c.optimizer))
+        self.optimizer.blockSignals(False)
+        self.momentum.setValue(c.momentum)
+        self.momentum.setEnabled(c.optimizer == "sgd")
+        self.lr.setText(f"{c.lr:g}")
+        self.batch_size.setValue(c.batch_size)
+        self.epochs.setValue(c.epochs)
+        self.seed.setValue(c.seed)
+        self.augment.setChecked(c.augment)
+        self.name.setText(c.name)
+
+    def set_samples_count(self, n: int) -> None:
+        self.my_samples.setText(f"My samples ({n:,})")
+
+    def set_current_model(self, description: str | None, spec: list[dict] | None = None) -> None:
+        """Describe the model the Draw tab uses; None when there is none to fine-tune."""
+        self._current_spec = spec
+        self.from_current.setEnabled(description is not None)
+        if description is None and self.from_current.isChecked():
+            self.scratch.setChecked(True)
+        self.current_label.setText(description or "")
+        self.current_label.setVisible(bool(description))
+        self._on_start_toggled(self.from_current.isChecked())
+
+    def set_running(self, running: bool) -> None:
+        for group in self.findChildren(QGroupBox):
+            group.setEnabled(not running)
+
+    def add_file(self, path: str) -> bool:
+        """Add a letter file with its size and a ticked checkbox; False (and a note) if refused."""
+        try:
+            n = file_size(path)
+        except (ValueError, OSError) as e:
+            self.file_message.setText(f"<span style='color:#e06c6c'>{e}</span>")
+            return False
+        item = QListWidgetItem(f"{Path(path).name} ({n:,})")
+        item.setData(Qt.ItemDataRole.UserRole, str(path))
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        item.setCheckState(Qt.CheckState.Checked)
+        item.setToolTip(str(path))
+        self.files.addItem(item)
+        self.file_message.clear()
+        return True
+
+    def _ask_files(self) -> list[str]:
+        """Modal file dialog; tests call add_file() instead."""
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, "Add letters", str(Path.home()),
+            "Letter sets (*.npz *-images-idx3-ubyte *-images-idx3-ubyte.gz);;All files (*)")
+        return paths
+
+    # --- slots ---------------------------------------------------------------------------------
+
+    def _on_add_file_clicked(self) -> None:
+        for path in self._ask_files():
+            self.add_file(path)
+
+    def _on_remove_file_clicked(self) -> None:
+        for item in self.files.selectedItems():
+            self.files.takeItem(self.files.row(item))
+
+    def _on_optimizer_changed(self, index: int) -> None:
+        key = self.optimizer.itemData(index)
+        self.momentum.setEnabled(key == "sgd")
+        self.lr.setText(f"{DEFAULT_LR[key]:g}")
+
+    def _on_start_toggled(self, from_current: bool) -> None:
+        """Fine-tuning keeps the current model's architecture and weights."""
+        spec = getattr(self, "_current_spec", None)
+        if from_current and spec:
+            self.arch.set_spec(spec)
+        self.arch.setEnabled(not from_current)
+        self.init.setEnabled(not from_current)
+        self.init_std.setEnabled(not from_current and self.init.currentIndex() == 1)
