@@ -22,7 +22,8 @@ from PySide6.QtCore import QEvent, QSettings, Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from gui.app import _apply_palette  # noqa: E402
-from gui.main_window import FIRST_RUN_SIZE, MainWindow  # noqa: E402
+from gui.layout import FIRST_RUN_SIZE  # noqa: E402
+from gui.main_window import MainWindow  # noqa: E402
 from gui.models import startup_model  # noqa: E402
 from gui.replay import send_mouse  # noqa: E402
 from gui.sample_letter import sample_strokes  # noqa: E402

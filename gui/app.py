@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _screenshot(app, window, path: str) -> int:
-    from gui.main_window import FIRST_RUN_SIZE
+    from gui.layout import FIRST_RUN_SIZE
     from gui.sample_letter import sample_strokes
 
     window.resize(*FIRST_RUN_SIZE)

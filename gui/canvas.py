@@ -1,41 +1,25 @@
 """The drawing canvas: strokes kept as vectors, painted with a round pen, undo/redo per stroke."""
 
-from dataclasses import dataclass
-
 import numpy as np
-from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import (
-    QColor,
-    QFont,
-    QImage,
-    QMouseEvent,
-    QPainter,
-    QPainterPath,
-    QPen,
-    QPointingDevice,
-    QTabletEvent,
-)
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QFont, QImage, QMouseEvent, QPainter, QPen, QPointingDevice, QTabletEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-PAPER = QColor(250, 249, 245)
-INK = QColor(28, 33, 46)
-HINT = QColor(160, 160, 168)
-ERASER_RING = QColor(200, 70, 70)
-THUMB_INK = QColor(255, 255, 255)  # the thumbnail is ink coverage: white on black
-THUMBNAIL_SIDE = 120
+from gui.ink import (
+    ERASER_RING,
+    HINT,
+    INK,
+    PAPER,
+    THUMB_INK,
+    THUMBNAIL_SIDE,
+    Stroke,
+    device_rect,
+    distance,
+    paint_stroke,
+    round_pen,
+)
+
 MIN_PRESSURE_WIDTH = 0.35  # a feather-light pen still draws at this share of the width
-
-
-@dataclass(frozen=True, eq=False)  # compared by identity: history snapshots share them
-class Stroke:
-    """One pen-down to pen-up: points (n, 2) x, y in canvas pixels, widths (n,) in pixels."""
-
-    points: np.ndarray
-    widths: np.ndarray
-
-    @property
-    def uniform(self) -> bool:
-        return bool(np.all(self.widths == self.widths[0]))
 
 
 class Canvas(QWidget):
@@ -146,7 +130,7 @@ class Canvas(QWidget):
         painter = QPainter(image)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         for stroke in self._strokes:
-            _paint_stroke(painter, stroke.points, stroke.widths)
+            paint_stroke(painter, stroke.points, stroke.widths)
         painter.end()
         return image
 
@@ -283,7 +267,7 @@ class Canvas(QWidget):
         """Remove every stroke passing within the eraser's radius of `pos` (live, undoable)."""
         r = self._eraser_radius()
         p = np.array([pos.x(), pos.y()], np.float32)
-        keep = tuple(s for s in self._strokes if _distance(s.points, p) > r + s.widths.max() / 2)
+        keep = tuple(s for s in self._strokes if distance(s.points, p) > r + s.widths.max() / 2)
         if len(keep) != len(self._strokes):
             self._strokes = keep
             self._render()
@@ -316,7 +300,7 @@ class Canvas(QWidget):
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             painter.scale(s, s)
             for points, widths in strokes:
-                _paint_stroke(painter, points, widths, colour)
+                paint_stroke(painter, points, widths, colour)
             painter.end()
         self.update()
 
@@ -330,7 +314,7 @@ class Canvas(QWidget):
             painter = QPainter(image)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             painter.scale(s, s)
-            painter.setPen(_pen(colour, w))
+            painter.setPen(round_pen(colour, w))
             painter.drawLine(QPointF(*a), QPointF(*b))
             painter.end()
         r = w / 2 + 2
@@ -339,7 +323,7 @@ class Canvas(QWidget):
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
-        painter.drawImage(event.rect(), self._image, _device_rect(event.rect(), self._image))
+        painter.drawImage(event.rect(), self._image, device_rect(event.rect(), self._image))
         if self.is_empty():
             painter.setPen(HINT)
             font = QFont(self.font())
@@ -352,48 +336,3 @@ class Canvas(QWidget):
             r = self._eraser_radius()
             painter.drawEllipse(self._pointer, r, r)
         painter.end()
-
-
-def _device_rect(rect: QRect, image: QImage) -> QRect:
-    dpr = image.devicePixelRatio()
-    return QRectF(rect.x() * dpr, rect.y() * dpr, rect.width() * dpr,
-                  rect.height() * dpr).toAlignedRect()
-
-
-def _pen(color: QColor, width: float) -> QPen:
-    return QPen(color, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
-                Qt.PenJoinStyle.RoundJoin)
-
-
-def _paint_polyline(painter: QPainter, points: np.ndarray, width: float, color: QColor) -> None:
-    painter.setPen(_pen(color, width))
-    if len(points) == 1:
-        painter.drawPoint(QPointF(*points[0]))
-        return
-    path = QPainterPath(QPointF(*points[0]))
-    # Quadratic segments through the midpoints: smooth curves from jittery samples.
-    for (ax, ay), (bx, by) in zip(points[1:-1], points[2:], strict=False):
-        path.quadTo(QPointF(ax, ay), QPointF((ax + bx) / 2, (ay + by) / 2))
-    path.lineTo(QPointF(*points[-1]))
-    painter.drawPath(path)
-
-
-def _paint_stroke(painter: QPainter, points: np.ndarray, widths: np.ndarray,
-                  color: QColor = INK) -> None:
-    if np.all(widths == widths[0]):
-        _paint_polyline(painter, points, float(widths[0]), color)
-        return
-    for i in range(len(points)):  # pressure: each segment at its own width
-        painter.setPen(_pen(color, float(widths[i])))
-        a, b = points[max(i - 1, 0)], points[i]
-        painter.drawLine(QPointF(*a), QPointF(*b))
-
-
-def _distance(points: np.ndarray, p: np.ndarray) -> float:
-    """Shortest distance from p (2,) to the polyline through points (n, 2)."""
-    if len(points) == 1:
-        return float(np.linalg.norm(points[0] - p))
-    a, b = points[:-1], points[1:]
-    ab = b - a
-    t = np.clip(((p - a) * ab).sum(1) / np.maximum((ab * ab).sum(1), 1e-12), 0, 1)
-    return float(np.sqrt((((a + t[:, None] * ab) - p) ** 2).sum(1).min()))

@@ -1,10 +1,9 @@
 """The main window: the Draw tab in the middle, the panels docked around it, menus, settings."""
 
-import time
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -19,9 +18,11 @@ from PySide6.QtWidgets import (
 from cnn import checkpoint
 from cnn.checkpoint import CheckpointError
 from cnn.model import Sequential
-from gui import about
+from gui import about, window_settings
+from gui.actions import create_actions
 from gui.draw_tab import DrawTab
 from gui.layer_guide import topic_for
+from gui.layout import apply_default_layout, first_run_size
 from gui.models import LoadedModel, load_model_file
 from gui.panels.feature_maps_panel import FeatureMapsPanel
 from gui.panels.guide_panel import GuidePanel
@@ -31,9 +32,9 @@ from gui.panels.prediction_panel import PredictionPanel
 from gui.panels.saliency_panel import SaliencyPanel
 from gui.predictor import Prediction, Predictor
 from gui.receptive_field import receptive_field
+from gui.throttle import Throttle
 
 PREDICT_INTERVAL_MS = 33  # at most ~30 predictions a second while a stroke grows
-FIRST_RUN_SIZE = (1366, 768)
 
 
 class MainWindow(QMainWindow):
@@ -48,9 +49,8 @@ class MainWindow(QMainWindow):
         self._settings = settings if settings is not None else QSettings()
         self.predictor = Predictor(loaded.model, loaded.meta, loaded.name, self)
         self.model_path: Path | None = loaded.path
-        self.predict_interval_ms = PREDICT_INTERVAL_MS
+        self._throttle = Throttle(self._predict, PREDICT_INTERVAL_MS, self)
         self.last_message: tuple[str, str, str] | None = None
-        self._last_predict = 0.0
         self._create_actions()
         self._create_central_widget()
         self._create_docks()
@@ -65,38 +65,8 @@ class MainWindow(QMainWindow):
 
     # --- construction --------------------------------------------------------------------------
 
-    def _action(self, key: str, text: str, shortcuts=(), tip: str = "",
-                checkable: bool = False) -> QAction:
-        action = QAction(text, self)
-        action.setShortcuts([QKeySequence(s) for s in shortcuts])
-        action.setCheckable(checkable)
-        if tip:
-            action.setToolTip(tip)
-            action.setStatusTip(tip)
-        self.actions_by_name[key] = action
-        return action
-
     def _create_actions(self) -> None:
-        self.actions_by_name: dict[str, QAction] = {}
-        a = self._action
-        a("open", "&Open model…", ["Ctrl+O"], "Open a LetterLens model file (.npz)")
-        a("save", "&Save model as…", ["Ctrl+Shift+S"], "Save the current model to a file")
-        a("export", "&Export drawing as PNG…", ["Ctrl+E"], "Save the drawing as an image")
-        a("quit", "&Quit", ["Ctrl+Q"])
-        a("undo", "Undo", ["Ctrl+Z"], "Undo the last stroke, erase or clear (Ctrl+Z)")
-        a("redo", "Redo", ["Ctrl+Shift+Z", "Ctrl+Y"], "Redo (Ctrl+Shift+Z)")
-        a("clear", "Clear", ["Esc", "Delete"], "Clear the canvas (Esc or Delete)")
-        a("pen", "Pen", ["P"], "Draw (P)", checkable=True).setChecked(True)
-        a("eraser", "Eraser", ["E"], "Erase whole strokes (E, or drag with the right button)",
-          checkable=True)
-        a("thinner", "Thinner pen", ["["])
-        a("thicker", "Thicker pen", ["]"])
-        a("reset_layout", "&Reset layout")
-        a("shortcuts", "&Keyboard shortcuts", ["F1"])
-        a("about", "&About LetterLens")
-        group = QActionGroup(self)
-        group.addAction(self.actions_by_name["pen"])
-        group.addAction(self.actions_by_name["eraser"])
+        self.actions_by_name = create_actions(self)
 
     def _create_central_widget(self) -> None:
         self.tabs = QTabWidget()
@@ -188,9 +158,6 @@ class MainWindow(QMainWindow):
         self.canvas.stroke_changed.connect(self._on_canvas_stroke_changed)
         self.canvas.drawing_changed.connect(self._on_canvas_drawing_changed)
         self.canvas.history_changed.connect(self._on_canvas_history_changed)
-        self._predict_timer = QTimer(self)
-        self._predict_timer.setSingleShot(True)
-        self._predict_timer.timeout.connect(self.predict_now)
 
         self.predictor.predicted.connect(self._on_predictor_predicted)
         self.predictor.model_changed.connect(self._on_predictor_model_changed)
@@ -201,33 +168,8 @@ class MainWindow(QMainWindow):
         self._on_canvas_history_changed()
 
     def _apply_default_layout(self) -> None:
-        """The first-run arrangement (also View › Reset layout); fits a 1366×768 screen.
-
-        Left: prediction, input, saliency. Right, full height: the feature maps. Under the
-        canvas: kernels and the layer guide.
-        """
-        d = self.docks
-        for dock in d.values():
-            dock.setFloating(False)
-            dock.show()
-        area = Qt.DockWidgetArea
-        self.setCorner(Qt.Corner.TopLeftCorner, area.LeftDockWidgetArea)
-        self.setCorner(Qt.Corner.BottomLeftCorner, area.LeftDockWidgetArea)
-        self.setCorner(Qt.Corner.TopRightCorner, area.RightDockWidgetArea)
-        self.setCorner(Qt.Corner.BottomRightCorner, area.RightDockWidgetArea)
-        self.addDockWidget(area.LeftDockWidgetArea, d["prediction_dock"])
-        self.addDockWidget(area.RightDockWidgetArea, d["feature_maps_dock"])
-        self.addDockWidget(area.BottomDockWidgetArea, d["kernels_dock"])
-        self.splitDockWidget(d["prediction_dock"], d["input_dock"], Qt.Orientation.Vertical)
-        self.splitDockWidget(d["input_dock"], d["saliency_dock"], Qt.Orientation.Vertical)
-        self.splitDockWidget(d["kernels_dock"], d["guide_dock"], Qt.Orientation.Horizontal)
-        w, h = self.width(), self.height()
-        self.resizeDocks([d["prediction_dock"], d["feature_maps_dock"]],
-                         [int(w * 0.21), int(w * 0.45)], Qt.Orientation.Horizontal)
-        self.resizeDocks([d["prediction_dock"], d["input_dock"], d["saliency_dock"]],
-                         [int(h * 0.36), int(h * 0.22), int(h * 0.32)], Qt.Orientation.Vertical)
-        self.resizeDocks([d["kernels_dock"]], [int(h * 0.3)], Qt.Orientation.Vertical)
-        self.resizeDocks([d["kernels_dock"], d["guide_dock"]], [1, 1], Qt.Orientation.Horizontal)
+        """The first-run arrangement, also View › Reset layout."""
+        apply_default_layout(self, self.docks)
 
     # --- public API ----------------------------------------------------------------------------
 
@@ -288,47 +230,27 @@ class MainWindow(QMainWindow):
         box.open()
 
     def predict_now(self) -> Prediction:
-        """Read the current drawing now (the throttle calls this at most ~30 times a second)."""
-        self._predict_timer.stop()
-        self._last_predict = time.perf_counter()
+        """Read the current drawing now; while a stroke grows the throttle calls this."""
+        return self._throttle.run_now()
+
+    def _predict(self) -> Prediction:
         return self.predictor.predict(self.canvas.strokes(), self.canvas.canvas_size())
 
-    def save_settings(self) -> None:
-        s = self._settings
-        s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/state", self.saveState())
-        s.setValue("canvas/pen_width", self.draw_tab.width_slider.value())
-        s.setValue("feature_maps/scale", self.feature_maps_panel.scale())
-        s.setValue("model/last_path", str(self.model_path) if self.model_path else "")
-        s.sync()
+    @property
+    def predict_interval_ms(self) -> int:
+        return self._throttle.interval_ms
 
-    # --- settings ------------------------------------------------------------------------------
+    @predict_interval_ms.setter
+    def predict_interval_ms(self, ms: int) -> None:
+        self._throttle.interval_ms = ms
+
+    def save_settings(self) -> None:
+        window_settings.save(self, self._settings)
 
     def _restore_settings(self) -> None:
-        s = self._settings
-        geometry = s.value("window/geometry")
-        if geometry is None or not self.restoreGeometry(geometry):
-            self._first_run_size()
-        state = s.value("window/state")
-        if state is not None:
-            self.restoreState(state)
-        width = s.value("canvas/pen_width")
-        if width is not None:
-            self.draw_tab.width_slider.setValue(int(width))
-        scale = s.value("feature_maps/scale")
-        if scale:
-            self.feature_maps_panel.set_scale(str(scale))
-
-    def _first_run_size(self) -> None:
-        """1366×768 at most, less the room a window frame and a task bar take on that screen."""
-        w, h = FIRST_RUN_SIZE
-        screen = self.screen() or QApplication.primaryScreen()
-        if screen is not None:
-            free = screen.availableGeometry()
-            if free.width() >= 900 and free.height() >= 560:
-                w, h = min(w, free.width() - 20), min(h, free.height() - 40)
-        self.resize(w, h)
-        self._apply_default_layout()
+        if not window_settings.restore(self, self._settings):
+            self.resize(*first_run_size(self.screen() or QApplication.primaryScreen()))
+            self._apply_default_layout()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()
@@ -337,13 +259,7 @@ class MainWindow(QMainWindow):
     # --- slots ---------------------------------------------------------------------------------
 
     def _on_canvas_stroke_changed(self) -> None:
-        if self._predict_timer.isActive():
-            return
-        wait = self.predict_interval_ms / 1e3 - (time.perf_counter() - self._last_predict)
-        if wait <= 0:
-            self.predict_now()
-        else:
-            self._predict_timer.start(max(1, int(wait * 1e3)))
+        self._throttle.request()
 
     def _on_canvas_drawing_changed(self) -> None:
         self.predict_now()

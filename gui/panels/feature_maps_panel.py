@@ -9,11 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QComboBox,
-    QGraphicsItem,
-    QGraphicsSimpleTextItem,
     QHBoxLayout,
     QLabel,
     QSizePolicy,
@@ -23,14 +20,12 @@ from PySide6.QtWidgets import (
 
 from cnn.model import Sequential
 from gui import colormaps as cm
-from gui.mosaic import Mosaic
 from gui.panels.kernel_view import KernelDetail
+from gui.panels.map_row import MapRow
 from gui.panels.views import outline
 
 SCALES = {"map": "per map", "layer": "per layer", "network": "whole network"}
-STRIP_WIDTH = 392  # 1-D layers longer than this wrap onto several lines
 MARGIN, LABEL_WIDTH, SPACING = 6, 84, 5
-EMPTY = np.array([*(c + 14 for c in cm.BACKGROUND), 255], np.uint8)  # tiles with no drawing
 
 
 @dataclass(frozen=True)
@@ -42,65 +37,6 @@ class MapPoint:
     row: int
     col: int
     value: float
-
-
-class _Row:
-    """One layer's mosaic, its labels, and where they sit in the view (pixel units)."""
-
-    def __init__(self, name: str, kind: str, shape: tuple[int, ...]):
-        self.name, self.kind, self.shape = name, kind, shape
-        self.flat = len(shape) == 1
-        if self.flat:
-            width = min(shape[0], STRIP_WIDTH)
-            self.mosaic = Mosaic(1, (-(-shape[0] // width), width))
-        else:
-            c, h, w = shape
-            self.mosaic = Mosaic(c, (h, w), c if c <= 16 else 16)
-        self.image = pg.ImageItem(axisOrder="row-major")
-        # The name and shape never change: HTML once. The range changes: plain, cheap text.
-        self.title = pg.TextItem(anchor=(0, 0), color=cm.MUTED)
-        self.title.setHtml(_title_html(name, shape, self.flat))
-        self.range = QGraphicsSimpleTextItem()
-        self.range.setBrush(QColor(*cm.MUTED))
-        self.range.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
-        font = QFont()
-        font.setPointSizeF(7.5)
-        self.range.setFont(font)
-        self.rect = QRectF()
-        self.hidden = self.mosaic.gap_mask.copy()  # gaps, and a 1-D layer's unused tail
-        if self.flat:
-            self.hidden.reshape(-1)[shape[0]:] = True
-        empty = np.zeros((*self.mosaic.shape, 4), np.uint8)
-        empty[:] = EMPTY
-        empty[self.hidden] = (*cm.BACKGROUND, 255)
-        self.empty = empty
-        self.values: np.ndarray | None = None  # the latest output, one sample
-
-    def tiles(self, values: np.ndarray) -> np.ndarray:
-        """values (C, h, w) or (F,) -> (count, h, w) tiles; a 1-D layer's tail padded."""
-        if not self.flat:
-            return values
-        rows, width = self.mosaic.tile_shape
-        padded = np.zeros(rows * width, np.float32)
-        padded[:values.size] = values
-        return padded.reshape(1, rows, width)
-
-    def set_range(self, text: str) -> None:
-        if self.range.text() != text:
-            self.range.setText(text)
-
-    def natural_height(self, width: float) -> float:
-        rows, cols = self.mosaic.shape
-        if self.flat:
-            return float(min(36, max(14, rows * 4)))
-        return width * rows / cols
-
-
-def _title_html(name: str, shape: tuple[int, ...], flat: bool) -> str:
-    size = "×".join(map(str, shape))
-    bold = f"<b style='color: rgb{cm.FOREGROUND}'>{name}</b>"
-    text = f"{bold} {size}" if flat else f"{bold}<br>{size}"
-    return f"<div style='color: rgb{cm.MUTED}; font-size: 8pt'>{text}</div>"
 
 
 class FeatureMapsPanel(QWidget):
@@ -156,7 +92,7 @@ class FeatureMapsPanel(QWidget):
 
         self._model: Sequential | None = None
         self._spec: list | None = None
-        self._rows: list[_Row] = []
+        self._rows: list[MapRow] = []
         self._hovered_layer = ""
         self._activations: dict[str, np.ndarray] | None = None
         self.selected: MapPoint | None = None
@@ -192,7 +128,7 @@ class FeatureMapsPanel(QWidget):
             for item in (row.image, row.title, row.range):
                 self._box.removeItem(item)
         shapes = model.output_shapes()
-        self._rows = [_Row(name, layer.kind, shapes[name]) for name, layer in model.layers]
+        self._rows = [MapRow(name, layer.kind, shapes[name]) for name, layer in model.layers]
         for row in self._rows:
             for item in (row.image, row.title, row.range):
                 self._box.addItem(item)
@@ -294,7 +230,7 @@ class FeatureMapsPanel(QWidget):
                 return row.name
         return ""
 
-    def _row(self, name: str) -> _Row:
+    def _row(self, name: str) -> MapRow:
         return next(r for r in self._rows if r.name == name)
 
     def _mark(self, item, point: MapPoint, whole_map: bool = False) -> None:

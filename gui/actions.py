@@ -1,0 +1,40 @@
+"""The window's actions: one table of names, texts, shortcuts and tips."""
+
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QWidget
+
+# key, text, shortcuts, tip, checkable
+ACTIONS = [
+    ("open", "&Open model…", ["Ctrl+O"], "Open a LetterLens model file (.npz)", False),
+    ("save", "&Save model as…", ["Ctrl+Shift+S"], "Save the current model to a file", False),
+    ("export", "&Export drawing as PNG…", ["Ctrl+E"], "Save the drawing as an image", False),
+    ("quit", "&Quit", ["Ctrl+Q"], "", False),
+    ("undo", "Undo", ["Ctrl+Z"], "Undo the last stroke, erase or clear (Ctrl+Z)", False),
+    ("redo", "Redo", ["Ctrl+Shift+Z", "Ctrl+Y"], "Redo (Ctrl+Shift+Z)", False),
+    ("clear", "Clear", ["Esc", "Delete"], "Clear the canvas (Esc or Delete)", False),
+    ("pen", "Pen", ["P"], "Draw (P)", True),
+    ("eraser", "Eraser", ["E"], "Erase whole strokes (E, or drag with the right button)", True),
+    ("thinner", "Thinner pen", ["["], "", False),
+    ("thicker", "Thicker pen", ["]"], "", False),
+    ("reset_layout", "&Reset layout", [], "Put every panel back where it starts", False),
+    ("shortcuts", "&Keyboard shortcuts", ["F1"], "", False),
+    ("about", "&About LetterLens", [], "", False),
+]
+
+
+def create_actions(parent: QWidget) -> dict[str, QAction]:
+    """Every action of ACTIONS, keyed by name; pen and eraser exclude each other."""
+    actions = {}
+    for key, text, shortcuts, tip, checkable in ACTIONS:
+        action = QAction(text, parent)
+        action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        action.setCheckable(checkable)
+        if tip:
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+        actions[key] = action
+    actions["pen"].setChecked(True)
+    group = QActionGroup(parent)
+    group.addAction(actions["pen"])
+    group.addAction(actions["eraser"])
+    return actions
