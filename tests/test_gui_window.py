@@ -304,3 +304,14 @@ def test_help_shows_shortcuts_and_the_model_card_without_blocking(window):
     window.actions_by_name["about"].trigger()
     kind, title, text = window.last_message
     assert "About" in title and "test model" in text and "50.0%" in text and "conv2" in text
+
+
+def test_a_closed_panel_catches_up_when_shown_again(window, qtbot):
+    dock = window.docks["feature_maps_dock"]
+    dock.close()
+    prediction = draw_sample(window, qtbot)
+    panel = window.feature_maps_panel
+    assert all(r.values is None for r in panel._rows)  # closed: not redrawn while drawing
+    dock.show()
+    qtbot.waitUntil(lambda: panel._rows[0].values is not None)
+    np.testing.assert_array_equal(panel._rows[0].values, prediction.activations["conv1"])
