@@ -21,10 +21,6 @@ class Stroke:
     points: np.ndarray
     widths: np.ndarray
 
-    @property
-    def uniform(self) -> bool:
-        return bool(np.all(self.widths == self.widths[0]))
-
 
 def device_rect(rect: QRect, image: QImage) -> QRect:
     """A widget rectangle in the pixels of a high-DPI backing image."""

@@ -44,11 +44,10 @@ class InputPanel(QWidget):
 
     def set_input(self, pre: Preprocessed, drawing: np.ndarray, scale: float) -> None:
         """Show the steps; drawing (h, w) is the canvas ink, `scale` its pixels per canvas pixel."""
-        if drawing.shape != self._drawing.image.shape:
-            show_image(self._drawing, drawing)
+        resized = drawing.shape != self._drawing.image.shape
+        show_image(self._drawing, drawing)
+        if resized:
             self._fit(self._drawing_box, drawing.shape)
-        else:
-            show_image(self._drawing, drawing)
         if pre.box is not None:
             x0, y0, x1, y1 = (v * scale for v in pre.box)
             self._crop.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
