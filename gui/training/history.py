@@ -104,7 +104,15 @@ def _thin(a: np.ndarray, limit: int = MAX_POINTS) -> np.ndarray:
         counts = np.add.reduceat(finite.astype(np.int64), starts, axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):  # all-NaN blocks stay NaN
             a = sums / counts
-    return np.round(a, 6)
+    return _significant(a)
+
+
+def _significant(a: np.ndarray, digits: int = 6) -> np.ndarray:
+    """Round to `digits` significant digits (norms span decades: fixed decimals would not do)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        magnitude = np.floor(np.log10(np.abs(a)))
+    scale = 10.0 ** (digits - 1 - np.where(np.isfinite(magnitude), magnitude, 0))
+    return np.round(a * scale) / scale
 
 
 def smooth(values: np.ndarray, alpha: float = 0.05,

@@ -58,6 +58,8 @@ class TrainWorker(QObject):
         self._stop = False
         self._steps_wanted = 0
         self._stepping = False
+        self._trained = False
+        self._last_emit = self._last_weights = 0.0
         self.result: dict | None = None  # set before `finished`, read by stop_and_wait
 
     # --- requests from the GUI thread (thread-safe) --------------------------------------------
@@ -91,6 +93,13 @@ class TrainWorker(QObject):
         with self._cv:
             if self._stepping:  # a Step that met an epoch's end still owes its batch
                 return not self._stop
+            idle = self._paused and not self._stop and not self._steps_wanted
+        if idle and self._trained:
+            # Pausing: the GUI gets every batch so far and the weights as they stand.
+            self._flush(force=True)
+            if self._last_weights < self._last_emit:
+                self._publish(final=False)
+        with self._cv:
             while self._paused and not self._stop and not self._steps_wanted:
                 self._cv.wait()
             if self._steps_wanted:
@@ -103,7 +112,6 @@ class TrainWorker(QObject):
     @Slot()
     def run(self) -> None:
         result = {"reason": "done", "message": ""}
-        self._trained = False
         try:
             self._train()
             if self._stop:
@@ -179,7 +187,8 @@ class TrainWorker(QObject):
         try:
             while self._gate():
                 t = time.perf_counter()
-                item = next(gen, None)
+                with np.errstate(over="ignore", invalid="ignore"):  # divergence is caught
+                    item = next(gen, None)
                 if item is None:
                     break
                 dt = time.perf_counter() - t

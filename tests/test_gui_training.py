@@ -1,0 +1,233 @@
+"""The Train tab and its worker: runs, controls, divergence, closing, saving (pytest-qt, headless).
+
+Every wait is on a signal of the controller or the tab, which live in the GUI thread. Runs use a
+tiny learnable letter set in tmp_path; user folders point into tmp_path as well.
+"""
+
+import time
+
+import numpy as np
+import pytest
+
+from cnn import checkpoint
+from cnn.data import LetterSet, save_npz
+from cnn.model import build_model
+from cnn.optim import Adam
+from cnn.paths import DEFAULT_MODEL
+from cnn.train import fit
+from gui.training.config import RunConfig
+from gui.training.controller import IDLE, PAUSED, RUNNING
+from gui.training.tab import TrainTab
+
+RUN_TIMEOUT_MS = 30_000
+
+
+def blobs(n=390, seed=0) -> LetterSet:
+    """A learnable toy set: class k is a bright square at a class-specific place."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 26
+    x = (rng.random((n, 28, 28)) * 40).astype(np.uint8)
+    for i, k in enumerate(y):
+        r, c = 2 + (k // 6) * 5 + rng.integers(0, 2), 2 + (k % 6) * 4 + rng.integers(0, 2)
+        x[i, r:r + 4, c:c + 4] = 255
+    return LetterSet(x, y, writer=np.arange(n) % 13, source="blobs")
+
+
+@pytest.fixture
+def folders(tmp_path, monkeypatch):
+    monkeypatch.setenv("LETTERLENS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("LETTERLENS_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path
+
+
+@pytest.fixture
+def blob_file(folders):
+    return str(save_npz(blobs(), folders / "blobs.npz"))
+
+
+def trained_small(epochs=3):
+    s = blobs()
+    model = build_model("small", np.random.default_rng(0))
+    for _ in fit(model, s.x, s.y, epochs=epochs, batch_size=32, optimizer=Adam(3e-3),
+                 rng=np.random.default_rng(0)):
+        pass
+    return model
+
+
+def config(blob_file, **kw) -> RunConfig:
+    base = dict(synthetic=0, my_samples=False, files=[blob_file], arch="small", epochs=2,
+                batch_size=32, lr=3e-3, augment=False, val_fraction=0.25, name="tiny")
+    return RunConfig(**{**base, **kw})
+
+
+def make_tab(qtbot, current=None, store=None):
+    tab = TrainTab(current_model=(lambda: current) if current else None, sample_store=store)
+    qtbot.addWidget(tab)
+    tab.resize(1366, 720)
+    return tab
+
+
+def run_to_end(qtbot, tab):
+    with qtbot.waitSignal(tab.run_finished, timeout=RUN_TIMEOUT_MS) as blocker:
+        assert tab.start()
+    qtbot.waitUntil(lambda: not tab.is_running(), timeout=5000)
+    return blocker.args[0]
+
+
+def test_short_run_updates_curves_matrix_and_gallery(qtbot, blob_file):
+    tab = make_tab(qtbot)
+    tab.setup.set_config(config(blob_file))
+    published = []
+    tab.weights_published.connect(lambda m, meta: published.append((m, meta)))
+    result = run_to_end(qtbot, tab)
+
+    assert result["reason"] == "done"
+    h = tab.controller.history
+    steps_per_epoch = -(-tab.controller.data_info["train_n"] // 32)
+    assert len(h) == 2 * steps_per_epoch and [e["epoch"] for e in h.epochs] == [1, 2]
+    assert h.layers == ["conv1", "conv2", "fc1", "fc2"] and h.grad_norms.shape == (len(h), 4)
+    assert len(tab.curves.loss_smooth.getData()[0]) == len(h)
+    assert len(tab.curves.acc_val.getData()[0]) == 2
+    val_n = tab.controller.data_info["val_n"]
+    assert tab.confusion.confusion.sum() == val_n
+    wrong = int((tab._predictions != tab._val_y).sum())
+    assert tab.gallery.count == min(wrong, tab.gallery.capacity)
+    # The Draw tab gets models of its own, the last one holding the final weights.
+    assert published and all(m is not tab.controller.model for m, _ in published[:-1])
+    final, meta = published[-1]
+    assert meta["history"][-1]["epoch"] == 2 and meta["name"] == "tiny"
+    for k, v in final.parameters().items():
+        assert np.isfinite(v).all(), k
+    # A click on a confusion cell shows that cell's letters.
+    true = int(tab._val_y[0])
+    tab.confusion.select_cell(true, true)
+    right = int(((tab._val_y == true) & (tab._predictions == true)).sum())
+    assert tab.gallery.count == right
+
+
+def test_pause_step_resume_and_stop(qtbot, blob_file):
+    tab = make_tab(qtbot)
+    tab.setup.set_config(config(blob_file, epochs=200))
+    c = tab.controller
+    with qtbot.waitSignal(c.progressed, timeout=RUN_TIMEOUT_MS):
+        tab.start()
+    tab.pause()
+    assert c.state == PAUSED and tab.pause_button.text() == "Resume"
+    qtbot.wait(400)  # a batch under way when Pause came finishes; then nothing moves
+    before = len(c.history)
+    qtbot.wait(300)
+    assert len(c.history) == before
+
+    with qtbot.waitSignal(c.step_inspected, timeout=RUN_TIMEOUT_MS) as blocker:
+        tab.step()
+    assert len(c.history) == before + 1
+    flow = blocker.args[0]
+    assert flow["input_grad"].shape == (28, 28) and set(flow["grads"]) >= {"conv1", "fc2"}
+    assert tab.backprop.flow is flow and c.state == PAUSED
+    qtbot.wait(200)
+    assert len(c.history) == before + 1
+
+    with qtbot.waitSignal(c.progressed, timeout=RUN_TIMEOUT_MS):
+        tab.resume()
+    assert c.state == RUNNING
+    with qtbot.waitSignal(tab.run_finished, timeout=RUN_TIMEOUT_MS) as blocker:
+        tab.stop()
+    assert blocker.args[0]["reason"] == "stopped"
+    qtbot.waitUntil(lambda: c.state == IDLE, timeout=5000)
+    assert tab.start_button.isEnabled()
+
+
+def test_step_from_idle_starts_a_paused_run(qtbot, blob_file):
+    tab = make_tab(qtbot)
+    tab.setup.set_config(config(blob_file))
+    with qtbot.waitSignal(tab.controller.step_inspected, timeout=RUN_TIMEOUT_MS):
+        tab.step()
+    assert len(tab.controller.history) == 1 and tab.controller.state == PAUSED
+    assert tab.stop_and_wait(10)
+
+
+def test_divergence_stops_says_why_and_restores_good_weights(qtbot, blob_file):
+    current = trained_small(epochs=1)
+    tab = make_tab(qtbot, current=(current, {"name": "base"}))
+    tab.refresh_current_model()
+    tab.setup.set_config(config(blob_file, from_current=True, optimizer="sgd", lr=1e6))
+    result = run_to_end(qtbot, tab)
+    assert result["reason"] == "diverged"
+    kind, title, text = tab.last_message
+    assert "learning rate too high" in text and not tab.banner.isHidden()
+    model = tab.controller.model
+    assert model is not None and model is not current
+    for k, v in model.parameters().items():
+        assert np.isfinite(v).all(), k
+    assert tab.controller.state == IDLE
+
+
+def test_closing_mid_run_stops_promptly_and_offers_to_save(qtbot, blob_file, folders):
+    tab = make_tab(qtbot)
+    tab.setup.set_config(config(blob_file, epochs=500))
+    with qtbot.waitSignal(tab.weights_published, timeout=RUN_TIMEOUT_MS):
+        tab.start()
+    thread = tab.controller._thread
+    t = time.perf_counter()
+    assert tab.stop_and_wait(10)
+    assert time.perf_counter() - t < 5
+    assert thread.isFinished() and not tab.is_running() and tab.controller.state == IDLE
+    assert tab.controller.last_result["reason"] == "stopped"
+    assert tab.unsaved
+
+    tab._ask_save_on_close = lambda: "cancel"
+    assert tab.offer_save_on_close() is False
+    target = folders / "data" / "models" / "closing.npz"
+    tab._ask_save_on_close = lambda: "save"
+    tab._ask_save_path = lambda: str(target)
+    assert tab.offer_save_on_close() is True
+    assert target.exists() and not tab.unsaved
+    assert tab.offer_save_on_close() is True  # nothing new to save
+
+
+def test_save_and_reopen_restores_the_curves(qtbot, blob_file, folders):
+    tab = make_tab(qtbot)
+    tab.setup.set_config(config(blob_file))
+    run_to_end(qtbot, tab)
+    path = folders / "data" / "models" / "tiny.npz"
+    assert tab.default_save_path() == path
+    with qtbot.waitSignal(tab.model_saved, timeout=5000):
+        assert tab.save_model_as(path)
+    assert not tab.save_model_as(DEFAULT_MODEL) and "never overwritten" in tab.last_message[2]
+
+    saved = tab.controller.history
+    other = make_tab(qtbot)
+    with qtbot.waitSignal(other.model_opened, timeout=5000) as blocker:
+        assert other.open_model(path)
+    model, meta, opened = blocker.args
+    assert opened == str(path) and meta["history"] == checkpoint.load(path)[1]["history"]
+    h = other.controller.history
+    assert [e["epoch"] for e in h.epochs] == [1, 2]
+    np.testing.assert_allclose(h.loss, saved.loss, rtol=1e-5)
+    assert h.layers == saved.layers
+    assert len(other.curves.loss_smooth.getData()[0]) == len(saved)
+    assert len(other.curves.acc_val.getData()[0]) == 2
+    for k, v in model.state_dict().items():
+        np.testing.assert_array_equal(v, tab.controller.model.parameters()[k])
+
+
+def test_fine_tuning_continues_the_history(qtbot, blob_file):
+    tab = make_tab(qtbot)
+    tab.setup.set_config(config(blob_file, epochs=1))
+    run_to_end(qtbot, tab)
+    base = (tab.controller.model, tab.controller.meta)
+    again = make_tab(qtbot, current=base)
+    again.refresh_current_model()
+    again.setup.set_config(config(blob_file, epochs=1, from_current=True))
+    run_to_end(qtbot, again)
+    h = again.controller.history
+    assert [e["epoch"] for e in h.epochs] == [1, 2]
+    assert h.x[-1] == pytest.approx(2.0)
+
+
+def test_a_run_that_cannot_load_its_data_says_so(qtbot, folders):
+    tab = make_tab(qtbot)
+    tab.setup.set_config(RunConfig(synthetic=0, my_samples=True, files=[], epochs=1))
+    result = run_to_end(qtbot, tab)
+    assert result["reason"] == "failed" and "no training data" in result["message"]
+    assert tab.controller.model is None and not tab.unsaved
