@@ -122,7 +122,8 @@ def _bar(item, width: int = 24) -> str:
     frac = ((item.epoch - 1) * item.steps_per_epoch + item.step) / (item.epochs *
                                                                     item.steps_per_epoch)
     filled = int(frac * width)
-    eta = time.strftime("%M:%S", time.gmtime(min(item.eta_s, 359999)))
+    secs = int(min(item.eta_s, 359999))
+    eta = f"{secs // 3600}:{secs // 60 % 60:02d}:{secs % 60:02d}"
     return (f"\repoch {item.epoch}/{item.epochs} [{'#' * filled}{'.' * (width - filled)}] "
             f"{frac:4.0%}  {item.samples_per_s:7,.0f} samples/s  ETA {eta}  "
             f"loss {item.loss:.3f}  acc {item.accuracy:6.1%}")
