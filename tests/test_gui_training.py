@@ -4,6 +4,7 @@ Every wait is on a signal of the controller or the tab, which live in the GUI th
 tiny learnable letter set in tmp_path; user folders point into tmp_path as well.
 """
 
+import functools
 import time
 
 import numpy as np
@@ -45,12 +46,20 @@ def blob_file(folders):
     return str(save_npz(blobs(), folders / "blobs.npz"))
 
 
-def trained_small(epochs=3):
+@functools.cache
+def _trained_state(epochs: int) -> dict:
     s = blobs()
     model = build_model("small", np.random.default_rng(0))
     for _ in fit(model, s.x, s.y, epochs=epochs, batch_size=32, optimizer=Adam(3e-3),
                  rng=np.random.default_rng(0)):
         pass
+    return model.state_dict()
+
+
+def trained_small(epochs=3):
+    """A small model trained on blobs (trained once per session, a fresh copy each call)."""
+    model = build_model("small", np.random.default_rng(0))
+    model.load_state_dict(_trained_state(epochs))
     return model
 
 

@@ -56,21 +56,24 @@ def teach_steps(model: Sequential, image28: np.ndarray, label: int, *, steps: in
 
 
 def fine_tune(model: Sequential, mine: LetterSet, replay: LetterSet | None = None, *,
-              epochs: int = 4, lr: float = 5e-4, batch_size: int = 32, replay_ratio: int = 3,
+              epochs: int = 4, lr: float = 1e-3, batch_size: int = 32, replay_ratio: int = 3,
               rng: np.random.Generator | None = None) -> dict:
-    """Fine-tune `model` in place on my samples plus replay_ratio times as many replay letters.
+    """Fine-tune `model` in place on my samples plus replay_ratio times as many replay letters
+    (at least four batches' worth); my samples are repeated to make a quarter of the mix.
 
     Returns accuracy on my samples before and after, how many of each were used, and the
-    per-epoch history entries.
+    per-epoch loss and accuracy.
     """
     if not len(mine):
         raise ValueError("there are no samples of your handwriting yet: add some first")
     rng = np.random.default_rng() if rng is None else rng
     before = evaluate(model, mine.x, mine.y)["accuracy"]
-    sets = [mine]
+    sets, n_replay = [mine], 0
     if replay is not None and len(replay):
-        n = min(len(replay), max(replay_ratio * len(mine), 4 * batch_size))
-        sets.append(replay.subset(np.sort(rng.choice(len(replay), n, replace=False))))
+        n_replay = min(len(replay), max(replay_ratio * len(mine), 4 * batch_size))
+        repeats = max(1, round(n_replay / (3 * len(mine))))
+        sets = [mine] * repeats
+        sets.append(replay.subset(np.sort(rng.choice(len(replay), n_replay, replace=False))))
     data = combine(sets) if len(sets) > 1 else mine
     history = []
     for item in fit(model, data.x, data.y, epochs=epochs, batch_size=batch_size,
@@ -78,5 +81,5 @@ def fine_tune(model: Sequential, mine: LetterSet, replay: LetterSet | None = Non
         if item.kind == "epoch":
             history.append({"loss": item.loss, "accuracy": item.accuracy})
     after = evaluate(model, mine.x, mine.y)["accuracy"]
-    return {"before": before, "after": after, "n_mine": len(mine),
-            "n_replay": len(data) - len(mine), "epochs": history}
+    return {"before": before, "after": after, "n_mine": len(mine), "n_replay": n_replay,
+            "epochs": history}

@@ -38,12 +38,13 @@ class TeachController(QObject):
     failed = Signal(str)
 
     def __init__(self, current_model: CurrentModel, sample_store: SampleStore | None = None,
-                 replay: LetterSet | None = None, parent: QObject | None = None):
+                 replay: LetterSet | None = None, seed: int | None = None,
+                 parent: QObject | None = None):
         super().__init__(parent)
         self._current_model = current_model
         self.store = sample_store if sample_store is not None else SampleStore()
         self._replay = replay
-        self._rng = np.random.default_rng()
+        self._rng = np.random.default_rng(seed)
         self._call = BackgroundCall(self)
         self._call.finished.connect(self._on_call_finished)
         self._call.failed.connect(self._on_call_failed)

@@ -1,0 +1,168 @@
+"""Teaching the network my handwriting, the setup form and the training record (headless)."""
+
+import numpy as np
+import pytest
+
+from cnn.model import PRESETS, build_model
+from cnn.samples import SampleStore
+from gui.training.arch_editor import ArchEditor, describe, spec_of
+from gui.training.config import RunConfig
+from gui.training.finetune import probabilities
+from gui.training.history import History, smooth
+from gui.training.setup_panel import SetupPanel
+from gui.training.teach import TeachBar, TeachController
+from tests.test_gui_training import blobs, trained_small
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    monkeypatch.setenv("LETTERLENS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("LETTERLENS_DATA_DIR", str(tmp_path / "data"))
+    return SampleStore(tmp_path / "data" / "samples")
+
+
+@pytest.fixture
+def teach(qtbot, store):
+    """A controller teaching a small trained model, which it replaces as the window would."""
+    state = {"model": trained_small(), "meta": {"name": "small"}}
+    replay = blobs(seed=1)
+    controller = TeachController(lambda: (state["model"], state["meta"]), store, replay,
+                                 seed=0)
+    controller.weights_published.connect(lambda m, meta: state.update(model=m, meta=meta))
+    return controller, state
+
+
+def misread(model):
+    """A 'handwritten' letter unlike any the model knows (a bar across the middle) and a
+    label it does not read it as. Returns (image28 float, label)."""
+    x = np.zeros((28, 28), np.float32)
+    x[12:15, 3:25] = 1.0
+    return x, (int(np.argmax(probabilities(model, x))) + 13) % 26
+
+
+def test_teach_letter_raises_the_right_probability_and_publishes(teach):
+    controller, state = teach
+    image, label = misread(state["model"])
+    before_model = state["model"]
+    taught = []
+    controller.taught.connect(taught.append)
+    before, after = controller.teach_letter(image, label, steps=3)
+    assert before.shape == after.shape == (26,)
+    assert after[label] > before[label]
+    assert state["model"] is not before_model and state["meta"]["taught_drawings"] == 1
+    np.testing.assert_allclose(probabilities(state["model"], image), after, rtol=1e-5)
+    np.testing.assert_allclose(probabilities(before_model, image), before, rtol=1e-5)
+    assert taught[0]["label"] == label
+
+
+def test_adding_samples_and_fine_tuning_changes_the_prediction(teach, store):
+    controller, state = teach
+    image, label = misread(state["model"])
+    counts = []
+    controller.counts_changed.connect(counts.append)
+    for _ in range(4):
+        controller.add_sample([np.array([[0.0, 0.0], [1.0, 1.0]])], image,
+                              "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[label].lower())
+    assert len(store) == 4 and counts[-1][label] == 4
+    assert store.get(store.list()[0].id).case == 1  # a lower-case letter
+    result = controller.fine_tune_on_samples(epochs=4)
+    assert result["n_mine"] == 4 and result["n_replay"] > 0
+    assert result["before"] == 0.0 and result["after"] == 1.0
+    assert int(np.argmax(probabilities(state["model"], image))) == label
+    assert state["meta"]["fine_tuned_on_my_samples"][-1]["after"] == 1.0
+
+
+def test_teaching_in_the_background_reports_in_the_gui_thread(qtbot, teach):
+    controller, state = teach
+    image, label = misread(state["model"])
+    with qtbot.waitSignal(controller.taught, timeout=20_000) as blocker:
+        assert controller.start_teach_letter(image, label)
+    assert blocker.args[0]["after"][label] > blocker.args[0]["before"][label]
+    qtbot.waitUntil(lambda: not controller.is_busy(), timeout=5000)
+    with qtbot.waitSignal(controller.failed, timeout=20_000) as blocker:
+        controller.start_fine_tune()  # no samples yet: refused with a reason
+    assert "no samples" in blocker.args[0]
+
+
+def test_teach_bar_labels_adds_and_counts(qtbot, teach, store):
+    controller, state = teach
+    image, _ = misread(state["model"])
+    drawing = {"now": ([np.array([[0.0, 0.0], [3.0, 4.0]])], image, None)}
+    bar = TeachBar(controller, lambda: drawing["now"])
+    qtbot.addWidget(bar)
+    probs = np.zeros(26)
+    probs[2] = 1.0
+    bar.set_prediction(probs)
+    assert bar.label.currentText() == "C"
+    assert bar.handle_key("k") and bar.label.currentText() == "K"
+    bar.set_prediction(probs)  # the person's choice stands for this drawing
+    assert bar.label.currentText() == "K"
+    assert bar.add_current() is not None
+    assert store.counts()[10] == 1 and bar.counter.text().startswith("1 of K")
+    bar.new_drawing()
+    bar.set_prediction(probs)
+    assert bar.label.currentText() == "C"
+    drawing["now"] = None
+    assert bar.add_current() is None and "Draw a letter" in bar.status.text()
+    with qtbot.waitSignal(controller.taught, timeout=20_000):
+        drawing["now"] = ([], image, None)
+        assert bar.teach_current()
+    assert not bar.bars.isHidden() and "→" in bar.status.text()
+
+
+def test_arch_editor_shapes_and_counts_match_the_built_model(qtbot):
+    editor = ArchEditor()
+    qtbot.addWidget(editor)
+    for name, spec in PRESETS.items():
+        editor.preset.setCurrentText(name)
+        assert editor.arch() == name
+        layers, params = describe(editor.spec())
+        model = build_model(spec, np.random.default_rng(0))
+        assert params == model.num_parameters()
+        assert dict(layers) == model.output_shapes()
+    editor._rows[0]["stride"].setValue(2)
+    assert editor.preset.currentText() == "custom"
+    custom = editor.spec()
+    assert describe(custom)[1] == build_model(custom, np.random.default_rng(0)).num_parameters()
+    editor.hidden.setText("64, 32")
+    assert [e["out_features"] for e in editor.spec() if e["type"] == "linear"] == [64, 32, 26]
+    editor.hidden.setText("many")
+    with pytest.raises(ValueError):
+        editor.spec()
+    with pytest.raises(ValueError, match="does not fit"):
+        describe(spec_of([{"filters": 4, "kernel": 9, "stride": 1, "padding": 0, "pool": True}]
+                         * 3, []))
+
+
+def test_setup_panel_round_trips_a_config(qtbot, tmp_path):
+    panel = SetupPanel()
+    qtbot.addWidget(panel)
+    assert panel.config() == RunConfig()
+    c = RunConfig(synthetic=0, my_samples=False, arch="large", init_std=0.05, optimizer="sgd",
+                  lr=0.05, momentum=0.8, batch_size=128, epochs=3, seed=4, augment=False,
+                  name="x", val_fraction=0.2)
+    panel.set_config(c)
+    assert panel.config() == c
+    panel.lr.setText("fast")
+    with pytest.raises(ValueError, match="not a number"):
+        panel.config()
+    assert not panel.add_file(str(tmp_path / "missing.npz"))
+
+
+def test_history_round_trips_through_checkpoint_metadata():
+    h = History()
+    n = 5000
+    h.add_batches({"x": np.linspace(0, 5, n), "loss": np.linspace(3, 0.1, n),
+                   "accuracy": np.linspace(0, 1, n), "layers": ["conv1", "fc1"],
+                   "grad_norms": np.full((n, 2), 1e-5), "update_norms": np.full((n, 2), 3e-7)})
+    h.add_epoch({"epoch": 1, "loss": 1.0, "accuracy": 0.5, "val_loss": None,
+                 "val_accuracy": None})
+    back = History.from_meta(h.to_meta())
+    assert len(back) == 2000 and back.epochs == h.epochs and back.layers == ["conv1", "fc1"]
+    np.testing.assert_allclose(back.update_norms, 3e-7, rtol=1e-6)
+    assert History.from_meta({"history": [{"epoch": 1}], "curves": {"x": [1, 2], "loss": [1]}}
+                             ).epochs == [{"epoch": 1}]
+    out, state = smooth([1.0, 1.0])
+    np.testing.assert_allclose(out, 1.0)
+    more, _ = smooth([1.0], state=state)
+    np.testing.assert_allclose(more, 1.0)
