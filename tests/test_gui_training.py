@@ -69,10 +69,13 @@ def config(blob_file, **kw) -> RunConfig:
     return RunConfig(**{**base, **kw})
 
 
-def make_tab(qtbot, current=None, store=None):
+def make_tab(qtbot, current=None, store=None, show=False):
     tab = TrainTab(current_model=(lambda: current) if current else None, sample_store=store)
     qtbot.addWidget(tab)
     tab.resize(1366, 720)
+    if show:  # hidden curves skip their redraws
+        tab.show()
+        qtbot.waitExposed(tab)
     return tab
 
 
@@ -83,8 +86,9 @@ def run_to_end(qtbot, tab):
     return blocker.args[0]
 
 
+@pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")  # offscreen show
 def test_short_run_updates_curves_matrix_and_gallery(qtbot, blob_file):
-    tab = make_tab(qtbot)
+    tab = make_tab(qtbot, show=True)
     tab.setup.set_config(config(blob_file))
     published = []
     tab.weights_published.connect(lambda m, meta: published.append((m, meta)))

@@ -333,6 +333,7 @@ class TrainTab(QWidget):
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
+        self.curves.refresh(self.controller.history)
         if not self.is_running():
             self.refresh_current_model()
             self.refresh_samples_count()
@@ -365,6 +366,8 @@ class TrainTab(QWidget):
     def _on_views_current_changed(self, index: int) -> None:
         if self.views.widget(index) is self.preview and not len(self.preview.images):
             self.preview.refresh()
+        elif self.views.widget(index) is self.curves:
+            self.curves.refresh(self.controller.history)
 
     def _on_controller_state_changed(self, state: str) -> None:
         busy = state != IDLE
@@ -399,7 +402,9 @@ class TrainTab(QWidget):
                   f"({sources}); {info['num_parameters']:,} parameters.")
 
     def _on_controller_progressed(self, chunk: dict) -> None:
-        self.curves.refresh(self.controller.history)
+        # Hidden curves (the person is drawing) cost nothing: they catch up when shown.
+        if self.curves.isVisible():
+            self.curves.refresh(self.controller.history)
         self.progress.setValue(int(chunk["fraction"] * 1000))
         paused = " · paused" if self.controller.state == PAUSED else ""
         self.progress.setFormat(
@@ -409,7 +414,8 @@ class TrainTab(QWidget):
 
     def _on_controller_epoch_finished(self, result: dict) -> None:
         e = result["entry"]
-        self.curves.refresh(self.controller.history)
+        if self.curves.isVisible():
+            self.curves.refresh(self.controller.history)
         text = (f"Epoch {e['epoch']}: training loss {e['loss']:.3f}, accuracy "
                 f"{e['accuracy']:.1%}")
         if e.get("val_accuracy") is not None:
