@@ -7,7 +7,7 @@ gradient's size in the title so vanishing or exploding gradients read at a glanc
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from cnn.data import LETTERS
 from gui.training.gradflow import heat
@@ -19,31 +19,36 @@ _GREY = np.stack([np.arange(256)] * 3, axis=1).astype(np.uint8)
 COLUMNS = 6
 
 
-class BackpropPanel(pg.GraphicsLayoutWidget):
+class BackpropPanel(QWidget):
     """set_flow(gradient_flow(...)) shows the maps; boxes are made once per architecture."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("trainBackprop")
-        self.setBackground((30, 31, 36))
-        self.header = self.addLabel(
+        self.header = QLabel(
             "Press <b>Step</b> to train one batch (forward, loss, backward, update) and watch "
-            "one sample's gradient flow back from the loss to the input.",
-            row=0, col=0, colspan=COLUMNS, size="10pt")
+            "one sample's gradient flow back from the loss to the input.")
+        self.header.setWordWrap(True)
+        self.maps = pg.GraphicsLayoutWidget()
+        self.maps.setBackground((30, 31, 36))
+        v = QVBoxLayout(self)
+        v.setContentsMargins(4, 4, 4, 4)
+        v.addWidget(self.header)
+        v.addWidget(self.maps, 1)
         self._names: list[str] = []
         self._boxes: dict[str, tuple] = {}
         self.flow: dict | None = None
 
     def _build(self, names: list[str]) -> None:
         for _, (box, _, label) in self._boxes.items():
-            self.removeItem(box)
-            self.removeItem(label)
+            self.maps.removeItem(box)
+            self.maps.removeItem(label)
         self._boxes = {}
         shown = ["sample"] + [n for n in reversed(names) if n != "flatten"] + ["input"]
         for i, name in enumerate(shown):
-            row, col = 1 + 2 * (i // COLUMNS), i % COLUMNS
-            label = self.addLabel(name, row=row, col=col, size="8pt")
-            box = self.addViewBox(row=row + 1, col=col, lockAspect=True, invertY=True,
+            row, col = 2 * (i // COLUMNS), i % COLUMNS
+            label = self.maps.addLabel(name, row=row, col=col, size="8pt")
+            box = self.maps.addViewBox(row=row + 1, col=col, lockAspect=True, invertY=True,
                                   enableMouse=False, enableMenu=False)
             image = pg.ImageItem(axisOrder="row-major")
             image.setLookupTable(_GREY if name == "sample" else _LUT)

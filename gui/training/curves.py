@@ -30,9 +30,11 @@ class CurvesPanel(pg.GraphicsLayoutWidget):
         self.setObjectName("trainCurves")
         self.setBackground((30, 31, 36))
         self.loss = self._plot(0, 0, "Loss (cross-entropy)")
-        self.acc = self._plot(0, 1, "Accuracy")
-        self.grad = self._plot(1, 0, "Gradient size per layer ‖∂L/∂W‖", log=True)
-        self.update_plot = self._plot(1, 1, "Weight update size per layer ‖ΔW‖", log=True)
+        self.acc = self._plot(0, 1, "Accuracy", legend_at=(-6, -6))
+        self.grad = self._plot(1, 0, "Gradient size per layer ‖∂L/∂W‖", log=True,
+                               legend_at=(6, 2))
+        self.update_plot = self._plot(1, 1, "Weight update size per layer ‖ΔW‖", log=True,
+                                      legend_at=(6, 2))
         self.acc.setYRange(0, 1, padding=0.02)
         self.loss_raw = self.loss.plot(pen=_pen(TRAIN, 1, 70))
         self.loss_smooth = self.loss.plot(pen=_pen(TRAIN, 2), name="training (batches)")
@@ -48,16 +50,23 @@ class CurvesPanel(pg.GraphicsLayoutWidget):
         self._state = {"loss": (0.0, 0.0), "accuracy": (0.0, 0.0)}
         self._smooth = {"loss": np.zeros(0), "accuracy": np.zeros(0)}
 
-    def _plot(self, row: int, col: int, title: str, log: bool = False) -> pg.PlotItem:
+    def _plot(self, row: int, col: int, title: str, log: bool = False,
+              legend_at=(-6, 6)) -> pg.PlotItem:
         p = self.addPlot(row=row, col=col, title=title)
         p.showGrid(x=True, y=True, alpha=0.15)
         p.setLabel("bottom", "epoch")
         p.setDownsampling(auto=True, mode="peak")
         p.setClipToView(True)
-        p.addLegend(offset=(-6, 6), labelTextSize="8pt", brush=(30, 31, 36, 180))
+        p.addLegend(offset=legend_at, labelTextSize="8pt", brush=(30, 31, 36, 200),
+                    colCount=4 if log else 1)
         if log:
             p.setLogMode(y=True)
-            p.getAxis("left").setStyle(maxTextLevel=0)  # decades only: minor labels collide
+            # Decades, then 2 and 5 where there is room, as plain numbers: the automatic
+            # minor labels of a log axis collide.
+            decades = [(k, f"{10.0 ** k:g}") for k in range(-12, 7)]
+            halves = [(k + np.log10(m), f"{m * 10.0 ** k:g}") for k in range(-12, 7)
+                      for m in (2, 5)]
+            p.getAxis("left").setTicks([decades, halves])
         return p
 
     def _set_layers(self, layers: list[str]) -> None:

@@ -1,0 +1,198 @@
+"""Training from the window against training without it, and drawing while it trains.
+
+    QT_QPA_PLATFORM=offscreen python benchmarks/train_throughput.py [--n 6400] [--rounds 3]
+
+(a) Throughput: the Train tab (shown, curves on screen) and `cnn.train.fit` called directly run
+    the same settings on the same letters, round by round in the same process, so a busy
+    machine slows both alike. Rates are fit's own samples/s over one epoch; the ratio is taken
+    per round, and medians are reported.
+(b) Responsiveness: the main window with the Train tab added and connected to set_model, the
+    Draw tab on screen. A sample letter is drawn with real mouse events, once idle and once
+    while training runs, interleaved; each move is timed from the event to the whole window
+    repainted (the predictor reads every move: no throttle). Median and 95th percentile.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+from PySide6.QtCore import QEvent, QSettings, Qt  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+
+def _settings(n: int, args) -> "RunConfig":  # noqa: F821
+    from gui.training.config import RunConfig
+
+    return RunConfig(synthetic=n, my_samples=False, arch=args.arch, epochs=1,
+                     batch_size=args.batch, augment=not args.no_augment, val_fraction=0.1)
+
+
+def _direct_rate(config) -> float:
+    """The same run without any GUI: load, split and fit exactly as the worker does."""
+    from cnn.augment import random_affine
+    from cnn.data import split
+    from cnn.model import build_model
+    from cnn.optim import make_optimizer
+    from cnn.perf import keep_freed_memory
+    from cnn.train import fit
+    from gui.training.sources import combined, load_sources
+
+    keep_freed_memory()
+    data = combined(load_sources(config))
+    rng = np.random.default_rng(config.seed)
+    train, val = split(data, config.val_fraction, rng)
+    model = build_model(config.arch, rng, init_std=config.init_std)
+    opt = make_optimizer(config.optimizer, config.lr, config.momentum)
+    rate = 0.0
+    for item in fit(model, train.x, train.y, val=(val.x, val.y), epochs=config.epochs,
+                    batch_size=config.batch_size, optimizer=opt, rng=rng,
+                    augment=random_affine if config.augment else None, track_norms=True):
+        if item.kind == "step":
+            rate = item.samples_per_s
+    return rate
+
+
+def _gui_rate(app, tab, config) -> float:
+    rates = []
+    tab.controller.progressed.connect(lambda c: rates.append(c["fit_samples_per_s"]))
+    done = []
+    tab.run_finished.connect(done.append)
+    tab.setup.set_config(config)
+    tab.start()
+    while not done or tab.is_running():
+        app.processEvents()
+        time.sleep(0.002)
+    tab.controller.progressed.disconnect()
+    tab.run_finished.disconnect()
+    return rates[-1]
+
+
+def throughput(app, args) -> None:
+    from gui.training.tab import TrainTab
+
+    tab = TrainTab()
+    tab.resize(1366, 768)
+    tab.show()
+    config = _settings(args.n, args)
+    from gui.training.sources import synthetic_set
+
+    synthetic_set(args.n, 0)  # drawn once before the clocks start
+    gui, direct = [], []
+    for r in range(args.rounds):
+        gui.append(_gui_rate(app, tab, config))
+        direct.append(_direct_rate(config))
+        print(f"  round {r + 1}: window {gui[-1]:7.0f} samples/s   direct fit {direct[-1]:7.0f} "
+              f"samples/s   ratio {gui[-1] / direct[-1]:.3f}", flush=True)
+    ratios = [g / d for g, d in zip(gui, direct, strict=True)]
+    print(f"(a) window {statistics.median(gui):.0f} samples/s, direct "
+          f"{statistics.median(direct):.0f} samples/s; median ratio "
+          f"{statistics.median(ratios):.3f} "
+          f"(min {min(ratios):.3f}) over {args.rounds} rounds of {args.n:,} letters, "
+          f"{args.arch}, batch {args.batch}, augment {'off' if args.no_augment else 'on'}")
+    tab.close()
+
+
+def _draw(app, window, strokes) -> list[float]:
+    from gui.replay import send_mouse
+
+    canvas = window.canvas
+    canvas.clear()
+    app.processEvents()
+    times = []
+    for stroke in strokes:
+        send_mouse(canvas, QEvent.Type.MouseButtonPress, stroke[0])
+        app.processEvents()
+        for p in stroke[1:]:
+            t0 = time.perf_counter()
+            send_mouse(canvas, QEvent.Type.MouseMove, p)
+            app.processEvents()
+            window.repaint()
+            times.append((time.perf_counter() - t0) * 1e3)
+        send_mouse(canvas, QEvent.Type.MouseButtonRelease, stroke[-1],
+                   buttons=Qt.MouseButton.NoButton)
+        app.processEvents()
+    return times
+
+
+def responsiveness(app, args) -> None:
+    from gui.app import _apply_palette
+    from gui.main_window import MainWindow
+    from gui.models import startup_model
+    from gui.sample_letter import sample_strokes
+    from gui.training.tab import TrainTab
+
+    _apply_palette(app)
+    folder = tempfile.TemporaryDirectory()
+    settings = QSettings(str(Path(folder.name) / "s.ini"), QSettings.Format.IniFormat)
+    loaded, _ = startup_model(args.model, None)
+    window = MainWindow(loaded, settings)
+    tab = TrainTab(lambda: (window.model, window.predictor.meta))
+    tab.weights_published.connect(lambda m, meta: window.set_model(m, meta, meta.get("name")))
+    window.add_tab(tab, "Train")
+    window.resize(1366, 768)
+    window.show()
+    window._apply_default_layout()
+    window.predict_interval_ms = 0
+    app.processEvents()
+    strokes = sample_strokes(window.canvas.width(), window.canvas.height(), per_segment=12)
+    config = _settings(args.n, args)
+    config.epochs = 1000
+    idle, busy, swaps, rates = [], [], [], []
+    tab.weights_published.connect(lambda m, meta: swaps.append(1))
+    tab.controller.progressed.connect(lambda c: rates.append(c["samples_per_s"]))
+    _draw(app, window, strokes)  # warm up
+    for _ in range(args.draw_rounds):
+        idle += _draw(app, window, strokes)
+        tab.setup.set_config(config)
+        tab.start()
+        while tab.controller.state != "running":
+            app.processEvents()
+            time.sleep(0.002)
+        t_end = time.perf_counter() + 1.0
+        while time.perf_counter() < t_end:  # let training reach its stride
+            app.processEvents()
+            time.sleep(0.002)
+        busy += _draw(app, window, strokes)
+        tab.stop_and_wait()
+    print(f"(b) stroke-to-redraw, idle:     median {np.median(idle):5.1f} ms, "
+          f"p95 {np.percentile(idle, 95):5.1f} ms (n={len(idle)})")
+    print(f"    stroke-to-redraw, training: median {np.median(busy):5.1f} ms, "
+          f"p95 {np.percentile(busy, 95):5.1f} ms (n={len(busy)}); the Draw tab swapped in "
+          f"{len(swaps)} new weight sets meanwhile; training ran at "
+          f"{np.median(rates) if rates else 0:.0f} samples/s while drawing")
+    window.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=6400, help="synthetic letters per run")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--arch", default="default")
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--no-augment", action="store_true")
+    parser.add_argument("--draw-rounds", type=int, default=3)
+    parser.add_argument("--model", help="model for the Draw tab (default: the shipped one)")
+    parser.add_argument("--skip", choices=["a", "b"], help="leave one part out")
+    args = parser.parse_args()
+    if not os.environ.get("LETTERLENS_CACHE_DIR"):
+        cache = tempfile.TemporaryDirectory()
+        os.environ["LETTERLENS_CACHE_DIR"] = cache.name  # leave the user's cache alone
+    app = QApplication.instance() or QApplication([])
+    app.setStyle("Fusion")
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    if args.skip != "a":
+        throughput(app, args)
+    if args.skip != "b":
+        responsiveness(app, args)
+
+
+if __name__ == "__main__":
+    main()
