@@ -244,3 +244,20 @@ def test_a_run_that_cannot_load_its_data_says_so(qtbot, folders):
     result = run_to_end(qtbot, tab)
     assert result["reason"] == "failed" and "no training data" in result["message"]
     assert tab.controller.model is None and not tab.unsaved
+
+
+def test_synthetic_letters_and_my_samples_feed_a_run(qtbot, folders):
+    from cnn.samples import SampleStore
+
+    store = SampleStore(folders / "elsewhere")
+    for i in range(5):
+        store.add(blobs(26).x[i], i)
+    tab = make_tab(qtbot, store=store)
+    tab.refresh_samples_count()
+    assert tab.setup.my_samples.text() == "My samples (5)"
+    tab.setup.set_config(config(None, files=[], synthetic=300, my_samples=True, epochs=1))
+    with qtbot.waitSignal(tab.controller.data_loaded, timeout=RUN_TIMEOUT_MS) as blocker:
+        tab.start()
+    assert blocker.args[0]["sources"] == [("synthetic", 300), ("my samples", 5)]
+    assert list((folders / "cache").glob("synthetic-*-300-0.npz"))
+    assert tab.stop_and_wait(10)

@@ -183,6 +183,8 @@ class TrainTab(QWidget):
         except ValueError as e:
             self._say(str(e), error=True)
             return False
+        if self.store is not None:
+            config.samples_folder = str(self.store.folder)  # the store the Draw tab adds to
         model, meta = None, None
         if config.from_current:
             model, meta = self._current_model()
@@ -316,7 +318,10 @@ class TrainTab(QWidget):
     # --- refreshing from outside ---------------------------------------------------------------
 
     def refresh_current_model(self) -> None:
-        """Re-read the current model's description (call when the window's model changes)."""
+        """Re-read the current model's description (call when the window's model changes;
+        while a run goes on, the window's model is this tab's own, so nothing changes)."""
+        if self.is_running():
+            return
         model, meta = self._current_model()
         if model is None:
             self.setup.set_current_model(None)
