@@ -98,7 +98,7 @@ def test_teach_bar_labels_adds_and_counts(qtbot, teach, store):
     bar.set_prediction(probs)  # the person's choice stands for this drawing
     assert bar.label.currentText() == "K"
     assert bar.add_current() is not None
-    assert store.counts()[10] == 1 and bar.counter.text().startswith("1 of K")
+    assert store.counts()[10] == 1 and bar.counter.text() == "my samples: 1 K · 1 in all"
     bar.new_drawing()
     bar.set_prediction(probs)
     assert bar.label.currentText() == "C"

@@ -147,8 +147,9 @@ class TeachBar(QWidget):
     def _update_counter(self, *_) -> None:
         letter = LETTERS[self.label.currentIndex()]
         c = self._counts
-        self.counter.setText(f"{int(c[LETTERS.index(letter)])} of {letter} · "
-                             f"{int(c.sum())} samples in all")
+        total = int(c.sum())
+        self.counter.setText(f"my samples: {int(c[LETTERS.index(letter)])} {letter} · "
+                             f"{total} in all")
         self.counter.setToolTip("  ".join(f"{L} {int(n)}" for L, n in zip(LETTERS, c,
                                                                           strict=True)))
 
