@@ -41,6 +41,9 @@ class BackgroundCall(QObject):
         self._thread: QThread | None = None
         self._runner: _Runner | None = None
         self._outcome: tuple[object, str] = (None, "")
+        app = QCoreApplication.instance()
+        if app is not None:  # a thread must never outlive the application
+            app.aboutToQuit.connect(self._on_app_about_to_quit)
 
     def is_busy(self) -> bool:
         return self._thread is not None
@@ -70,6 +73,10 @@ class BackgroundCall(QObject):
         if self._thread is not None:
             self._on_thread_finished()
         return True
+
+    @Slot()
+    def _on_app_about_to_quit(self) -> None:
+        self.wait()
 
     @Slot(object, str)
     def _on_runner_done(self, result: object, error: str) -> None:

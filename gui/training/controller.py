@@ -40,6 +40,9 @@ class TrainController(QObject):
         self.data_info: dict = {}
         self.last_epoch: dict | None = None
         self.last_result: dict | None = None
+        app = QCoreApplication.instance()
+        if app is not None:  # a safety net: a thread must never outlive the application
+            app.aboutToQuit.connect(self._on_app_about_to_quit)
 
     @property
     def state(self) -> str:
@@ -120,6 +123,10 @@ class TrainController(QObject):
         if self._thread is not None:
             self._on_thread_finished()
         return True
+
+    @Slot()
+    def _on_app_about_to_quit(self) -> None:
+        self.stop_and_wait()
 
     # --- from the worker (queued: these run in the GUI thread) -------------------------------
 
