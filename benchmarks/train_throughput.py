@@ -32,11 +32,12 @@ def _settings(n: int, args) -> "RunConfig":  # noqa: F821
     from gui.training.config import RunConfig
 
     return RunConfig(synthetic=n, my_samples=False, arch=args.arch, epochs=1,
-                     batch_size=args.batch, augment=not args.no_augment, val_fraction=0.1)
+                     batch_size=args.batch, augment=not args.no_augment, val_fraction=0.1,
+                     blas_threads=args.blas_threads)
 
 
 def _direct_rate(config) -> float:
-    """The same run without any GUI: load, split and fit exactly as the worker does."""
+    """The same run as `python -m cnn train` does it: no GUI, no per-layer norms."""
     from cnn.augment import random_affine
     from cnn.data import split
     from cnn.model import build_model
@@ -54,7 +55,7 @@ def _direct_rate(config) -> float:
     rate = 0.0
     for item in fit(model, train.x, train.y, val=(val.x, val.y), epochs=config.epochs,
                     batch_size=config.batch_size, optimizer=opt, rng=rng,
-                    augment=random_affine if config.augment else None, track_norms=True):
+                    augment=random_affine if config.augment else None):  # as the CLI: no norms
         if item.kind == "step":
             rate = item.samples_per_s
     return rate
@@ -66,12 +67,15 @@ def _gui_rate(app, tab, config) -> float:
     done = []
     tab.run_finished.connect(done.append)
     tab.setup.set_config(config)
+    cpu, wall = time.thread_time(), time.perf_counter()
     tab.start()
     while not done or tab.is_running():
         app.processEvents()
         time.sleep(0.002)
+    cpu, wall = time.thread_time() - cpu, time.perf_counter() - wall
     tab.controller.progressed.disconnect()
     tab.run_finished.disconnect()
+    print(f"    GUI thread busy {cpu:.2f} s of the run's {wall:.1f} s ({cpu / wall:.1%})")
     return rates[-1]
 
 
@@ -179,6 +183,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--no-augment", action="store_true")
     parser.add_argument("--draw-rounds", type=int, default=3)
+    parser.add_argument("--blas-threads", type=int, default=None,
+                        help="limit the window's training to this many BLAS threads "
+                        "(the direct run keeps the library's default, as the CLI does)")
     parser.add_argument("--model", help="model for the Draw tab (default: the shipped one)")
     parser.add_argument("--skip", choices=["a", "b"], help="leave one part out")
     args = parser.parse_args()

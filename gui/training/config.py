@@ -29,6 +29,7 @@ class RunConfig:
     seed: int = 0
     augment: bool = True
     name: str = "my-model"
+    blas_threads: int | None = None  # BLAS threads while training; None: as many as cores
 
     def training_meta(self) -> dict:
         """The checkpoint's 'training' entry, in the keys `python -m cnn train` writes."""

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QWidget
 
 from gui.training.history import History, smooth
 
-pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+pg.setConfigOptions(imageAxisOrder="row-major")
 
 TRAIN = (86, 156, 214)
 VAL = (255, 196, 61)
@@ -37,13 +37,16 @@ class CurvesPanel(pg.GraphicsLayoutWidget):
                                       legend_at=(6, 2))
         self.acc.setYRange(0, 1, padding=0.02)
         self.loss_raw = self.loss.plot(pen=_pen(TRAIN, 1, 70))
-        self.loss_smooth = self.loss.plot(pen=_pen(TRAIN, 2), name="training (batches)")
+        # Antialiasing only where the eye rests: the smoothed and the validation curves.
+        self.loss_smooth = self.loss.plot(pen=_pen(TRAIN, 2), name="training (batches)",
+                                          antialias=True)
         self.loss_val = self.loss.plot(pen=_pen(VAL, 2), symbol="o", symbolSize=6,
-                                       symbolBrush=VAL, name="validation (epochs)")
+                                       symbolBrush=VAL, name="validation (epochs)",
+                                       antialias=True)
         self.acc_raw = self.acc.plot(pen=_pen(TRAIN, 1, 70))
-        self.acc_smooth = self.acc.plot(pen=_pen(TRAIN, 2), name="training")
+        self.acc_smooth = self.acc.plot(pen=_pen(TRAIN, 2), name="training", antialias=True)
         self.acc_val = self.acc.plot(pen=_pen(VAL, 2), symbol="o", symbolSize=6,
-                                     symbolBrush=VAL, name="validation")
+                                     symbolBrush=VAL, name="validation", antialias=True)
         self._layer_curves: list[tuple] = []
         self._layers: list[str] = []
         self._smoothed = 0
