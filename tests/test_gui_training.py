@@ -103,7 +103,7 @@ def test_short_run_updates_curves_matrix_and_gallery(qtbot, blob_file):
     assert len(tab.curves.acc_val.getData()[0]) == 2
     val_n = tab.controller.data_info["val_n"]
     assert tab.confusion.confusion.sum() == val_n
-    wrong = int((tab._predictions != tab._val_y).sum())
+    wrong = int((tab.views.predictions != tab.views.val_y).sum())
     assert tab.gallery.count == min(wrong, tab.gallery.capacity)
     # The Draw tab gets models of its own, the last one holding the final weights.
     assert published and all(m is not tab.controller.model for m, _ in published[:-1])
@@ -112,9 +112,9 @@ def test_short_run_updates_curves_matrix_and_gallery(qtbot, blob_file):
     for k, v in final.parameters().items():
         assert np.isfinite(v).all(), k
     # A click on a confusion cell shows that cell's letters.
-    true = int(tab._val_y[0])
+    true = int(tab.views.val_y[0])
     tab.confusion.select_cell(true, true)
-    right = int(((tab._val_y == true) & (tab._predictions == true)).sum())
+    right = int(((tab.views.val_y == true) & (tab.views.predictions == true)).sum())
     assert tab.gallery.count == right
 
 

@@ -1,0 +1,107 @@
+"""The run's control strip: Start, Pause/Resume, Stop, Step, Save, Open; a progress bar with
+epoch, samples/s and ETA; a status line; and a banner for what went wrong."""
+
+import time
+
+import numpy as np
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+
+from gui.training.controller import IDLE, LOADING, PAUSED, RUNNING, STOPPING
+
+_PAUSED = " · paused"
+
+
+def clock(seconds: float) -> str:
+    """'mm:ss', or 'h:mm:ss' from an hour on; '--:--' when unknown."""
+    if not np.isfinite(seconds):
+        return "--:--"
+    return time.strftime("%H:%M:%S" if seconds >= 3600 else "%M:%S", time.gmtime(seconds))
+
+
+class RunControls(QWidget):
+    """Buttons and read-outs; set_state / set_loading / set_progress / say / show_banner."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.start_button = QPushButton("Start")
+        self.start_button.setToolTip("Load the data and train with these settings")
+        self.pause_button = QPushButton("Pause")
+        self.stop_button = QPushButton("Stop")
+        self.step_button = QPushButton("Step")
+        self.step_button.setToolTip("Train one batch (forward, loss, backward, update), then "
+                                    "pause and show one sample's gradients")
+        self.save_button = QPushButton("Save model…")
+        self.open_button = QPushButton("Open model…")
+        buttons = QHBoxLayout()
+        for b in (self.start_button, self.pause_button, self.stop_button, self.step_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.open_button)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("ready")
+        self.status = QLabel("Set up a run on the left, then press Start (or Step).")
+        self.status.setWordWrap(True)
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setObjectName("trainBanner")
+        self.banner.setStyleSheet("QLabel#trainBanner { background: #5a2a2a; color: #ffe0e0;"
+                                  " padding: 6px; border-radius: 4px; }")
+        self.banner.setVisible(False)
+        v = QVBoxLayout(self)
+        v.setContentsMargins(0, 0, 0, 0)
+        v.addLayout(buttons)
+        v.addWidget(self.progress)
+        v.addWidget(self.status)
+        v.addWidget(self.banner)
+
+    def set_state(self, state: str) -> None:
+        busy = state != IDLE
+        self.start_button.setEnabled(not busy)
+        self.pause_button.setEnabled(state in (RUNNING, PAUSED))
+        self.pause_button.setText("Resume" if state == PAUSED else "Pause")
+        self.stop_button.setEnabled(state in (LOADING, RUNNING, PAUSED))
+        self.step_button.setEnabled(state in (IDLE, PAUSED, RUNNING))
+        self.save_button.setEnabled(state in (IDLE, PAUSED))
+        self.open_button.setEnabled(not busy)
+        if state == PAUSED:
+            self._suffix(_PAUSED)
+        elif state == STOPPING:
+            self.say("Stopping after this batch…")
+
+    def set_loading(self, text: str, fraction: float) -> None:
+        """Loading the data: a fraction in [0, 1], or busy when negative."""
+        if fraction < 0:
+            self.progress.setRange(0, 0)
+        else:
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(int(fraction * 1000))
+        self.progress.setFormat(text)
+
+    def set_progress(self, chunk: dict, paused: bool) -> None:
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(int(chunk["fraction"] * 1000))
+        self.progress.setFormat(
+            f"epoch {chunk['epoch']}/{chunk['epochs']} · batch {chunk['step']}/"
+            f"{chunk['steps_per_epoch']} · {chunk['samples_per_s']:,.0f} letters/s · "
+            f"ETA {clock(chunk['eta_s'])} · loss {chunk['loss'][-1]:.3f}"
+            + (_PAUSED if paused else ""))
+
+    def set_finished(self, reason: str) -> None:
+        self.progress.setRange(0, 1000)
+        self._suffix(f" · {reason}")
+
+    def _suffix(self, text: str) -> None:
+        self.progress.setFormat(self.progress.format().split(_PAUSED)[0] + text)
+
+    def say(self, text: str, error: bool = False) -> None:
+        self.status.setText(f"<span style='color:#e06c6c'>{text}</span>" if error else text)
+
+    def show_banner(self, title: str, text: str) -> None:
+        self.banner.setText(f"<b>{title}</b> {text}")
+        self.banner.setVisible(True)
+
+    def hide_banner(self) -> None:
+        self.banner.setVisible(False)
