@@ -261,3 +261,18 @@ def test_synthetic_letters_and_my_samples_feed_a_run(qtbot, folders):
     assert blocker.args[0]["sources"] == [("synthetic", 300), ("my samples", 5)]
     assert list((folders / "cache").glob("synthetic-*-300-0.npz"))
     assert tab.stop_and_wait(10)
+
+
+def test_a_run_can_validate_on_a_file_it_does_not_train_on(qtbot, blob_file, folders):
+    held_out = str(save_npz(blobs(n=104, seed=3), folders / "held_out.npz"))
+    tab = make_tab(qtbot)
+    tab.setup.set_config(config(blob_file, files=[blob_file, held_out], val_files=[held_out],
+                                epochs=1))
+    assert tab.setup.config().val_files == [held_out]
+    assert not tab.setup.val_fraction.isEnabled()
+    result = run_to_end(qtbot, tab)
+    assert result["reason"] == "done"
+    info = tab.controller.data_info
+    assert (info["train_n"], info["val_n"]) == (390, 104)
+    assert info["sources"] == [("blobs", 390)]
+    assert tab.controller.meta["validation"] == f"the files {held_out}"

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from cnn.data import save_npz
 from cnn.model import PRESETS, build_model
 from cnn.samples import SampleStore
 from gui.training.arch_editor import ArchEditor, describe, spec_of
@@ -143,6 +144,12 @@ def test_setup_panel_round_trips_a_config(qtbot, tmp_path):
                   name="x", val_fraction=0.2)
     panel.set_config(c)
     assert panel.config() == c
+    other = str(save_npz(blobs(26), tmp_path / "other.npz"))
+    with_files = RunConfig(files=[other], val_files=[other])
+    panel.set_config(with_files)
+    assert panel.config() == with_files  # ticked too, yet never trained on: see sources
+    panel.set_config(RunConfig(files=[other]))
+    assert panel.config() == RunConfig(files=[other])
     panel.lr.setText("fast")
     with pytest.raises(ValueError, match="not a number"):
         panel.config()

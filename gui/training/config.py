@@ -18,6 +18,7 @@ class RunConfig:
     samples_folder: str | None = None  # None: the SampleStore's default folder
     files: list[str] = field(default_factory=list)  # .npz letter sets or EMNIST images files
     val_fraction: float = 0.1
+    val_files: list[str] = field(default_factory=list)  # validate on these instead of a share
     from_current: bool = False  # fine-tune the current model instead of starting from scratch
     arch: str | list = "default"  # a preset name or an architecture spec
     init_std: float | None = None  # Gaussian standard deviation; None: He scaling
@@ -39,4 +40,4 @@ class RunConfig:
                 "augment": d["augment"], "seed": d["seed"], "init_std": d["init_std"],
                 "fine_tuned": d["from_current"], "synthetic": d["synthetic"],
                 "my_samples": d["my_samples"], "files": list(d["files"]),
-                "val_fraction": d["val_fraction"]}
+                "val_fraction": d["val_fraction"], "val_files": list(d["val_files"])}

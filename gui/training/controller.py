@@ -190,9 +190,10 @@ class TrainController(QObject):
             **self.history.to_meta(),
         })
         if info:
+            validation = (f"the files {', '.join(c.val_files)}" if c.val_files else
+                          f"{c.val_fraction:.0%} held out, writer-disjoint where writers are known")
             meta.update(data=dict(info["sources"]), train_n=info["train_n"], val_n=info["val_n"],
-                        validation=f"{c.val_fraction:.0%} held out, writer-disjoint where "
-                                   "writers are known")
+                        validation=validation)
         if self.last_epoch is not None and "per_class" in self.last_epoch:
             meta.update(val_accuracy=self.last_epoch["entry"]["val_accuracy"],
                         val_per_class=self.last_epoch["per_class"])

@@ -83,8 +83,16 @@ class SetupPanel(QWidget):
         buttons.addWidget(add)
         buttons.addWidget(remove)
         buttons.addStretch(1)
+        self.val_source = QComboBox()
+        self.val_source.addItem("a held-out share", "")
+        self.val_source.setToolTip("Validate on a share of the training letters, or on one of "
+                                   "the files above (then it is not trained on): real "
+                                   "handwriting tells more than held-out synthetic letters")
+        self.val_source.currentIndexChanged.connect(
+            lambda i: self.val_fraction.setEnabled(i == 0))
         form = QFormLayout()
-        form.addRow("Validation", self.val_fraction)
+        form.addRow("Validate on", self.val_source)
+        form.addRow("Share", self.val_fraction)
         v = QVBoxLayout(box)
         v.addLayout(synth)
         v.addWidget(self.my_samples)
@@ -178,6 +186,7 @@ class SetupPanel(QWidget):
             synthetic=self.synthetic.value() if self.use_synthetic.isChecked() else 0,
             my_samples=self.my_samples.isChecked(), files=files,
             val_fraction=round(self.val_fraction.value(), 4),
+            val_files=[self.val_source.currentData()] if self.val_source.currentIndex() else [],
             from_current=self.from_current.isChecked(), arch=self.arch.arch(),
             init_std=self.init_std.value() if self.init.currentIndex() == 1 else None,
             optimizer=self.optimizer.currentData(), lr=lr, momentum=self.momentum.value(),
@@ -191,9 +200,18 @@ class SetupPanel(QWidget):
         self.synthetic.setEnabled(c.synthetic > 0)
         self.my_samples.setChecked(c.my_samples)
         self.files.clear()
-        for path in c.files:
+        while self.val_source.count() > 1:
+            self.val_source.removeItem(1)
+        for path in dict.fromkeys([*c.files, *c.val_files]):
             self.add_file(path)
+        for i in range(self.files.count()):
+            item = self.files.item(i)
+            if item.data(Qt.ItemDataRole.UserRole) not in c.files:
+                item.setCheckState(Qt.CheckState.Unchecked)
+        index = self.val_source.findData(c.val_files[0]) if c.val_files else 0
+        self.val_source.setCurrentIndex(max(index, 0))
         self.val_fraction.setValue(c.val_fraction)
+        self.val_fraction.setEnabled(self.val_source.currentIndex() == 0)
         (self.from_current if c.from_current else self.scratch).setChecked(True)
         if isinstance(c.arch, str):
             self.arch.preset.setCurrentText(c.arch)
@@ -244,6 +262,7 @@ class SetupPanel(QWidget):
         item.setCheckState(Qt.CheckState.Checked)
         item.setToolTip(str(path))
         self.files.addItem(item)
+        self.val_source.addItem(Path(path).name, str(path))
         self.file_message.clear()
         return True
 
@@ -262,7 +281,9 @@ class SetupPanel(QWidget):
 
     def _on_remove_file_clicked(self) -> None:
         for item in self.files.selectedItems():
+            path = item.data(Qt.ItemDataRole.UserRole)
             self.files.takeItem(self.files.row(item))
+            self.val_source.removeItem(self.val_source.findData(path))
 
     def _on_optimizer_changed(self, index: int) -> None:
         key = self.optimizer.itemData(index)

@@ -123,6 +123,8 @@ def load_sources(config, report: Report = _quiet,
         report(-1.0, "reading my samples")
         sets.append(SampleStore(config.samples_folder).to_letterset())
     for path in config.files:
+        if path in config.val_files:
+            continue  # a validation file is never trained on
         if cancelled():
             raise Cancelled
         report(-1.0, f"reading {Path(path).name}")

@@ -20,7 +20,7 @@ from cnn.optim import make_optimizer
 from cnn.train import TrainingDiverged, fit, predict_proba
 from gui.training.config import RunConfig
 from gui.training.gradflow import gradient_flow
-from gui.training.sources import Cancelled, combined, load_sources
+from gui.training.sources import Cancelled, combined, load_file, load_sources
 
 DIVERGED = "Training stopped: the loss became NaN or infinite (learning rate too high?)."
 GALLERY = 60  # misclassified validation letters sent per epoch, most confident mistakes first
@@ -148,7 +148,12 @@ class TrainWorker(QObject):
         sets = load_sources(c, self._report, self.stop_requested)
         data = combined(sets)
         rng = np.random.default_rng(c.seed)
-        train, val = split(data, c.val_fraction, rng)
+        if c.val_files:
+            report = self._report
+            report(-1.0, "reading the validation letters")
+            train, val = data, combined([load_file(p) for p in c.val_files])
+        else:
+            train, val = split(data, c.val_fraction, rng)
         if not len(train):
             raise ValueError("every letter went to validation; lower the validation fraction")
         if self._model is None:
