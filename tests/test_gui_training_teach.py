@@ -141,9 +141,10 @@ def test_setup_panel_round_trips_a_config(qtbot, tmp_path):
     assert panel.config() == RunConfig()
     c = RunConfig(synthetic=0, my_samples=False, arch="large", init_std=0.05, optimizer="sgd",
                   lr=0.05, momentum=0.8, batch_size=128, epochs=3, seed=4, augment=False,
-                  name="x", val_fraction=0.2)
+                  name="x", val_fraction=0.2, synthetic_seed=3, blas_threads=1,
+                  samples_folder="/elsewhere")
     panel.set_config(c)
-    assert panel.config() == c
+    assert panel.config() == c  # fields without a widget are kept too
     other = str(save_npz(blobs(26), tmp_path / "other.npz"))
     with_files = RunConfig(files=[other], val_files=[other])
     panel.set_config(with_files)

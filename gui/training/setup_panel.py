@@ -1,5 +1,6 @@
 """Setting up a run: data sources and their sizes, the architecture, the hyper-parameters."""
 
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -152,6 +153,11 @@ class SetupPanel(QWidget):
         self.seed.setRange(0, 2**31 - 1)
         self.augment = QCheckBox("Augment: small random turns, stretches, shifts")
         self.augment.toggled.connect(self.augment_toggled)
+        self.one_core = QCheckBox("Train on one core, leave the rest to the window")
+        self.one_core.setToolTip(
+            "One BLAS thread for training. On an idle machine all cores train faster; when "
+            "anything else runs (or you draw while it trains) one thread is smoother and, "
+            "on two cores, several times faster.")
         self.name = QLineEdit()
         self.name.setToolTip("The model's name, shown in the window and used for its file name")
         sizes = QHBoxLayout()
@@ -166,6 +172,7 @@ class SetupPanel(QWidget):
         form.addRow("Batch size", self.batch_size)
         form.addRow("Epochs", sizes)
         form.addRow(self.augment)
+        form.addRow(self.one_core)
         form.addRow("Name", self.name)
         return box
 
@@ -182,7 +189,9 @@ class SetupPanel(QWidget):
         files = [self.files.item(i).data(Qt.ItemDataRole.UserRole)
                  for i in range(self.files.count())
                  if self.files.item(i).checkState() == Qt.CheckState.Checked]
-        return RunConfig(
+        # Fields without a widget (seeds, folders, threads) keep what set_config() was given.
+        return replace(
+            self._base,
             synthetic=self.synthetic.value() if self.use_synthetic.isChecked() else 0,
             my_samples=self.my_samples.isChecked(), files=files,
             val_fraction=round(self.val_fraction.value(), 4),
@@ -192,9 +201,11 @@ class SetupPanel(QWidget):
             optimizer=self.optimizer.currentData(), lr=lr, momentum=self.momentum.value(),
             batch_size=self.batch_size.value(), epochs=self.epochs.value(),
             seed=self.seed.value(), augment=self.augment.isChecked(),
+            blas_threads=1 if self.one_core.isChecked() else None,
             name=self.name.text().strip() or "my-model")
 
     def set_config(self, c: RunConfig) -> None:
+        self._base = replace(c)
         self.use_synthetic.setChecked(c.synthetic > 0)
         self.synthetic.setValue(c.synthetic or 26_000)
         self.synthetic.setEnabled(c.synthetic > 0)
@@ -230,6 +241,7 @@ class SetupPanel(QWidget):
         self.epochs.setValue(c.epochs)
         self.seed.setValue(c.seed)
         self.augment.setChecked(c.augment)
+        self.one_core.setChecked(c.blas_threads == 1)
         self.name.setText(c.name)
 
     def set_samples_count(self, n: int) -> None:
