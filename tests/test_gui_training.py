@@ -172,6 +172,10 @@ def test_divergence_stops_says_why_and_restores_good_weights(qtbot, blob_file):
     assert model is not None and model is not current
     for k, v in model.parameters().items():
         assert np.isfinite(v).all(), k
+    # Finite is not enough: the weights kept still read letters (the first step's update at
+    # lr 1e6 leaves finite weights whose scores overflow; those are not the ones kept).
+    x = blobs(26).x.astype(np.float32)[:, None] / 255
+    assert np.isfinite(model.forward(x)).all()
     assert tab.controller.state == IDLE
 
 

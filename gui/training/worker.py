@@ -120,7 +120,7 @@ class TrainWorker(QObject):
         except Cancelled:
             result = {"reason": "stopped", "message": "Stopped while loading the data."}
         except TrainingDiverged as e:
-            self._model.load_state_dict(e.last_good_state)
+            self._model.load_state_dict(self._restorable(e.last_good_state))
             result = {"reason": "diverged", "message": DIVERGED,
                       "detail": str(e), "epoch": e.epoch, "step": e.step}
         except Exception as e:  # DataError, bad settings, unreadable files, anything: say it
@@ -159,7 +159,8 @@ class TrainWorker(QObject):
         if self._model is None:
             self._model = build_model(c.arch, rng, init_std=c.init_std)
         model = self._model
-        self._template = model.copy()  # weights are copied into copies of this one
+        self._template = model.copy()  # the first weights; published ones go into copies
+        self._recent: list[dict] = []  # the last two published states, for a divergence
         self._probe = model.copy()
         self._probe_rng = np.random.default_rng(c.seed + 1)
         self._train_x, self._train_y = train.x, train.y
@@ -288,7 +289,20 @@ class TrainWorker(QObject):
         self._last_weights = time.perf_counter()
         model = self._template.copy()
         model.load_state_dict(self._model.parameters())
+        self._recent.append(model.state_dict())
+        self._recent = self._recent[-2:]
         self.weights_ready.emit(model, {"final": final})
+
+    def _restorable(self, last_good: dict) -> dict:
+        """Weights to keep after a divergence: the engine's last finite ones if they still give
+        finite scores, else the newest published weights that do, else the run's first."""
+        x = self._train_x[:64].astype(np.float32)[:, None] / 255
+        for state in (last_good, *reversed(self._recent)):
+            self._probe.load_state_dict(state)
+            with np.errstate(over="ignore", invalid="ignore"):
+                if np.isfinite(self._probe.forward(x)).all():
+                    return state
+        return self._template.state_dict()
 
     def _inspect(self) -> None:
         i = int(self._probe_rng.integers(len(self._train_x)))
