@@ -132,8 +132,9 @@ def fit(model: Sequential, x: np.ndarray, y: np.ndarray, *,
             with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked below
                 loss, acc, grads = forward_backward(model, xb, y[idx], loss_fn, chunk)
             if not (np.isfinite(loss) and _all_finite(grads.values())):
-                good = (model.state_dict() if _all_finite(params.values())
-                        else {k: v.copy() for k, v in snapshot.items()})
+                # The snapshot is the weights before the last update: the last ones known to
+                # give a finite loss. The current weights may be finite but already blown up.
+                good = {k: v.copy() for k, v in snapshot.items()}
                 what = "loss" if not np.isfinite(loss) else "gradients"
                 raise TrainingDiverged(
                     f"training diverged at epoch {epoch}, step {step}: the {what} became NaN or "
