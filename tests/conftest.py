@@ -15,3 +15,11 @@ def shared_data():
     if not (SHARED_DATA / "chars74k_hnd.npz").exists():
         pytest.skip("../shared/data is not beside this checkout")
     return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def user_folders(tmp_path, monkeypatch):
+    """Every test gets its own data and cache folders: none reads or writes the user's."""
+    monkeypatch.setenv("LETTERLENS_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("LETTERLENS_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path
