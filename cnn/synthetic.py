@@ -6,10 +6,11 @@ the preprocessing that draws a person's strokes (`preprocess.preprocess_packed`,
 the font index serves as the writer id.
 """
 
+import concurrent.futures as cf
 import functools
 import os
 import string
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from multiprocessing import get_context
 from pathlib import Path
 from typing import NamedTuple
@@ -281,13 +282,20 @@ def _chunk(y, case, seed: np.random.SeedSequence):
     return np.rint(x * 255).astype(np.uint8), writer
 
 
-def generate_set(n: int, seed: int = 0, *, workers: int | None = None) -> dict[str, np.ndarray]:
+class Cancelled(Exception):
+    """Generation was stopped by the caller's `cancelled()` between chunks."""
+
+
+def generate_set(n: int, seed: int = 0, *, workers: int | None = None,
+                 report: Callable[[int, int], None] | None = None,
+                 cancelled: Callable[[], bool] | None = None) -> dict[str, np.ndarray]:
     """n synthetic letters, balanced over the 26 classes and both cases, deterministic for a seed.
 
     Returns x uint8 (n, 28, 28), y uint8 (n,), case uint8 (n,) 0 upper / 1 lower, writer
     int64 (n,) the font index: the keys of the real letter files. Several workers (default:
     one per CPU) are spawned processes, so a calling script needs an `if __name__ ==
-    "__main__":` guard; the result is the same for any number of workers.
+    "__main__":` guard; the result is the same for any number of workers. `report(done, n)` is
+    called as chunks finish; `cancelled()` is asked between chunks and raises Cancelled.
     """
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
@@ -299,12 +307,38 @@ def generate_set(n: int, seed: int = 0, *, workers: int | None = None) -> dict[s
     spans = [slice(i * CHUNK, min((i + 1) * CHUNK, n)) for i in range(n_chunks)]
     jobs = [(y[s], case[s], seeds[i + 1]) for i, s in enumerate(spans)]
     workers = min(workers or os.cpu_count() or 1, n_chunks)
+    parts: list = [None] * n_chunks
+    done_n = 0
+
+    def finished(i: int, part) -> None:
+        nonlocal done_n
+        parts[i] = part
+        done_n += len(part[1])
+        if report is not None:
+            report(done_n, n)
+
+    def check() -> None:
+        if cancelled is not None and cancelled():
+            raise Cancelled
+
     if workers > 1:
         # spawn, not fork: the caller may be a GUI with threads running.
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            parts = list(pool.map(_chunk, *zip(*jobs, strict=True)))
+        pool = cf.ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
+        pending: dict = {}
+        try:
+            pending = {pool.submit(_chunk, *job): i for i, job in enumerate(jobs)}
+            while pending:
+                check()
+                done, _ = cf.wait(pending, timeout=0.1, return_when=cf.FIRST_COMPLETED)
+                for f in done:
+                    finished(pending.pop(f), f.result())
+        finally:
+            # On a cancel, chunks already running end in their own processes; nobody waits.
+            pool.shutdown(wait=not pending, cancel_futures=True)
     else:
-        parts = [_chunk(*job) for job in jobs]
+        for i, job in enumerate(jobs):
+            check()
+            finished(i, _chunk(*job))
     x = np.concatenate([p[0] for p in parts]) if parts else np.zeros((0, 28, 28), np.uint8)
     writer = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
     return {"x": x, "y": y, "case": case, "writer": writer}
@@ -322,7 +356,9 @@ def cache_path(n: int, seed: int = 0) -> Path:
     return cache_dir() / f"synthetic-v{version}-{n}-{seed}.npz"
 
 
-def load_or_generate(n: int, seed: int = 0, *, workers: int | None = None) -> dict[str, np.ndarray]:
+def load_or_generate(n: int, seed: int = 0, *, workers: int | None = None,
+                     report: Callable[[int, int], None] | None = None,
+                     cancelled: Callable[[], bool] | None = None) -> dict[str, np.ndarray]:
     """generate_set(n, seed), read from the cache folder when made before, else made and saved."""
     path = cache_path(n, seed)
     if path.exists():
@@ -333,7 +369,7 @@ def load_or_generate(n: int, seed: int = 0, *, workers: int | None = None) -> di
                 return s
         except (OSError, ValueError, KeyError, EOFError):
             pass  # a damaged cache file is made again
-    s = generate_set(n, seed, workers=workers)
+    s = generate_set(n, seed, workers=workers, report=report, cancelled=cancelled)
     atomic_write(path, lambda f: np.savez_compressed(f, **s))
     return s
 

@@ -143,3 +143,17 @@ def test_synthetic_letters_look_like_real_ones(shared_data):
     templates = centred_unit(np.stack([s["x"][pair == k].mean(0) for k in range(52)]))
     guess = np.argmax(centred_unit(d["x"]) @ templates.T, axis=1) % 26
     assert (guess == d["y"]).mean() > 0.35  # chance is 1/26
+
+
+def test_generation_reports_progress_and_can_be_cancelled():
+    from cnn.synthetic import CHUNK, Cancelled, generate_set
+
+    seen = []
+    generate_set(2 * CHUNK + 10, seed=3, workers=1, report=lambda done, n: seen.append((done, n)))
+    assert seen == [(CHUNK, 2 * CHUNK + 10), (2 * CHUNK, 2 * CHUNK + 10),
+                    (2 * CHUNK + 10, 2 * CHUNK + 10)]
+    calls = []
+    with pytest.raises(Cancelled):
+        generate_set(2 * CHUNK, seed=3, workers=1, cancelled=lambda: calls.append(1) or
+                     len(calls) > 1)
+    assert len(calls) == 2  # stopped before the second chunk
