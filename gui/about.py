@@ -13,6 +13,8 @@ SHORTCUTS = [
     ("Ctrl+Z", "undo the last stroke, erase or clear"),
     ("Ctrl+Shift+Z, Ctrl+Y", "redo"),
     ("Esc, Delete", "clear the canvas"),
+    ("Shift+A … Shift+Z", "label the drawing for the teach bar (plain letters while the "
+     "bar has focus)"),
     ("Ctrl+O", "open a model"),
     ("Ctrl+Shift+S", "save the model as"),
     ("Ctrl+E", "export the drawing as PNG"),

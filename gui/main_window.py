@@ -1,4 +1,5 @@
-"""The main window: the Draw tab in the middle, the panels docked around it, menus, settings."""
+"""The main window: the Draw and Train tabs in the middle, the panels docked around the Draw
+tab, menus, settings."""
 
 from pathlib import Path
 
@@ -33,6 +34,8 @@ from gui.panels.saliency_panel import SaliencyPanel
 from gui.predictor import Prediction, Predictor
 from gui.receptive_field import receptive_field
 from gui.throttle import Throttle
+from gui.training.tab import is_shipped_model
+from gui.training_link import TrainingLink
 
 PREDICT_INTERVAL_MS = 33  # at most ~30 predictions a second while a stroke grows
 
@@ -48,12 +51,14 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("LetterLens")
         self._settings = settings if settings is not None else QSettings()
         self.predictor = Predictor(loaded.model, loaded.meta, loaded.name, self)
-        self.model_path: Path | None = loaded.path
+        self.model_path: Path | None = loaded.path  # the file of the weights shown, if any
+        self.last_file: Path | None = loaded.path  # the file to open next time
         self._throttle = Throttle(self._predict, PREDICT_INTERVAL_MS, self)
         self.last_message: tuple[str, str, str] | None = None
         self._create_actions()
         self._create_central_widget()
         self._create_docks()
+        self._create_training()
         self._create_menus()
         self._create_status_bar()
         self._connect_signals()
@@ -105,6 +110,12 @@ class MainWindow(QMainWindow):
         # What the guide explains when the pointer enters each dock (the maps say it per layer).
         self._dock_topics = {"prediction_dock": "softmax", "input_dock": "input",
                              "saliency_dock": "backprop", "kernels_dock": "init"}
+
+    def _create_training(self) -> None:
+        self.training = TrainingLink(self)
+        self.sample_store = self.training.sample_store
+        self.train_tab, self.teach = self.training.train_tab, self.training.teach
+        self.teach_bar = self.training.teach_bar
 
     def _create_menus(self) -> None:
         bar = self.menuBar()
@@ -184,30 +195,62 @@ class MainWindow(QMainWindow):
 
     def set_model(self, model: Sequential, meta: dict | None = None, name: str = "",
                   path: Path | None = None) -> None:
-        """Swap in a model; the drawing is read again at once. The window keeps `model`."""
+        """Swap in a model; the drawing is read again at once. The window keeps `model`.
+        Weights without a file (training's) leave the file to open next time as it was."""
         self.model_path = path
+        if path is not None:
+            self.last_file = path
         self.predictor.set_model(model, meta, name)
+
+    def rename_model(self, name: str) -> None:
+        """Change the name the status bar shows for the current weights."""
+        self.predictor.rename(name)
+        self._update_model_labels()
+
+    def remember_file(self, path: Path) -> None:
+        """The current weights are now in `path` (saved), the file to open next time."""
+        self.model_path = self.last_file = path
 
     def open_model(self, path) -> bool:
         """Load a model file; a bad file is refused with a message and the current model kept."""
+        if self.train_tab.is_running():
+            self.show_message("warning", "Training is running",
+                              "Stop the run on the Train tab first: it keeps sending weights.")
+            return False
         try:
             loaded = load_model_file(path)
         except CheckpointError as e:
             self.show_message("warning", "Could not open the model",
                               f"{e}\n\nThe current model ({self.predictor.name}) is kept.")
             return False
+        self.training.published = None
         self.set_model(loaded.model, loaded.meta, loaded.name, loaded.path)
+        self.train_tab.show_history(loaded.meta)  # its learning curves, on the Train tab
         self.statusBar().showMessage(f"Opened {loaded.path}", 5000)
         return True
 
     def save_model(self, path) -> bool:
-        """Write the current model and its metadata atomically."""
-        meta = {**self.predictor.meta, "name": self.predictor.name}
+        """Write the current model, its metadata and training history atomically; never over
+        the shipped model. Weights from the Train tab are saved by the tab (it marks them saved)."""
+        if is_shipped_model(path):
+            self.show_message("warning", "Not saved", "The shipped model is never overwritten; "
+                              "choose another file name.")
+            return False
+        if self.training.published is not None and self.model is self.training.published:
+            if not self.train_tab.save_model_as(path):
+                if self.train_tab.last_message:
+                    self.show_message(*self.train_tab.last_message)
+                return False
+            self.statusBar().showMessage(f"Saved {self.model_path}", 5000)
+            return True
+        meta = {"name": self.predictor.name, **self.predictor.meta}
         try:
             written = checkpoint.save(self.model, path, meta)
         except (OSError, ValueError) as e:
             self.show_message("warning", "Could not save the model", str(e))
             return False
+        self.remember_file(Path(written))
+        self.rename_model(meta["name"])  # no longer "(unsaved)"
         self.statusBar().showMessage(f"Saved {written}", 5000)
         return True
 
@@ -252,7 +295,15 @@ class MainWindow(QMainWindow):
             self.resize(*first_run_size(self.screen() or QApplication.primaryScreen()))
             self._apply_default_layout()
 
+    def dock_state(self):
+        """The dock layout to remember (the Draw tab's, also while the Train tab hides it)."""
+        return self.training.dock_state()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        # Workers stop (and a run's weights are offered for saving) before the layout is saved.
+        if not self.training.prepare_to_close():
+            event.ignore()
+            return
         self.save_settings()
         super().closeEvent(event)
 

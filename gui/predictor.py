@@ -88,6 +88,10 @@ class Predictor(QObject):
         self._name = name or self._meta.get("name") or "model"
         self.model_changed.emit()
 
+    def rename(self, name: str) -> None:
+        """Change the display name only (the weights stay; nothing is read again)."""
+        self._name = name or self._name
+
     def predict(self, strokes, canvas_size) -> Prediction:
         """Strokes (list of (n, 2) x, y arrays) on a canvas of `canvas_size` -> Prediction."""
         t0 = time.perf_counter()

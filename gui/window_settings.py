@@ -6,10 +6,10 @@ from PySide6.QtWidgets import QMainWindow
 
 def save(window: QMainWindow, settings: QSettings) -> None:
     settings.setValue("window/geometry", window.saveGeometry())
-    settings.setValue("window/state", window.saveState())
+    settings.setValue("window/state", window.dock_state())
     settings.setValue("canvas/pen_width", window.draw_tab.width_slider.value())
     settings.setValue("feature_maps/scale", window.feature_maps_panel.scale())
-    path = window.model_path
+    path = window.last_file  # not the weights training is sending: they have no file
     settings.setValue("model/last_path", str(path) if path else "")
     settings.sync()
 

@@ -57,17 +57,24 @@ class TeachBar(QWidget):
         self.bars.addItem(self.after_bars)
         self.bars.setVisible(False)
 
+        # Two rows: the bar shares the Draw tab with the canvas between the docks, ~450 px wide
+        # in the first-run layout at 1366×768.
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(QLabel("Letter"))
         row.addWidget(self.label)
         row.addWidget(self.add_button)
         row.addWidget(self.teach_button)
-        row.addWidget(self.fine_tune_button)
-        row.addWidget(self.counter, 1)
+        row.addStretch(1)
+        row2 = QHBoxLayout()
+        row2.setContentsMargins(0, 0, 0, 0)
+        row2.addWidget(self.fine_tune_button)
+        row2.addWidget(self.counter, 1)
         v = QVBoxLayout(self)
-        v.setContentsMargins(0, 0, 0, 0)
+        v.setContentsMargins(4, 2, 4, 2)
+        v.setSpacing(2)
         v.addLayout(row)
+        v.addLayout(row2)
         v.addWidget(self.status)
         v.addWidget(self.bars)
 

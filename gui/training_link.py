@@ -1,0 +1,176 @@
+"""Joins the Train tab and the teach bar to the main window: one sample store, the newest
+weights into the Draw tab, the docks out of the Train tab's way, letter keys for the bar."""
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QEvent, QObject, Qt
+from PySide6.QtWidgets import QMainWindow
+
+from cnn.model import Sequential
+from cnn.samples import SampleStore
+from gui.predictor import Prediction
+from gui.training.tab import TrainTab
+from gui.training.teach import TeachBar, TeachController
+
+LABEL_KEYS_TIP = ("Shift+letter on the canvas, or a letter while this bar has focus, "
+                  "sets the label")
+
+
+def _is_letter(text: str) -> bool:
+    return len(text) == 1 and text.isascii() and text.isalpha()
+
+
+def taught_name(meta: dict) -> str:
+    """The status bar's name for weights the teach bar changed: 'base · taught 2 drawings'."""
+    parts = []
+    taught = int(meta.get("taught_drawings", 0))
+    if taught:
+        parts.append(f"taught {taught} drawing{'s' if taught != 1 else ''}")
+    if meta.get("fine_tuned_on_my_samples"):
+        parts.append("fine-tuned on my samples")
+    return " · ".join([meta.get("name") or "model", *parts]) + " (unsaved)"
+
+
+def training_name(meta: dict, running: bool) -> str:
+    """'tiny · training… (epoch 2)' while a run goes on, 'tiny · trained 3 epochs' after."""
+    done = len({e.get("epoch") for e in meta.get("history") or []})
+    base = meta.get("name") or "model"
+    if running:
+        return f"{base} · training… (epoch {done + 1})"
+    return f"{base} · trained {done} epoch{'s' if done != 1 else ''} (unsaved)"
+
+
+class TrainingLink(QObject):
+    """Owns `sample_store`, `train_tab`, `teach` and `teach_bar` for `window` (a MainWindow)."""
+
+    def __init__(self, window: QMainWindow):
+        super().__init__(window)
+        self._window = window
+        self.sample_store = SampleStore()
+        self.train_tab = TrainTab(self.current_model, self.sample_store)
+        # A tab's minimum size is the tab widget's: the Train tab's must not squeeze the docks
+        # beside the Draw tab (they are hidden while it shows, so it has the room then).
+        self.train_tab.setMinimumSize(1, 1)
+        self.train_index = window.add_tab(self.train_tab, "Train")
+        self.teach = TeachController(self.current_model, self.sample_store, parent=self)
+        self.teach_bar = TeachBar(self.teach, self.current_drawing)
+        self.teach_bar.setToolTip(LABEL_KEYS_TIP)
+        self.teach_bar.label.setToolTip(f"The correct letter for this drawing ({LABEL_KEYS_TIP})")
+        window.draw_tab.layout().addWidget(self.teach_bar)
+        self.published: Sequential | None = None  # the Train tab's model the window shows
+        self._draw_state: QByteArray | None = None  # dock layout while the Train tab hides it
+        self._shown_docks: list = []
+        self._connect_signals()
+
+    def _connect_signals(self) -> None:
+        w = self._window
+        self.train_tab.weights_published.connect(self._on_train_tab_weights_published)
+        self.train_tab.run_finished.connect(self._on_train_tab_run_finished)
+        self.train_tab.model_opened.connect(self._on_train_tab_model_opened)
+        self.train_tab.model_saved.connect(self._on_train_tab_model_saved)
+        self.teach.weights_published.connect(self._on_teach_weights_published)
+        self.teach.counts_changed.connect(lambda _: self.train_tab.refresh_samples_count())
+        w.predictor.model_changed.connect(self.train_tab.refresh_current_model)
+        w.predictor.predicted.connect(self._on_predictor_predicted)
+        w.tabs.currentChanged.connect(self._on_tabs_current_changed)
+        # Letter keys: P and E are window shortcuts, so plain letters label only while the bar
+        # has focus; on the rest of the Draw tab Shift+letter does.
+        for widget in (self.teach_bar, self.teach_bar.label):
+            widget.installEventFilter(self)
+        w.draw_tab.installEventFilter(self)
+
+    # --- for the window ------------------------------------------------------------------------
+
+    def current_model(self) -> tuple[Sequential, dict]:
+        p = self._window.predictor
+        meta = dict(p.meta)
+        meta.setdefault("name", p.name)
+        return p.model, meta
+
+    def current_drawing(self):
+        """(strokes, image28, probs) of the drawing on the canvas, None when it is blank."""
+        p = self._window.predictor.last
+        if p is None or p.blank:
+            return None
+        return self._window.canvas.strokes(), p.pre.image, p.probs
+
+    def is_train_current(self) -> bool:
+        return self._window.tabs.currentIndex() == self.train_index
+
+    def dock_state(self) -> QByteArray:
+        """The dock layout to remember: the Draw tab's, even while the Train tab hides it."""
+        if self.is_train_current() and self._draw_state is not None:
+            return self._draw_state
+        return self._window.saveState()
+
+    def prepare_to_close(self) -> bool:
+        """Stop a run (offering to save), then let a teaching call end; False: keep open."""
+        if not self.train_tab.prepare_to_close():
+            return False
+        self.teach.wait()
+        return True
+
+    # --- slots ---------------------------------------------------------------------------------
+
+    def _on_train_tab_weights_published(self, model: Sequential, meta: dict) -> None:
+        self.published = model
+        self._window.set_model(model, meta, training_name(meta, self.train_tab.is_running()))
+
+    def _on_train_tab_run_finished(self, result: dict) -> None:
+        if self.published is not None and self._window.model is self.published:
+            meta = self._window.predictor.meta
+            self._window.rename_model(training_name(meta, running=False))
+
+    def _on_train_tab_model_opened(self, model: Sequential, meta: dict, path: str) -> None:
+        self.published = None
+        self._window.set_model(model, meta, meta.get("name") or Path(path).stem, Path(path))
+
+    def _on_train_tab_model_saved(self, path: str) -> None:
+        if self.published is not None and self._window.model is self.published:
+            self._window.remember_file(Path(path))
+            self._window.rename_model(self._window.predictor.meta.get("name") or Path(path).stem)
+
+    def _on_teach_weights_published(self, model: Sequential, meta: dict) -> None:
+        self.published = None
+        self._window.set_model(model, meta, taught_name(meta))
+
+    def _on_predictor_predicted(self, prediction: Prediction) -> None:
+        if prediction.blank:  # cleared or erased: the next letter is a new drawing
+            self.teach_bar.new_drawing()
+        else:
+            self.teach_bar.set_prediction(prediction.probs)
+
+    def _on_tabs_current_changed(self, index: int) -> None:
+        w = self._window
+        training = index == self.train_index
+        if training and self._draw_state is None:
+            self._draw_state = w.saveState()
+            self._shown_docks = [d for d in w.docks.values() if not d.isHidden()]
+            for dock in self._shown_docks:
+                dock.hide()
+        elif not training and self._draw_state is not None:
+            w.restoreState(self._draw_state)
+            for dock in self._shown_docks:
+                dock.show()
+            self._draw_state, self._shown_docks = None, []
+        # The docks' View actions and Reset layout belong to the Draw tab.
+        for dock in w.docks.values():
+            dock.toggleViewAction().setEnabled(not training)
+        w.actions_by_name["reset_layout"].setEnabled(not training)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if watched is self._window.draw_tab:
+            if (kind == QEvent.Type.KeyPress
+                    and event.modifiers() == Qt.KeyboardModifier.ShiftModifier
+                    and _is_letter(event.text())):
+                return self.teach_bar.handle_key(event.text())
+        elif kind == QEvent.Type.ShortcutOverride:
+            # The bar (or its letter box) has focus: a plain letter is a label, not P or E.
+            if event.modifiers() == Qt.KeyboardModifier.NoModifier and _is_letter(event.text()):
+                event.accept()
+                return True
+        elif kind == QEvent.Type.KeyPress and watched is self.teach_bar.label:
+            if event.modifiers() == Qt.KeyboardModifier.NoModifier and _is_letter(event.text()):
+                return self.teach_bar.handle_key(event.text())
+        return super().eventFilter(watched, event)
