@@ -32,4 +32,4 @@ def test_shipped_model_reads_synthetic_letters_of_each_class(shipped):
     r = evaluate(model, letters["x"], letters["y"])
     assert r["accuracy"] > 0.85
     per_class = np.array(r["per_class"])
-    assert (per_class >= 0.5).all(), dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", per_class))
+    assert (per_class >= 0.5).all(), dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", per_class, strict=True))
