@@ -1,0 +1,126 @@
+"""The window with its Train tab and teach bar: tabs and docks, teaching from the Draw tab,
+closing during a run, saving (pytest-qt, headless; every wait is on a GUI-thread signal)."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+from cnn.paths import DEFAULT_MODEL
+from cnn.samples import SampleStore
+from tests.test_gui_training import RUN_TIMEOUT_MS, blobs, config, trained_small
+from tests.test_gui_window import draw_sample, make_window
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, settings):
+    w = make_window(qtbot, settings, model=trained_small(), name="small")
+    w.teach._replay = blobs(seed=1)  # no synthetic replay pool to draw in a test
+    return w
+
+
+def test_window_has_draw_and_train_tabs_and_a_teach_bar(window, tmp_path):
+    tabs = window.tabs
+    assert [tabs.tabText(i) for i in range(tabs.count())] == ["Draw", "Train"]
+    assert window.teach_bar.parent() is window.draw_tab
+    assert window.sample_store.folder == tmp_path / "data" / "samples"
+    window.actions_by_name["shortcuts"].trigger()
+    assert "Shift+A" in window.last_message[2]
+
+
+def test_train_tab_hides_the_docks_and_draw_restores_those_shown(window, qtbot, settings):
+    window.docks["kernels_dock"].close()
+    shown = {n for n, d in window.docks.items() if d.isVisible()}
+    window.tabs.setCurrentWidget(window.train_tab)
+    assert not any(d.isVisible() for d in window.docks.values())
+    assert not window.docks["input_dock"].toggleViewAction().isEnabled()
+    window.save_settings()  # the Draw tab's layout is what is remembered
+    window.tabs.setCurrentWidget(window.draw_tab)
+    assert {n for n, d in window.docks.items() if d.isVisible()} == shown
+    assert window.docks["input_dock"].toggleViewAction().isEnabled()
+    assert window.restoreState(settings.value("window/state"))
+    assert {n for n, d in window.docks.items() if d.isVisible()} == shown
+
+
+def test_add_to_my_samples_stores_the_label_and_counts(window, qtbot):
+    prediction = draw_sample(window, qtbot)
+    bar = window.teach_bar
+    assert bar.label.currentIndex() == prediction.top_index  # the predicted letter preselected
+    window.draw_tab.setFocus()
+    qtbot.keyClick(window.draw_tab, Qt.Key.Key_K, Qt.KeyboardModifier.ShiftModifier)
+    assert bar.label.currentText() == "K"
+    with qtbot.waitSignal(window.teach.counts_changed):
+        bar.add_button.click()
+    store = SampleStore(window.sample_store.folder)
+    assert len(store) == 1 and store.counts()[10] == 1
+    assert bar.counter.text().startswith("my samples: 1 K")
+    window.tabs.setCurrentWidget(window.train_tab)
+    assert window.train_tab.setup.my_samples.text() == "My samples (1)"
+
+
+def test_teach_this_letter_swaps_the_model_and_repredicts(window, qtbot, settings):
+    before = draw_sample(window, qtbot)
+    model = window.model
+    with qtbot.waitSignal(window.teach.taught, timeout=RUN_TIMEOUT_MS):
+        assert window.teach_bar.teach_current()
+    after = window.predictor.last
+    assert window.model is not model and after is not before and not after.blank
+    assert "taught 1 drawing" in window.model_label.text()
+    window.close()
+    assert settings.value("model/last_path") == ""  # taught weights have no file
+
+
+def test_closing_during_a_run_stops_the_worker_without_a_dialog(window, qtbot, tmp_path):
+    from cnn.data import save_npz
+
+    blob_file = str(save_npz(blobs(), tmp_path / "blobs.npz"))
+    tab = window.train_tab
+    tab._ask_save_on_close = lambda: "discard"  # what a blocking question would answer
+    window.tabs.setCurrentWidget(tab)
+    tab.setup.set_config(config(blob_file, epochs=200))
+    with qtbot.waitSignal(window.predictor.model_changed, timeout=RUN_TIMEOUT_MS):
+        assert tab.start()
+    assert "training…" in window.model_label.text()
+    thread = tab.controller._thread
+    assert thread is not None and thread.isRunning()
+    assert window.close()
+    assert not tab.is_running() and tab.controller._thread is None
+
+
+def test_save_model_as_refuses_the_shipped_file_and_keeps_history(window, qtbot, tmp_path):
+    before = DEFAULT_MODEL.stat().st_mtime if DEFAULT_MODEL.exists() else None
+    assert not window.save_model(DEFAULT_MODEL)
+    kind, title, text = window.last_message
+    assert kind == "warning" and "shipped" in text
+    assert (DEFAULT_MODEL.stat().st_mtime if DEFAULT_MODEL.exists() else None) == before
+    path = tmp_path / "mine.npz"
+    assert window.save_model(path) and path.exists()
+    assert window.last_file == path
+
+
+def test_train_tab_publishes_into_the_draw_tab_and_saves(window, qtbot, tmp_path, settings):
+    from cnn import checkpoint
+    from cnn.data import save_npz
+
+    draw_sample(window, qtbot)
+    blob_file = str(save_npz(blobs(), tmp_path / "blobs.npz"))
+    tab = window.train_tab
+    tab.setup.set_config(config(blob_file, epochs=1))
+    with qtbot.waitSignal(tab.run_finished, timeout=RUN_TIMEOUT_MS):
+        assert tab.start()
+    qtbot.waitUntil(lambda: not tab.is_running(), timeout=5000)
+    assert window.model is window.training.published
+    assert "trained 1 epoch" in window.model_label.text()
+    path = tmp_path / "trained.npz"
+    assert window.save_model(path) and not tab.unsaved
+    _, meta = checkpoint.load(path)
+    assert len(meta["history"]) == 1
+    window.close()
+    assert settings.value("model/last_path") == str(path)
+    assert np.isfinite(window.predictor.last.probs).all()
