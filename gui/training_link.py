@@ -70,6 +70,8 @@ class TrainingLink(QObject):
         self.train_tab.model_saved.connect(self._on_train_tab_model_saved)
         self.teach.weights_published.connect(self._on_teach_weights_published)
         self.teach.counts_changed.connect(lambda _: self.train_tab.refresh_samples_count())
+        self.train_tab.controller.state_changed.connect(
+            lambda state: self.teach_bar.set_run_active(state != "idle"))
         w.predictor.model_changed.connect(self.train_tab.refresh_current_model)
         w.predictor.predicted.connect(self._on_predictor_predicted)
         w.tabs.currentChanged.connect(self._on_tabs_current_changed)

@@ -87,6 +87,7 @@ def test_closing_during_a_run_stops_the_worker_without_a_dialog(window, qtbot, t
     with qtbot.waitSignal(window.predictor.model_changed, timeout=RUN_TIMEOUT_MS):
         assert tab.start()
     assert "training…" in window.model_label.text()
+    assert not window.teach_bar.teach_button.isEnabled()  # the run would undo the teaching
     thread = tab.controller._thread
     assert thread is not None and thread.isRunning()
     assert window.close()

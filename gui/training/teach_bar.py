@@ -180,9 +180,21 @@ class TeachBar(QWidget):
             f"Accuracy on your {result['n_mine']} samples: {result['before']:.0%} → "
             f"{result['after']:.0%} (fine-tuned with {result['n_replay']} replayed letters).")
 
+    def set_run_active(self, active: bool) -> None:
+        """While a Train tab run goes on, its next weights would overwrite what teaching did."""
+        self._run_active = active
+        self._update_buttons()
+
     def _on_controller_busy_changed(self, busy: bool) -> None:
+        self._busy = busy
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        busy, run = getattr(self, "_busy", False), getattr(self, "_run_active", False)
         for b in (self.teach_button, self.fine_tune_button):
-            b.setEnabled(not busy)
+            b.setEnabled(not busy and not run)
+        if run:
+            self.status.setText("Teaching waits while the Train tab is training.")
 
     def _on_controller_failed(self, message: str) -> None:
         self.status.setText(f"<span style='color:#e06c6c'>{message}</span>")
