@@ -43,11 +43,9 @@ def _direct_rate(config) -> float:
     from cnn.data import split
     from cnn.model import build_model
     from cnn.optim import make_optimizer
-    from cnn.perf import keep_freed_memory
     from cnn.train import fit
     from gui.training.sources import combined, load_sources
 
-    keep_freed_memory()
     data = combined(load_sources(config))
     rng = np.random.default_rng(config.seed)
     train, val = split(data, config.val_fraction, rng)

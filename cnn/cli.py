@@ -12,7 +12,6 @@ from cnn import checkpoint
 from cnn.data import LETTERS, DataError, LetterSet, combine, load_npz, save_npz, split
 from cnn.model import PRESETS, build_model
 from cnn.optim import make_optimizer
-from cnn.perf import keep_freed_memory
 from cnn.train import TrainingDiverged, evaluate, fit
 
 
@@ -275,7 +274,6 @@ def folds_cmd(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    keep_freed_memory()
     try:
         if args.command == "train":
             return train(args)

@@ -8,7 +8,6 @@ connect to the controller only. It also keeps the model's History and the newest
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from cnn.model import Sequential
-from cnn.perf import keep_freed_memory
 from gui.training.config import RunConfig
 from gui.training.history import History
 from gui.training.worker import TrainWorker
@@ -64,7 +63,6 @@ class TrainController(QObject):
         """Begin a run: fine-tune a copy of `model` (its meta's history goes on) or build anew."""
         if self.is_running():
             raise RuntimeError("a run is already going; stop it first")
-        keep_freed_memory()  # as `python -m cnn train` does: a fifth of a step otherwise
         self.config = config
         self.history = History.from_meta(meta) if model is not None else History()
         self.meta = {k: v for k, v in (meta or {}).items() if model is not None}
