@@ -13,13 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
+from cnn.data import LETTERS
 from cnn.fileio import atomic_write
 from cnn.model import Sequential, build_model
 
 FORMAT = "letterlens-model"
 FORMAT_VERSION = 1
 META_KEY = "__meta__"
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 class CheckpointError(ValueError):

@@ -30,6 +30,15 @@ class _Runner(QObject):
         thread.quit()
 
 
+def join_thread(owner: QObject, thread: QThread, timeout_s: float) -> bool:
+    """Wait for `thread` to end, then deliver the signals it queued to `owner` (last results,
+    thread end) now, in order, rather than after the window has gone. False on a timeout."""
+    if not thread.wait(int(timeout_s * 1000)):
+        return False
+    QCoreApplication.sendPostedEvents(owner)
+    return True
+
+
 class BackgroundCall(QObject):
     """`start(fn)`; then `finished(result)` or `failed(message)`, in the GUI thread."""
 
@@ -67,9 +76,8 @@ class BackgroundCall(QObject):
         """Block until the call ends (for closing); its signals are delivered before returning."""
         if self._thread is None:
             return True
-        if not self._thread.wait(int(timeout_s * 1000)):
+        if not join_thread(self, self._thread, timeout_s):
             return False
-        QCoreApplication.sendPostedEvents(self)
         if self._thread is not None:
             self._on_thread_finished()
         return True

@@ -8,6 +8,7 @@ connect to the controller only. It also keeps the model's History and the newest
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from cnn.model import Sequential
+from gui.training.background import join_thread
 from gui.training.config import RunConfig
 from gui.training.history import History
 from gui.training.worker import TrainWorker
@@ -113,11 +114,8 @@ class TrainController(QObject):
         if self._thread is None:
             return True
         self.stop()
-        if not self._thread.wait(int(timeout_s * 1000)):
+        if not join_thread(self, self._thread, timeout_s):
             return False
-        # The worker's last signals (final weights, result, thread end) are queued to this
-        # object: deliver them now, in order, rather than after the window has gone.
-        QCoreApplication.sendPostedEvents(self)
         if self._thread is not None:
             self._on_thread_finished()
         return True

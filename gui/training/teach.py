@@ -11,7 +11,7 @@ from collections.abc import Callable
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from cnn.data import LetterSet, combine
+from cnn.data import LETTERS, LetterSet, combine
 from cnn.model import Sequential
 from cnn.samples import SampleStore
 from gui.training.background import BackgroundCall
@@ -22,7 +22,7 @@ CurrentModel = Callable[[], tuple[Sequential | None, dict]]
 
 def _label_index(label) -> int:
     if isinstance(label, str):
-        return "ABCDEFGHIJKLMNOPQRSTUVWXYZ".index(label.upper())
+        return LETTERS.index(label.upper())
     return int(label)
 
 
