@@ -68,6 +68,16 @@ class _Buffers:
         return buf, True
 
 
+def _same_order(a: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """`a`, or a copy of it laid out in memory in the same axis order as `like` (same shape)."""
+    if np.argsort(a.strides, kind="stable").tolist() == np.argsort(like.strides,
+                                                                    kind="stable").tolist():
+        return a
+    out = np.empty_like(like, dtype=a.dtype)
+    np.copyto(out, a)
+    return out
+
+
 class Conv2d(Layer):
     """2-D convolution. x (N, C, H, W) -> y (N, O, Ho, Wo); weight (O, C, kh, kw), bias (O,)."""
 
@@ -129,7 +139,8 @@ class Conv2d(Layer):
             wmat = np.empty((self.out_channels, kk + 1), dtype)
             wmat[:, :kk] = weight.reshape(self.out_channels, kk)
             wmat[:, kk] = bias
-            y = (wmat @ cols).reshape(self.out_channels, n, ho, wo).transpose(1, 0, 2, 3)
+            # (M, O): channels-last output, the order every later layer works in fastest.
+            y = (cols.T @ wmat.T).reshape(n, ho, wo, self.out_channels).transpose(0, 3, 1, 2)
         else:
             xp, _ = self._buffers.get("xp", (n, h + 2 * p, w + 2 * p, c), dtype)
             xp[:, p:p + h, p:p + w, :] = x.transpose(0, 2, 3, 1)
@@ -152,7 +163,7 @@ class Conv2d(Layer):
         cols, wmat = self._cols, self._wmat
         if c == 1:
             dym = dy.transpose(1, 0, 2, 3).reshape(o, m)
-            dw = dym @ cols.T
+            dw = (cols @ dy.transpose(0, 2, 3, 1).reshape(m, o)).T
             self.grads["weight"] = np.ascontiguousarray(dw[:, :kk]).reshape(o, 1, k, k)
             self.grads["bias"] = dw[:, kk].copy()
             if not need_dx:
@@ -205,6 +216,7 @@ class MaxPool2d(Layer):
         self.kernel_size, self.stride = int(kernel_size), int(stride)
         self._cache = None
         self._in = None
+        self._relu_out = None
 
     def config(self):
         return {"type": self.kind, "kernel_size": self.kernel_size, "stride": self.stride}
@@ -217,8 +229,21 @@ class MaxPool2d(Layer):
             raise ValueError(f"MaxPool2d kernel {self.kernel_size} does not fit a {h}x{w} input")
         return (c, ho, wo)
 
-    def forward(self, x):
+    def forward(self, x, relu: bool = False):
+        """Max-pool x; with `relu`, return relu(pool(x)), which equals pool(relu(x)).
+
+        The fused form lets a ReLU -> MaxPool2d pair clamp a quarter of the values and skip
+        the full-size ReLU pass; its backward sends the same gradients as the two layers would.
+        """
         self._in = x
+        y = self._pool(x)
+        self._relu_out = None
+        if relu:
+            np.maximum(y, 0, out=y)
+            self._relu_out = y
+        return y
+
+    def _pool(self, x):
         if self.kernel_size == 2 and self.stride == 2:
             return self._forward_2x2(x)
         k, s = self.kernel_size, self.stride
@@ -243,10 +268,16 @@ class MaxPool2d(Layer):
 
     def backward(self, dy, need_dx=True):
         x = self._in
-        dx = np.zeros_like(x, dtype=dy.dtype)
         if self.kernel_size == 2 and self.stride == 2:
             b_wins, d_wins, bottom_wins = self._cache
             ho, wo = dy.shape[2], dy.shape[3]
+            # Element-wise work on operands of different memory orders is several times slower
+            # than on matching ones: bring dy into the masks' order first (a quarter-size copy).
+            dy = _same_order(dy, b_wins)
+            if self._relu_out is not None:
+                dy = dy * (self._relu_out > 0)
+            covered = x.shape[2] == 2 * ho and x.shape[3] == 2 * wo
+            dx = (np.empty_like if covered else np.zeros_like)(x, dtype=dy.dtype)
             g_bottom = dy * bottom_wins
             g_top = dy - g_bottom
             g_b, g_d = g_top * b_wins, g_bottom * d_wins
@@ -255,6 +286,9 @@ class MaxPool2d(Layer):
             dx[:, :, 1:2 * ho:2, 0:2 * wo:2] = g_bottom - g_d
             dx[:, :, 1:2 * ho:2, 1:2 * wo:2] = g_d
             return dx
+        if self._relu_out is not None:
+            dy = dy * (self._relu_out > 0)
+        dx = np.zeros_like(x, dtype=dy.dtype)
         k, s = self.kernel_size, self.stride
         ho, wo = dy.shape[2], dy.shape[3]
         arg = self._cache

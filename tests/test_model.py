@@ -50,6 +50,29 @@ def test_whole_network_gradients_input_and_every_parameter():
         assert_close(grads[name], idx, num)
 
 
+def test_fused_relu_pool_matches_layer_by_layer_on_ties():
+    """forward/backward fuse ReLU -> max-pool; activations runs each layer: same numbers."""
+    rng = np.random.default_rng(3)
+    for dtype in (np.float32, np.float64):
+        model = _tiny(dtype)
+        model.layer("conv1").params["bias"][:] = [0.2, -0.1, 0.0]  # flat areas: positive ties
+        x = np.zeros((4, 1, 28, 28), dtype)
+        x[:2, 0, 8:20, 10:14] = rng.random((2, 12, 4))  # two strokes, two blank images
+        y = np.array([3, 7, 0, 25])
+        loss = SoftmaxCrossEntropy()
+        loss.forward(model.forward(x), y)
+        assert model._fused == {2, 5}  # both pools ran fused with their ReLU
+        dx_fused = model.backward(loss.backward(), need_input_grad=True)
+        fused = {k: g.copy() for k, g in model.gradients().items()}
+        logits = model.activations(x)["fc2"]
+        loss.forward(logits, y)
+        dx_plain = model.backward(loss.backward(), need_input_grad=True)
+        np.testing.assert_array_equal(dx_fused, dx_plain)
+        for name, g in model.gradients().items():
+            np.testing.assert_array_equal(fused[name], g, err_msg=name)
+        assert np.abs(fused["conv1.bias"]).sum() > 0
+
+
 def test_loss_gradient_is_p_minus_onehot_over_n():
     rng = np.random.default_rng(2)
     logits = rng.standard_normal((4, 26))
