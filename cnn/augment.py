@@ -48,3 +48,99 @@ def random_affine(x: np.ndarray, rng: np.random.Generator, rotate_deg: float = 8
     out = ((at(0) * (1 - fx) + at(1) * fx) * (1 - fy)
            + (at(stride) * (1 - fx) + at(stride + 1) * fx) * fy)
     return out.reshape(n, 1, h, w).astype(dtype, copy=False)
+
+
+def _shifted_extreme(x: np.ndarray, op) -> np.ndarray:
+    """op (np.maximum / np.minimum) of each pixel and its 4 neighbours, edges padded with 0."""
+    p = np.pad(x, ((0, 0), (1, 1), (1, 1)))
+    out = op(p[:, 1:-1, 1:-1], p[:, :-2, 1:-1])
+    for s in (p[:, 2:, 1:-1], p[:, 1:-1, :-2], p[:, 1:-1, 2:]):
+        op(out, s, out=out)
+    return out
+
+
+def _resize_matrix(src: int, dst: int) -> np.ndarray:
+    """(dst, src) area-averaging matrix: row i averages the source cells under output cell i."""
+    edges = np.linspace(0, src, dst + 1)
+    m = np.zeros((dst, src))
+    for i in range(dst):
+        for j in range(src):
+            m[i, j] = max(0.0, min(edges[i + 1], j + 1) - max(edges[i], j))
+    return m / m.sum(axis=1, keepdims=True)
+
+
+def degrade(x: np.ndarray, rng: np.random.Generator, p: float = 0.5) -> np.ndarray:
+    """A new batch where a share `p` of the letters look scanned, photographed or drawn with
+    another pen: thinner or bolder strokes, low resolution shown blocky or soft, faint or
+    uneven ink, a little blur. Each picked letter gets one or two of these; peak ink stays 1.
+
+    x: (N, 1, H, W) float in [0, 1]. Real letters from paper and from small touch screens differ
+    from clean pen strokes in exactly these ways.
+    """
+    n, _, h, w = x.shape
+    out = x.copy()
+    picked = np.flatnonzero(rng.random(n) < p)
+    if len(picked) == 0:
+        return out
+    img = out[picked, 0].astype(np.float64)
+    k = len(img)
+
+    def some(share):
+        return rng.random(k) < share
+
+    # Stroke width: blend towards the grey dilation (bolder) or erosion (thinner).
+    bold, thin = some(0.3), some(0.25)
+    thin &= ~bold
+    for mask, op in ((bold, np.maximum), (thin, np.minimum)):
+        if mask.any():
+            t = rng.uniform(0.3, 0.9, mask.sum())[:, None, None]
+            img[mask] += t * (_shifted_extreme(img[mask], op) - img[mask])
+    # Low resolution: area-average down to 11..19 pixels, back up blocky or bilinear-soft.
+    low = some(0.35)
+    for i in np.flatnonzero(low):
+        s = int(rng.integers(11, 20))
+        down = _resize_matrix(h, s)
+        small = down @ img[i] @ down.T
+        if rng.random() < 0.6:
+            up = np.zeros((h, s))
+            up[np.arange(h), np.minimum(np.arange(h) * s // h, s - 1)] = 1.0
+        else:
+            centres = (np.arange(h) + 0.5) * s / h - 0.5
+            j0 = np.clip(np.floor(centres).astype(int), 0, s - 1)
+            j1 = np.minimum(j0 + 1, s - 1)
+            f = np.clip(centres - j0, 0, 1)
+            up = np.zeros((h, s))
+            up[np.arange(h), j0] += 1 - f
+            up[np.arange(h), j1] += f
+        img[i] = up @ small @ up.T
+    # Faint or uneven ink: a gamma curve, and a smooth brightness ramp across the letter.
+    gamma = some(0.4)
+    if gamma.any():
+        g = np.exp(rng.normal(0.0, 0.45, gamma.sum()))[:, None, None]
+        img[gamma] = np.clip(img[gamma], 0, None) ** g
+    ramp = some(0.25)
+    if ramp.any():
+        yy, xx = np.mgrid[0:h, 0:w] / max(h, w) - 0.5
+        a = rng.normal(0, 0.8, (ramp.sum(), 2))
+        img[ramp] *= np.clip(1 + a[:, :1, None] * yy + a[:, 1:, None] * xx, 0.3, 1.5)
+    blur = some(0.15) & ~low
+    if blur.any():
+        b = img[blur]
+        p_ = np.pad(b, ((0, 0), (1, 1), (1, 1)))
+        b = (p_[:, :-2] + 2 * p_[:, 1:-1] + p_[:, 2:]) / 4
+        img[blur] = (b[:, :, :-2] + 2 * b[:, :, 1:-1] + b[:, :, 2:]) / 4
+    peak = img.reshape(k, -1).max(axis=1)
+    img /= np.where(peak > 1e-6, peak, 1.0)[:, None, None]
+    out[picked, 0] = np.clip(img, 0, 1)
+    return out
+
+
+def compose(affine: bool, degrade_share: float):
+    """The batch augmentation `fit` takes: degrade a share of letters, then warp them all."""
+
+    def augment(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        if degrade_share > 0:
+            x = degrade(x, rng, degrade_share)
+        return random_affine(x, rng) if affine else x
+
+    return augment

@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="multiply the learning rate by this after every epoch (default 1)")
     t.add_argument("--augment", action="store_true",
                    help="random small rotations, scales, shears and shifts of each batch")
+    t.add_argument("--degrade", type=float, default=0.0, metavar="SHARE",
+                   help="this share (0..1) of each batch drawn bolder or thinner, at low "
+                        "resolution, with faint or uneven ink, or blurred (default 0)")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--name", default=None, help="model name shown in the app")
     t.add_argument("--out", required=True, metavar="MODEL.npz")
@@ -160,11 +163,13 @@ def train(args) -> int:
         history = []
     lr = args.lr if args.lr is not None else (0.001 if args.optimizer == "adam" else 0.05)
     opt = make_optimizer(args.optimizer, lr, args.momentum, args.weight_decay)
+    if not 0.0 <= args.degrade <= 1.0:
+        raise ValueError(f"--degrade must be between 0 and 1, got {args.degrade}")
     augment = None
-    if args.augment:
-        from cnn.augment import random_affine
+    if args.augment or args.degrade:
+        from cnn.augment import compose
 
-        augment = random_affine
+        augment = compose(args.augment, args.degrade)
     _log(f"model: {model.num_parameters():,} parameters; {opt!r}")
 
     t0 = time.perf_counter()
@@ -209,7 +214,8 @@ def train(args) -> int:
         "training": {"epochs": args.epochs, "batch_size": args.batch_size,
                      "optimizer": args.optimizer, "lr": lr, "lr_decay": args.lr_decay,
                      "momentum": args.momentum, "weight_decay": args.weight_decay,
-                     "augment": args.augment, "repeat_real": args.repeat_real,
+                     "augment": args.augment, "degrade": args.degrade,
+                     "repeat_real": args.repeat_real,
                      "synthetic": args.synthetic, "seed": args.seed, "init_std": args.init,
                      "seconds": round(elapsed, 1), "fine_tuned_from": args.start_from},
         "history": history,

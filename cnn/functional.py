@@ -14,61 +14,73 @@ def out_size(size: int, kernel: int, stride: int, padding: int = 0) -> int:
     return (size + 2 * padding - kernel) // stride + 1
 
 
-def windows_nhwc(xp: np.ndarray, kh: int, kw: int, stride: int, ho: int, wo: int) -> np.ndarray:
-    """Read-only view (N, Ho, Wo, kh, kw, C) of the kh x kw windows of a padded (N, Hp, Wp, C)."""
+def positions(a: np.ndarray, i: int, j: int, stride: int, ho: int, wo: int,
+              pooled: bool = False) -> np.ndarray:
+    """View of a padded (N, Hp, Wp[, C]) array at the pixels kernel offset (i, j) reads for
+    each output position, rows in (N, Ho, Wo) order.
+
+    With `pooled`, rows are in (2, 2, N, Ho/2, Wo/2) order instead: the four corners of every
+    2x2 pooling window come as four contiguous blocks, so a following max-pool reads and writes
+    whole blocks. Writing through the view is safe: each position maps to its own element.
+    """
+    if not pooled:  # a plain slice: much cheaper to make than a strided view (live inference)
+        return a[:, i:i + stride * ho:stride, j:j + stride * wo:stride]
+    s0, s1, s2 = a.strides[:3]
+    shape = (2, 2, a.shape[0], ho // 2, wo // 2) + a.shape[3:]
+    strides = (s1 * stride, s2 * stride, s0, 2 * s1 * stride, 2 * s2 * stride) + a.strides[3:]
+    return as_strided(a[:, i:, j:], shape, strides)
+
+
+def windows_nhwc(xp: np.ndarray, kh: int, kw: int, stride: int, ho: int, wo: int,
+                 pooled: bool = False) -> np.ndarray:
+    """Read-only view (rows..., kh, kw, C) of the kh x kw windows of a padded (N, Hp, Wp, C);
+    rows as in `positions`."""
     n, _, _, c = xp.shape
     s0, s1, s2, s3 = xp.strides
-    return as_strided(
-        xp,
-        shape=(n, ho, wo, kh, kw, c),
-        strides=(s0, s1 * stride, s2 * stride, s1, s2, s3),
-        writeable=False,
-    )
+    if pooled:
+        rows = (2, 2, n, ho // 2, wo // 2)
+        row_strides = (s1 * stride, s2 * stride, s0, 2 * s1 * stride, 2 * s2 * stride)
+    else:
+        rows, row_strides = (n, ho, wo), (s0, s1 * stride, s2 * stride)
+    return as_strided(xp, rows + (kh, kw, c), row_strides + (s1, s2, s3), writeable=False)
 
 
 def im2col_nhwc(xp: np.ndarray, kh: int, kw: int, stride: int, ho: int, wo: int,
-                cols: np.ndarray) -> None:
-    """Fill cols[:, :kh*kw*C] (rows n, ho, wo; columns kh, kw, c) from padded NHWC `xp`."""
-    n, _, _, c = xp.shape
-    k = kh * kw * c
-    np.copyto(cols[:, :k].reshape(n, ho, wo, kh, kw, c), windows_nhwc(xp, kh, kw, stride, ho, wo))
+                cols: np.ndarray, pooled: bool = False) -> None:
+    """Fill cols[:, :kh*kw*C] (rows as in `positions`; columns kh, kw, c) from padded NHWC."""
+    win = windows_nhwc(xp, kh, kw, stride, ho, wo, pooled)
+    np.copyto(cols[:, :kh * kw * xp.shape[3]].reshape(win.shape), win)
 
 
 def col2im_nhwc(dcols: np.ndarray, dxp: np.ndarray, kh: int, kw: int, stride: int,
-                ho: int, wo: int) -> None:
-    """Add column gradients (kh*kw, N*Ho*Wo, C) back onto padded NHWC `dxp` (zeroed by caller).
+                ho: int, wo: int, pooled: bool = False) -> None:
+    """Add column gradients (kh*kw, rows, C) back onto padded NHWC `dxp` (zeroed by caller).
 
     Kernel-offset-major column gradients make each of the kh*kw slice-adds read one contiguous
-    (N, Ho, Wo, C) block, several times faster than reading strided columns of (M, kh*kw*C).
+    block, several times faster than reading strided columns of (M, kh*kw*C).
     """
-    n, _, _, c = dxp.shape
-    d = dcols.reshape(kh, kw, n, ho, wo, c)
     for i in range(kh):
         for j in range(kw):
-            dxp[:, i:i + stride * ho:stride, j:j + stride * wo:stride, :] += d[i, j]
+            at = positions(dxp, i, j, stride, ho, wo, pooled)
+            at += dcols[i * kw + j].reshape(at.shape)
 
 
 def im2col_kmajor(xp: np.ndarray, kh: int, kw: int, stride: int, ho: int, wo: int,
-                  cols: np.ndarray) -> None:
-    """Fill cols[:kh*kw] (rows i, j; columns n, ho, wo) from a padded single-channel (N, Hp, Wp)."""
-    n = xp.shape[0]
+                  cols: np.ndarray, pooled: bool = False) -> None:
+    """Fill cols[:kh*kw] (rows i, j; columns as in `positions`) from a padded (N, Hp, Wp)."""
     for i in range(kh):
         for j in range(kw):
-            np.copyto(
-                cols[i * kw + j].reshape(n, ho, wo),
-                xp[:, i:i + stride * ho:stride, j:j + stride * wo:stride],
-            )
+            at = positions(xp, i, j, stride, ho, wo, pooled)
+            np.copyto(cols[i * kw + j].reshape(at.shape), at)
 
 
 def col2im_kmajor(dcols: np.ndarray, dxp: np.ndarray, kh: int, kw: int, stride: int,
-                  ho: int, wo: int) -> None:
-    """Add kernel-major column gradients (kh*kw, N*Ho*Wo) onto padded (N, Hp, Wp) `dxp`."""
-    n = dxp.shape[0]
+                  ho: int, wo: int, pooled: bool = False) -> None:
+    """Add kernel-major column gradients (kh*kw, rows) onto padded (N, Hp, Wp) `dxp`."""
     for i in range(kh):
         for j in range(kw):
-            dxp[:, i:i + stride * ho:stride, j:j + stride * wo:stride] += (
-                dcols[i * kw + j].reshape(n, ho, wo)
-            )
+            at = positions(dxp, i, j, stride, ho, wo, pooled)
+            at += dcols[i * kw + j].reshape(at.shape)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

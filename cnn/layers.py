@@ -120,64 +120,78 @@ class Conv2d(Layer):
             raise ValueError(f"Conv2d kernel {self.kernel_size} does not fit a {h}x{w} input")
         return (self.out_channels, ho, wo)
 
-    def forward(self, x):
+    def forward(self, x, pooled: bool = False):
+        """y (N, O, Ho, Wo) as a view of channels-last memory.
+
+        With `pooled` (Ho and Wo even), return instead the (4, N*Ho/2*Wo/2, O) matrix whose
+        four blocks are the four corners of every 2x2 pooling window (`MaxPool2d.forward_quads`
+        takes it); `backward` then takes the gradient in that same form.
+        """
         n, c, h, w = x.shape
         k, s, p = self.kernel_size, self.stride, self.padding
         _, ho, wo = self.output_shape((c, h, w))
+        if pooled and (ho % 2 or wo % 2):
+            raise ValueError(f"pooled rows need an even output size, got {ho}x{wo}")
         dtype = np.result_type(x.dtype, self.params["weight"].dtype)
-        m, kk = n * ho * wo, k * k * c
+        m, kk, o = n * ho * wo, k * k * c, self.out_channels
         weight, bias = self.params["weight"], self.params["bias"]
         if c == 1:
-            # Kernel-major columns (K+1, M): kh*kw contiguous slice copies beat a 1-wide
-            # window copy.
+            # Kernel-major columns (K+1, M): kh*kw slice copies beat a 1-wide window copy.
             xp, _ = self._buffers.get("xp", (n, h + 2 * p, w + 2 * p), dtype)
             xp[:, p:p + h, p:p + w] = x[:, 0]
             cols, new = self._buffers.get("cols", (kk + 1, m), dtype)
             if new:
                 cols[kk] = 1.0  # the bias row
-            F.im2col_kmajor(xp, k, k, s, ho, wo, cols)
-            wmat = np.empty((self.out_channels, kk + 1), dtype)
-            wmat[:, :kk] = weight.reshape(self.out_channels, kk)
+            F.im2col_kmajor(xp, k, k, s, ho, wo, cols, pooled)
+            wmat = np.empty((o, kk + 1), dtype)
+            wmat[:, :kk] = weight.reshape(o, kk)
             wmat[:, kk] = bias
             # (M, O): channels-last output, the order every later layer works in fastest.
-            y = (cols.T @ wmat.T).reshape(n, ho, wo, self.out_channels).transpose(0, 3, 1, 2)
+            y = cols.T @ wmat.T
         else:
             xp, _ = self._buffers.get("xp", (n, h + 2 * p, w + 2 * p, c), dtype)
             xp[:, p:p + h, p:p + w, :] = x.transpose(0, 2, 3, 1)
             cols, new = self._buffers.get("cols", (m, kk + 1), dtype)
             if new:
                 cols[:, kk] = 1.0  # the bias column
-            F.im2col_nhwc(xp, k, k, s, ho, wo, cols)
-            wmat = np.empty((kk + 1, self.out_channels), dtype)
-            wmat[:kk] = weight.transpose(2, 3, 1, 0).reshape(kk, self.out_channels)
+            F.im2col_nhwc(xp, k, k, s, ho, wo, cols, pooled)
+            wmat = np.empty((kk + 1, o), dtype)
+            wmat[:kk] = weight.transpose(2, 3, 1, 0).reshape(kk, o)
             wmat[kk] = bias
-            y = (cols @ wmat).reshape(n, ho, wo, self.out_channels).transpose(0, 3, 1, 2)
+            y = cols @ wmat
         self._cols, self._wmat, self._in_shape = cols, wmat, x.shape
-        return y
+        self._out_hw, self._pooled = (ho, wo), pooled
+        if pooled:
+            return y.reshape(4, m // 4, o)
+        return y.reshape(n, ho, wo, o).transpose(0, 3, 1, 2)
 
     def backward(self, dy, need_dx=True):
         n, c, h, w = self._in_shape
         k, s, p = self.kernel_size, self.stride, self.padding
-        o, ho, wo = dy.shape[1:]
+        (ho, wo), pooled, o = self._out_hw, self._pooled, self.out_channels
         m, kk = n * ho * wo, k * k * c
         cols, wmat = self._cols, self._wmat
+        # (M, O) rows in the order the forward pass used.
+        dym = dy.reshape(m, o) if pooled else dy.transpose(0, 2, 3, 1).reshape(m, o)
         if c == 1:
-            dym = dy.transpose(1, 0, 2, 3).reshape(o, m)
-            dw = (cols @ dy.transpose(0, 2, 3, 1).reshape(m, o)).T
+            dw = (cols @ dym).T
             self.grads["weight"] = np.ascontiguousarray(dw[:, :kk]).reshape(o, 1, k, k)
             self.grads["bias"] = dw[:, kk].copy()
             if not need_dx:
                 return None
             dxp = np.zeros((n, h + 2 * p, w + 2 * p), dw.dtype)
-            F.col2im_kmajor(wmat[:, :kk].T @ dym, dxp, k, k, s, ho, wo)
+            F.col2im_kmajor(wmat[:, :kk].T @ dym.T, dxp, k, k, s, ho, wo, pooled)
             return dxp[:, None, p:p + h, p:p + w]
-        dym = dy.transpose(0, 2, 3, 1).reshape(m, o)
         dw = cols.T @ dym
         self.grads["weight"] = np.ascontiguousarray(
             dw[:kk].reshape(k, k, c, o).transpose(3, 2, 0, 1))
         self.grads["bias"] = dw[kk].copy()
         if not need_dx:
             return None
+        if pooled:
+            # Back to (N, Ho, Wo) rows: col2im then adds whole image rows, not 2x2 corners.
+            dym = dy.reshape(2, 2, n, ho // 2, wo // 2, o).transpose(2, 3, 0, 4, 1, 5)
+            dym = dym.reshape(m, o)
         dxp = np.zeros((n, h + 2 * p, w + 2 * p, c), dw.dtype)
         # (k*k, M, C) column gradients, one product per kernel offset: see col2im_nhwc.
         wstack = wmat[:kk].reshape(k * k, c, o).transpose(0, 2, 1)
@@ -261,30 +275,62 @@ class MaxPool2d(Layer):
         ho, wo = x.shape[2] // 2, x.shape[3] // 2
         a, b = x[:, :, 0:2 * ho:2, 0:2 * wo:2], x[:, :, 0:2 * ho:2, 1:2 * wo:2]
         c, d = x[:, :, 1:2 * ho:2, 0:2 * wo:2], x[:, :, 1:2 * ho:2, 1:2 * wo:2]
+        return self._max4(a, b, c, d)
+
+    def _max4(self, a, b, c, d):
         # Pairwise, strict comparisons: on a tie the earlier element of each pair wins.
         top, bottom = np.maximum(a, b), np.maximum(c, d)
         self._cache = (b > a, d > c, bottom > top)
         return np.maximum(top, bottom)
 
+    def _split4(self, dy):
+        """Gradients of the four window corners (top-left, top-right, bottom-left, -right)."""
+        b_wins, d_wins, bottom_wins = self._cache
+        g_bottom = dy * bottom_wins
+        g_top = dy - g_bottom
+        g_b, g_d = g_top * b_wins, g_bottom * d_wins
+        return g_top - g_b, g_b, g_bottom - g_d, g_d
+
+    def forward_quads(self, q: np.ndarray, relu: bool = False) -> np.ndarray:
+        """2x2 max-pool of the four window corners given as blocks q (4, P, C): see
+        `Conv2d.forward(pooled=True)`. Returns (P, C); with `relu`, relu of it."""
+        self._in = q
+        y = self._max4(q[0], q[1], q[2], q[3])
+        self._relu_out = None
+        if relu:
+            np.maximum(y, 0, out=y)
+            self._relu_out = y
+        return y
+
+    def backward_quads(self, dy: np.ndarray) -> np.ndarray:
+        """dy (P, C) -> gradient of the corner blocks (4, P, C), after `forward_quads`."""
+        if self._relu_out is not None:
+            dy = dy * (self._relu_out > 0)
+        b_wins, d_wins, bottom_wins = self._cache
+        dq = np.empty_like(self._in, dtype=dy.dtype)
+        # _split4, written straight into the four blocks: six passes, no temporaries.
+        np.multiply(dy, bottom_wins, out=dq[2])  # bottom pair's share
+        np.subtract(dy, dq[2], out=dq[0])  # top pair's share
+        np.multiply(dq[0], b_wins, out=dq[1])
+        np.subtract(dq[0], dq[1], out=dq[0])
+        np.multiply(dq[2], d_wins, out=dq[3])
+        np.subtract(dq[2], dq[3], out=dq[2])
+        return dq
+
     def backward(self, dy, need_dx=True):
         x = self._in
         if self.kernel_size == 2 and self.stride == 2:
-            b_wins, d_wins, bottom_wins = self._cache
             ho, wo = dy.shape[2], dy.shape[3]
             # Element-wise work on operands of different memory orders is several times slower
             # than on matching ones: bring dy into the masks' order first (a quarter-size copy).
-            dy = _same_order(dy, b_wins)
+            dy = _same_order(dy, self._cache[0])
             if self._relu_out is not None:
                 dy = dy * (self._relu_out > 0)
             covered = x.shape[2] == 2 * ho and x.shape[3] == 2 * wo
             dx = (np.empty_like if covered else np.zeros_like)(x, dtype=dy.dtype)
-            g_bottom = dy * bottom_wins
-            g_top = dy - g_bottom
-            g_b, g_d = g_top * b_wins, g_bottom * d_wins
-            dx[:, :, 0:2 * ho:2, 0:2 * wo:2] = g_top - g_b
-            dx[:, :, 0:2 * ho:2, 1:2 * wo:2] = g_b
-            dx[:, :, 1:2 * ho:2, 0:2 * wo:2] = g_bottom - g_d
-            dx[:, :, 1:2 * ho:2, 1:2 * wo:2] = g_d
+            corners = ((0, 0), (0, 1), (1, 0), (1, 1))
+            for (i, j), g in zip(corners, self._split4(dy), strict=True):
+                dx[:, :, i:2 * ho:2, j:2 * wo:2] = g
             return dx
         if self._relu_out is not None:
             dy = dy * (self._relu_out > 0)

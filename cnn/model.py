@@ -4,7 +4,7 @@ import copy
 
 import numpy as np
 
-from cnn.layers import LAYER_TYPES, Layer, MaxPool2d, ReLU
+from cnn.layers import LAYER_TYPES, Conv2d, Layer, MaxPool2d, ReLU
 
 INPUT_SHAPE = (1, 28, 28)
 NUM_CLASSES = 26
@@ -42,7 +42,8 @@ class Sequential:
             raise ValueError(f"layer names must be unique, got {names}")
         self.layers = list(named_layers)
         self.input_shape = tuple(input_shape)
-        self._fused: set[int] = set()  # pool layers run fused with their ReLU in the last forward
+        self._plan: list[tuple[int, int]] | None = None  # forward's fused steps, made once
+        self._last_plan = [(i, 1) for i in range(len(self.layers))]  # what backward follows
         shape = self.input_shape
         self._shapes = {}
         for name, layer in self.layers:
@@ -104,25 +105,50 @@ class Sequential:
             raise ValueError(f"input must have shape {want}, got {x.shape}")
         return x
 
+    def _steps(self) -> list[tuple[int, int]]:
+        """The forward pass as (first layer, layer count) steps, fusing where it is exact:
+
+        - conv -> ReLU -> 2x2 max-pool (even conv output): the convolution emits the four
+          corners of every pooling window as contiguous blocks, pooled block by block;
+        - ReLU -> max-pool: pool, then clamp the pooled quarter (pool(relu) == relu(pool)).
+        """
+        layers, steps, i = [layer for _, layer in self.layers], [], 0
+        while i < len(layers):
+            nxt = layers[i + 1:i + 3]
+            if (len(nxt) == 2 and isinstance(layers[i], Conv2d) and isinstance(nxt[0], ReLU)
+                    and isinstance(nxt[1], MaxPool2d) and nxt[1].kernel_size == 2
+                    and nxt[1].stride == 2
+                    and all(v % 2 == 0 for v in self._shapes[self.layers[i][0]][1:])):
+                steps.append((i, 3))
+            elif nxt and isinstance(layers[i], ReLU) and isinstance(nxt[0], MaxPool2d):
+                steps.append((i, 2))
+            else:
+                steps.append((i, 1))
+            i += steps[-1][1]
+        return steps
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Logits (N, classes) for a batch x (N, 1, 28, 28).
 
-        A ReLU followed by a max-pool runs as one fused step (pool, then clamp the pooled
-        quarter): same values and gradients, less work. `activations` runs every layer alone.
+        Runs the fused steps of `_steps`: same values and gradients as layer by layer, less
+        work. `activations` runs every layer alone.
         """
         x = self._check_input(x)
-        self._fused = set()
-        layers, i = self.layers, 0
-        while i < len(layers):
-            layer = layers[i][1]
-            if (isinstance(layer, ReLU) and i + 1 < len(layers)
-                    and isinstance(layers[i + 1][1], MaxPool2d)):
-                x = layers[i + 1][1].forward(x, relu=True)
-                self._fused.add(i + 1)
-                i += 2
+        if self._plan is None:
+            self._plan = self._steps()
+        for i, count in self._plan:
+            layer = self.layers[i][1]
+            if count == 3:
+                conv, pool = layer, self.layers[i + 2][1]
+                n = x.shape[0]
+                _, ho, wo = self._shapes[self.layers[i + 2][0]]
+                y = pool.forward_quads(conv.forward(x, pooled=True), relu=True)
+                x = y.reshape(n, ho, wo, -1).transpose(0, 3, 1, 2)
+            elif count == 2:
+                x = self.layers[i + 1][1].forward(x, relu=True)
             else:
                 x = layer.forward(x)
-                i += 1
+        self._last_plan = self._plan
         return x
 
     def backward(self, dlogits: np.ndarray, need_input_grad: bool = False) -> np.ndarray | None:
@@ -131,18 +157,21 @@ class Sequential:
         Follows the latest `forward` or `activations` call, fused steps included.
         """
         d = dlogits
-        fused = self._fused
-        i = len(self.layers) - 1
-        while i >= 0:
-            d = self.layers[i][1].backward(d, need_dx=i > 0 or need_input_grad)
-            i -= 2 if i in fused else 1
+        for i, count in reversed(self._last_plan):
+            need = i > 0 or need_input_grad
+            if count == 3:
+                conv, pool = self.layers[i][1], self.layers[i + 2][1]
+                dp = np.ascontiguousarray(d.transpose(0, 2, 3, 1)).reshape(-1, d.shape[1])
+                d = conv.backward(pool.backward_quads(dp), need_dx=need)
+            else:
+                d = self.layers[i + count - 1][1].backward(d, need_dx=need)
         return d
 
     def activations(self, x: np.ndarray) -> dict[str, np.ndarray]:
         """Every layer's output for x (N, 1, 28, 28), in order, keyed by layer name."""
         out = {}
         x = self._check_input(x)
-        self._fused = set()
+        self._last_plan = [(i, 1) for i in range(len(self.layers))]
         for name, layer in self.layers:
             x = layer.forward(x)
             out[name] = x
