@@ -3,7 +3,7 @@ import pytest
 
 from cnn.model import build_model
 from cnn.optim import SGD, Adam
-from cnn.train import TrainingDiverged, evaluate, fit
+from cnn.train import CHUNK_BYTES, TrainingDiverged, auto_chunk, evaluate, fit
 
 
 def _blobs(n=260, seed=0):
@@ -57,6 +57,17 @@ def test_chunked_large_batch_gives_the_same_gradient():
              rng=np.random.default_rng(0)))
     for k, v in a.state_dict().items():
         np.testing.assert_allclose(b.state_dict()[k], v, atol=1e-12)
+
+
+def test_auto_chunk_keeps_the_largest_layer_output_near_its_budget():
+    for preset, want in (("small", 128), ("default", 64), ("large", 64)):
+        model = build_model(preset, np.random.default_rng(0))
+        chunk = auto_chunk(model)
+        assert chunk == want
+        first_maps = chunk * int(np.prod(model.output_shapes()["conv1"])) * 4
+        assert first_maps <= CHUNK_BYTES
+    # float64 halves the samples that fit
+    assert auto_chunk(build_model("default", np.random.default_rng(0), dtype=np.float64)) == 32
 
 
 def test_divergence_stops_with_the_last_good_weights():
