@@ -72,7 +72,7 @@ def _resize_matrix(src: int, dst: int) -> np.ndarray:
 def degrade(x: np.ndarray, rng: np.random.Generator, p: float = 0.5) -> np.ndarray:
     """A new batch where a share `p` of the letters look scanned, photographed or drawn with
     another pen: thinner or bolder strokes, low resolution shown blocky or soft, faint or
-    uneven ink, a little blur. Each picked letter gets one or two of these; peak ink stays 1.
+    uneven ink, a little blur. Each effect is drawn independently per letter; peak ink stays 1.
 
     x: (N, 1, H, W) float in [0, 1]. Real letters from paper and from small touch screens differ
     from clean pen strokes in exactly these ways.

@@ -132,6 +132,8 @@ def _bar(item, width: int = 24) -> str:
 
 
 def train(args) -> int:
+    if not 0.0 <= args.degrade <= 1.0:
+        raise ValueError(f"--degrade must be between 0 and 1, got {args.degrade}")
     rng = np.random.default_rng(args.seed)
     real, synthetic = _sources(args)
     sets = real + synthetic
@@ -163,8 +165,6 @@ def train(args) -> int:
         history = []
     lr = args.lr if args.lr is not None else (0.001 if args.optimizer == "adam" else 0.05)
     opt = make_optimizer(args.optimizer, lr, args.momentum, args.weight_decay)
-    if not 0.0 <= args.degrade <= 1.0:
-        raise ValueError(f"--degrade must be between 0 and 1, got {args.degrade}")
     augment = None
     if args.augment or args.degrade:
         from cnn.augment import compose

@@ -1,0 +1,68 @@
+import numpy as np
+import pytest
+
+from cnn.augment import _resize_matrix, _shifted_extreme, compose, degrade, random_affine
+from tests.test_cli import _run
+
+
+def _letters(n=64, seed=0):
+    """Bars and boxes of ink on black, (n, 1, 28, 28) float32 in [0, 1], peak 1."""
+    rng = np.random.default_rng(seed)
+    x = np.zeros((n, 1, 28, 28), np.float32)
+    for i in range(n):
+        r, c = rng.integers(4, 12, 2)
+        x[i, 0, r:r + 12, c:c + 3] = 1.0
+        x[i, 0, r + 10:r + 13, c:c + 10] = 0.8
+    return x
+
+
+def test_degrade_keeps_shape_range_and_peak_and_leaves_input_alone():
+    x = _letters()
+    before = x.copy()
+    out = degrade(x, np.random.default_rng(1), p=1.0)
+    np.testing.assert_array_equal(x, before)
+    assert out.shape == x.shape and out.dtype == x.dtype
+    assert out.min() >= 0 and out.max() <= 1
+    np.testing.assert_allclose(out.reshape(len(x), -1).max(axis=1), 1.0, atol=1e-6)
+    changed = np.abs(out - x).reshape(len(x), -1).max(axis=1) > 1e-3
+    assert changed.mean() > 0.6  # most letters got at least one effect
+
+
+def test_degrade_share_and_determinism():
+    x = _letters(200)
+    np.testing.assert_array_equal(degrade(x, np.random.default_rng(0), p=0.0), x)
+    a = degrade(x, np.random.default_rng(5), p=0.3)
+    np.testing.assert_array_equal(a, degrade(x, np.random.default_rng(5), p=0.3))
+    untouched = (a == x).reshape(200, -1).all(axis=1).mean()
+    assert 0.55 < untouched < 0.9  # about 70 % not picked, plus picked ones left as they were
+
+
+def test_stroke_width_and_resolution_helpers():
+    x = _letters(4)[:, 0].astype(np.float64)
+    bold, thin = _shifted_extreme(x, np.maximum), _shifted_extreme(x, np.minimum)
+    assert (bold >= x).all() and bold.sum() > 1.3 * x.sum()
+    assert (thin <= x).all() and thin.sum() < 0.7 * x.sum()
+    m = _resize_matrix(28, 12)
+    assert m.shape == (12, 28)
+    np.testing.assert_allclose(m.sum(axis=1), 1.0)
+    np.testing.assert_allclose((m @ np.ones(28)), 1.0)  # flat ink stays flat
+    np.testing.assert_allclose(m.sum(axis=0), 12 / 28)  # every source pixel counted equally
+
+
+def test_compose_applies_what_was_asked():
+    x = _letters(16)
+    rng = np.random.default_rng
+    np.testing.assert_array_equal(compose(False, 0.0)(x, rng(0)), x)
+    np.testing.assert_array_equal(compose(True, 0.0)(x, rng(0)), random_affine(x, rng(0)))
+    np.testing.assert_array_equal(compose(False, 0.5)(x, rng(0)), degrade(x, rng(0), 0.5))
+    both = compose(True, 0.5)(x, rng(0))
+    assert both.shape == x.shape and not np.array_equal(both, x)
+
+
+@pytest.mark.parametrize("share", ["1.5", "-0.1"])
+def test_cli_refuses_a_degrade_share_outside_0_1(tmp_path, share):
+    r = _run("train", "--synthetic", "52", "--epochs", "1", "--degrade", share,
+             "--out", str(tmp_path / "m.npz"))
+    assert r.returncode == 2
+    assert "--degrade must be between 0 and 1" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "m.npz").exists()
