@@ -3,12 +3,30 @@
 import numpy as np
 
 
+def _smooth_field(rng: np.random.Generator, n: int, h: int, w: int, cells: int = 4) -> np.ndarray:
+    """(n, 2, h*w) smooth random displacement, unit std per coarse cell, bilinear between a
+    cells x cells grid of Gaussian values."""
+    def up(size):
+        pos = np.linspace(0, cells - 1, size)
+        i0 = np.minimum(np.floor(pos).astype(int), cells - 2)
+        f = pos - i0
+        m = np.zeros((size, cells))
+        m[np.arange(size), i0] = 1 - f
+        m[np.arange(size), i0 + 1] = f
+        return m
+
+    coarse = rng.standard_normal((n, 2, cells, cells))
+    return (up(h) @ coarse @ up(w).T).reshape(n, 2, h * w)
+
+
 def random_affine(x: np.ndarray, rng: np.random.Generator, rotate_deg: float = 8.0,
-                  scale: float = 0.08, shear: float = 0.12, shift: float = 1.5) -> np.ndarray:
+                  scale: float = 0.08, shear: float = 0.12, shift: float = 1.5,
+                  elastic: float = 0.0) -> np.ndarray:
     """A new batch, each image rotated, scaled, sheared and shifted at random (bilinear).
 
     x: (N, 1, H, W) float. Ranges are standard deviations (degrees, log-scale, shear factor,
-    pixels), clipped at 2 sigma so letters stay readable.
+    pixels), clipped at 2 sigma so letters stay readable. `elastic` adds a smooth random
+    displacement of about that many pixels (std), bending strokes as different hands do.
     """
     n, _, h, w = x.shape
     dtype = x.dtype
@@ -32,6 +50,9 @@ def random_affine(x: np.ndarray, rng: np.random.Generator, rotate_deg: float = 8
     src = a @ grid  # (N, 2, H*W)
     sx = src[:, 0] + cx - t[:, :1]
     sy = src[:, 1] + cy - t[:, 1:]
+    if elastic > 0:
+        field = _smooth_field(rng, n, h, w) * elastic
+        sx, sy = sx + field[:, 0], sy + field[:, 1]
     x0, y0 = np.floor(sx).astype(np.int64), np.floor(sy).astype(np.int64)
     fx, fy = (sx - x0).astype(dtype), (sy - y0).astype(dtype)
     padded = np.zeros((n, h + 2, w + 2), dtype)
@@ -135,12 +156,16 @@ def degrade(x: np.ndarray, rng: np.random.Generator, p: float = 0.5) -> np.ndarr
     return out
 
 
-def compose(affine: bool, degrade_share: float):
-    """The batch augmentation `fit` takes: degrade a share of letters, then warp them all."""
+def compose(affine: bool, degrade_share: float = 0.0, elastic: float = 0.0):
+    """The batch augmentation `fit` takes: degrade a share of letters, then warp them all
+    (affine, plus an elastic bend of `elastic` pixels when given)."""
 
     def augment(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         if degrade_share > 0:
             x = degrade(x, rng, degrade_share)
-        return random_affine(x, rng) if affine else x
+        if affine or elastic > 0:
+            kw = {} if affine else {"rotate_deg": 0.0, "scale": 0.0, "shear": 0.0, "shift": 0.0}
+            x = random_affine(x, rng, elastic=elastic, **kw)
+        return x
 
     return augment

@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="multiply the learning rate by this after every epoch (default 1)")
     t.add_argument("--augment", action="store_true",
                    help="random small rotations, scales, shears and shifts of each batch")
+    t.add_argument("--elastic", type=float, default=0.0, metavar="PIXELS",
+                   help="also bend each letter by a smooth random field of about this many "
+                        "pixels (default 0: off)")
     t.add_argument("--degrade", type=float, default=0.0, metavar="SHARE",
                    help="this share (0..1) of each batch drawn bolder or thinner, at low "
                         "resolution, with faint or uneven ink, or blurred (default 0)")
@@ -134,6 +137,8 @@ def _bar(item, width: int = 24) -> str:
 def train(args) -> int:
     if not 0.0 <= args.degrade <= 1.0:
         raise ValueError(f"--degrade must be between 0 and 1, got {args.degrade}")
+    if not 0.0 <= args.elastic <= 5.0:
+        raise ValueError(f"--elastic must be between 0 and 5 pixels, got {args.elastic}")
     rng = np.random.default_rng(args.seed)
     real, synthetic = _sources(args)
     sets = real + synthetic
@@ -166,10 +171,10 @@ def train(args) -> int:
     lr = args.lr if args.lr is not None else (0.001 if args.optimizer == "adam" else 0.05)
     opt = make_optimizer(args.optimizer, lr, args.momentum, args.weight_decay)
     augment = None
-    if args.augment or args.degrade:
+    if args.augment or args.degrade or args.elastic:
         from cnn.augment import compose
 
-        augment = compose(args.augment, args.degrade)
+        augment = compose(args.augment, args.degrade, args.elastic)
     _log(f"model: {model.num_parameters():,} parameters; {opt!r}")
 
     t0 = time.perf_counter()
@@ -215,6 +220,7 @@ def train(args) -> int:
                      "optimizer": args.optimizer, "lr": lr, "lr_decay": args.lr_decay,
                      "momentum": args.momentum, "weight_decay": args.weight_decay,
                      "augment": args.augment, "degrade": args.degrade,
+                     "elastic": args.elastic,
                      "repeat_real": args.repeat_real,
                      "synthetic": args.synthetic, "seed": args.seed, "init_std": args.init,
                      "seconds": round(elapsed, 1), "fine_tuned_from": args.start_from},

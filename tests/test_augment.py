@@ -59,10 +59,28 @@ def test_compose_applies_what_was_asked():
     assert both.shape == x.shape and not np.array_equal(both, x)
 
 
-@pytest.mark.parametrize("share", ["1.5", "-0.1"])
-def test_cli_refuses_a_degrade_share_outside_0_1(tmp_path, share):
-    r = _run("train", "--synthetic", "52", "--epochs", "1", "--degrade", share,
+@pytest.mark.parametrize("flag,value,says", [("--degrade", "1.5", "between 0 and 1"),
+                                             ("--degrade", "-0.1", "between 0 and 1"),
+                                             ("--elastic", "9", "between 0 and 5 pixels")])
+def test_cli_refuses_augmentation_out_of_range(tmp_path, flag, value, says):
+    r = _run("train", "--synthetic", "52", "--epochs", "1", flag, value,
              "--out", str(tmp_path / "m.npz"))
     assert r.returncode == 2
-    assert "--degrade must be between 0 and 1" in r.stderr and "Traceback" not in r.stderr
+    assert f"{flag} must be {says}" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "m.npz").exists()
+
+
+def test_elastic_bend_is_smooth_seeded_and_off_by_default():
+    x = _letters(32)
+    rng = np.random.default_rng
+    plain = random_affine(x, rng(3))
+    np.testing.assert_array_equal(plain, random_affine(x, rng(3), elastic=0.0))
+    bent = random_affine(x, rng(3), elastic=1.5)
+    np.testing.assert_array_equal(bent, random_affine(x, rng(3), elastic=1.5))
+    assert not np.allclose(bent, plain)
+    # a bend moves ink around but keeps about as much of it
+    ratio = bent.reshape(32, -1).sum(1) / plain.reshape(32, -1).sum(1)
+    assert 0.7 < np.median(ratio) < 1.3
+    only = compose(False, 0.0, 1.5)(x, rng(3))  # bend alone: no turn, scale or shift
+    moved = np.abs(only - x).reshape(32, -1).sum(1) / x.reshape(32, -1).sum(1)
+    assert 0.05 < np.median(moved) < 1.0
