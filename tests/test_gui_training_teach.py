@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QPoint, Qt
 
 from cnn.data import save_npz
 from cnn.model import PRESETS, build_model
@@ -141,6 +142,7 @@ def test_setup_panel_round_trips_a_config(qtbot, tmp_path):
     assert panel.config() == RunConfig()
     c = RunConfig(synthetic=0, my_samples=False, arch="large", init_std=0.05, optimizer="sgd",
                   lr=0.05, momentum=0.8, batch_size=128, epochs=3, seed=4, augment=False,
+                  degrade=0.25,
                   name="x", val_fraction=0.2, synthetic_seed=3, blas_threads=1,
                   samples_folder="/elsewhere")
     panel.set_config(c)
@@ -155,6 +157,33 @@ def test_setup_panel_round_trips_a_config(qtbot, tmp_path):
     with pytest.raises(ValueError, match="not a number"):
         panel.config()
     assert not panel.add_file(str(tmp_path / "missing.npz"))
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")  # offscreen show
+def test_paper_effects_box_sets_the_share_and_the_preview_shows_them(qtbot):
+    from gui.training.config import DEFAULT_DEGRADE
+    from gui.training.preview import PreviewPanel
+
+    panel, preview = SetupPanel(), PreviewPanel()
+    qtbot.addWidget(panel)
+    qtbot.addWidget(preview)
+    panel.degrade_changed.connect(preview.set_degrade)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.augment.setChecked(False)
+    preview.set_augment(False)
+    assert not preview.augment.isChecked()
+    plain = preview.images.copy()
+    with qtbot.waitSignal(panel.degrade_changed) as sig:
+        qtbot.mouseClick(panel.degrade, Qt.MouseButton.LeftButton,
+                         pos=QPoint(8, panel.degrade.height() // 2))
+    assert sig.args == [DEFAULT_DEGRADE] and panel.config().degrade == DEFAULT_DEGRADE
+    assert preview.augment.isChecked()  # the preview shows what training will do
+    changed = np.abs(preview.images - plain).reshape(len(plain), -1).max(axis=1) > 0.01
+    assert 0 < changed.mean() < 1  # a share of the letters, not all of them
+    panel.degrade.setChecked(False)
+    assert panel.config().degrade == 0.0
+    np.testing.assert_array_equal(preview.images, plain)
 
 
 def test_history_round_trips_through_checkpoint_metadata():

@@ -3,6 +3,7 @@
 from dataclasses import asdict, dataclass, field
 
 DEFAULT_LR = {"adam": 1e-3, "sgd": 0.05}
+DEFAULT_DEGRADE = 0.3  # the share of a batch given paper and screen effects when ticked
 
 
 @dataclass
@@ -29,6 +30,7 @@ class RunConfig:
     epochs: int = 5
     seed: int = 0
     augment: bool = True
+    degrade: float = 0.0  # share of each batch given paper, photo and screen effects
     name: str = "my-model"
     blas_threads: int | None = None  # BLAS threads while training; None: as many as cores
 
@@ -37,7 +39,8 @@ class RunConfig:
         d = asdict(self)
         return {"epochs": d["epochs"], "batch_size": d["batch_size"],
                 "optimizer": d["optimizer"], "lr": d["lr"], "momentum": d["momentum"],
-                "augment": d["augment"], "seed": d["seed"], "init_std": d["init_std"],
+                "augment": d["augment"], "degrade": d["degrade"], "seed": d["seed"],
+                "init_std": d["init_std"],
                 "fine_tuned": d["from_current"], "synthetic": d["synthetic"],
                 "my_samples": d["my_samples"], "files": list(d["files"]),
                 "val_fraction": d["val_fraction"], "val_files": list(d["val_files"])}

@@ -41,6 +41,7 @@ class PreviewPanel(QWidget):
         self.letter = QComboBox()
         self.letter.addItems(list(LETTERS) + list(LETTERS.lower()))
         self.letter.currentTextChanged.connect(self.refresh)
+        self._affine, self._degrade = True, 0.0  # what the run's augmentation does
         self.augment = QCheckBox("with augmentation")
         self.augment.setChecked(True)
         self.augment.toggled.connect(self.refresh)
@@ -69,7 +70,19 @@ class PreviewPanel(QWidget):
         v.addWidget(self.view, 1)
 
     def set_augment(self, on: bool) -> None:
-        self.augment.setChecked(on)
+        self._affine = on
+        self._show_augmentation()
+
+    def set_degrade(self, share: float) -> None:
+        """Show paper and screen effects on this share of the letters, as training will."""
+        self._degrade = share
+        self._show_augmentation()
+
+    def _show_augmentation(self) -> None:
+        self.augment.blockSignals(True)
+        self.augment.setChecked(self._affine or self._degrade > 0)
+        self.augment.blockSignals(False)
+        self.refresh()
 
     def _on_again_clicked(self) -> None:
         self._seed += 1
@@ -77,7 +90,7 @@ class PreviewPanel(QWidget):
 
     def refresh(self, *_) -> None:
         """Render the grid: up to a row of my samples of the letter, the rest synthetic."""
-        from cnn.augment import random_affine
+        from cnn.augment import compose
         from cnn.synthetic import augmentation_preview
 
         letter = self.letter.currentText()
@@ -91,7 +104,7 @@ class PreviewPanel(QWidget):
         images = np.concatenate([mine, synthetic]).astype(np.float32)
         if self.augment.isChecked():
             rng = np.random.default_rng(self._seed)
-            images = random_affine(images[:, None], rng)[:, 0]
+            images = compose(self._affine, self._degrade)(images[:, None], rng)[:, 0]
         self.images = images
         self.image.setImage(mosaic(images), levels=(0, 1))
         self._box.autoRange(padding=0.01)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.training.arch_editor import ArchEditor
-from gui.training.config import DEFAULT_LR, RunConfig
+from gui.training.config import DEFAULT_DEGRADE, DEFAULT_LR, RunConfig
 from gui.training.sources import file_size
 
 _OPTIMISERS = {"adam": "Adam", "sgd": "SGD with momentum"}
@@ -36,6 +36,7 @@ class SetupPanel(QWidget):
 
     changed = Signal()
     augment_toggled = Signal(bool)
+    degrade_changed = Signal(float)  # the share of letters given paper and screen effects
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -153,6 +154,13 @@ class SetupPanel(QWidget):
         self.seed.setRange(0, 2**31 - 1)
         self.augment = QCheckBox("Augment: small random turns, stretches, shifts")
         self.augment.toggled.connect(self.augment_toggled)
+        self.degrade = QCheckBox("Paper and screen effects: bold or thin ink, low resolution")
+        self.degrade.setToolTip(
+            "Give a share of each batch the look of scanned, photographed or small-screen "
+            "letters: bolder or thinner strokes, blocky or soft low resolution, faint or uneven "
+            "ink, a little blur. Helps a model read letters that were not drawn in this window.")
+        self.degrade.toggled.connect(
+            lambda on: self.degrade_changed.emit(self._degrade_share() if on else 0.0))
         self.one_core = QCheckBox("Train on one core, leave the rest to the window")
         self.one_core.setToolTip(
             "One BLAS thread for training. On an idle machine all cores train faster; when "
@@ -172,6 +180,7 @@ class SetupPanel(QWidget):
         form.addRow("Batch size", self.batch_size)
         form.addRow("Epochs", sizes)
         form.addRow(self.augment)
+        form.addRow(self.degrade)
         form.addRow(self.one_core)
         form.addRow("Name", self.name)
         return box
@@ -201,6 +210,7 @@ class SetupPanel(QWidget):
             optimizer=self.optimizer.currentData(), lr=lr, momentum=self.momentum.value(),
             batch_size=self.batch_size.value(), epochs=self.epochs.value(),
             seed=self.seed.value(), augment=self.augment.isChecked(),
+            degrade=self._degrade_share() if self.degrade.isChecked() else 0.0,
             blas_threads=1 if self.one_core.isChecked() else None,
             name=self.name.text().strip() or "my-model")
 
@@ -241,8 +251,13 @@ class SetupPanel(QWidget):
         self.epochs.setValue(c.epochs)
         self.seed.setValue(c.seed)
         self.augment.setChecked(c.augment)
+        self.degrade.setChecked(c.degrade > 0)
         self.one_core.setChecked(c.blas_threads == 1)
         self.name.setText(c.name)
+
+    def _degrade_share(self) -> float:
+        """The share a ticked box stands for: what the config said, else DEFAULT_DEGRADE."""
+        return self._base.degrade if self._base.degrade > 0 else DEFAULT_DEGRADE
 
     def set_samples_count(self, n: int) -> None:
         self.my_samples.setText(f"My samples ({n:,})")

@@ -103,6 +103,7 @@ class TrainTab(QWidget):
         self.save_button.clicked.connect(self._on_save_clicked)
         self.open_button.clicked.connect(self._on_open_clicked)
         self.setup.augment_toggled.connect(self.preview.set_augment)
+        self.setup.degrade_changed.connect(self.preview.set_degrade)
         c = self.controller
         c.state_changed.connect(self._on_controller_state_changed)
         c.status_changed.connect(self._on_controller_status_changed)

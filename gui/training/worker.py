@@ -177,10 +177,10 @@ class TrainWorker(QObject):
             return
         opt = make_optimizer(c.optimizer, c.lr, c.momentum)
         augment = None
-        if c.augment:
-            from cnn.augment import random_affine
+        if c.augment or c.degrade:
+            from cnn.augment import compose
 
-            augment = random_affine
+            augment = compose(c.augment, c.degrade)
         self._chunk = []
         self._last_emit = self._last_weights = 0.0
         self._window = deque(maxlen=30)  # (seconds, samples) of recent batches: the rate
