@@ -1,22 +1,28 @@
-"""Image augmentation for training batches: small random affine warps of (N, 1, 28, 28) images."""
+"""Image augmentation for training batches of (N, 1, 28, 28) images: random affine warps with an
+optional elastic bend, and the look of paper, photos and small screens (`degrade`)."""
+
+import functools
 
 import numpy as np
+
+
+@functools.cache
+def _bilinear_up(size: int, cells: int) -> np.ndarray:
+    """(size, cells) matrix spreading `cells` values linearly over `size` pixels, ends included."""
+    pos = np.linspace(0, cells - 1, size)
+    i0 = np.minimum(np.floor(pos).astype(int), cells - 2)
+    f = pos - i0
+    m = np.zeros((size, cells))
+    m[np.arange(size), i0] = 1 - f
+    m[np.arange(size), i0 + 1] = f
+    return m
 
 
 def _smooth_field(rng: np.random.Generator, n: int, h: int, w: int, cells: int = 4) -> np.ndarray:
     """(n, 2, h*w) smooth random displacement, unit std per coarse cell, bilinear between a
     cells x cells grid of Gaussian values."""
-    def up(size):
-        pos = np.linspace(0, cells - 1, size)
-        i0 = np.minimum(np.floor(pos).astype(int), cells - 2)
-        f = pos - i0
-        m = np.zeros((size, cells))
-        m[np.arange(size), i0] = 1 - f
-        m[np.arange(size), i0 + 1] = f
-        return m
-
     coarse = rng.standard_normal((n, 2, cells, cells))
-    return (up(h) @ coarse @ up(w).T).reshape(n, 2, h * w)
+    return (_bilinear_up(h, cells) @ coarse @ _bilinear_up(w, cells).T).reshape(n, 2, h * w)
 
 
 def random_affine(x: np.ndarray, rng: np.random.Generator, rotate_deg: float = 8.0,
@@ -80,6 +86,7 @@ def _shifted_extreme(x: np.ndarray, op) -> np.ndarray:
     return out
 
 
+@functools.cache
 def _resize_matrix(src: int, dst: int) -> np.ndarray:
     """(dst, src) area-averaging matrix: row i averages the source cells under output cell i."""
     edges = np.linspace(0, src, dst + 1)
@@ -88,6 +95,23 @@ def _resize_matrix(src: int, dst: int) -> np.ndarray:
         for j in range(src):
             m[i, j] = max(0.0, min(edges[i + 1], j + 1) - max(edges[i], j))
     return m / m.sum(axis=1, keepdims=True)
+
+
+@functools.cache
+def _upsample_matrix(src: int, dst: int, blocky: bool) -> np.ndarray:
+    """(dst, src) matrix enlarging `src` pixels to `dst`: nearest (blocky) or bilinear (soft)."""
+    up = np.zeros((dst, src))
+    rows = np.arange(dst)
+    if blocky:
+        up[rows, np.minimum(rows * src // dst, src - 1)] = 1.0
+        return up
+    centres = (rows + 0.5) * src / dst - 0.5
+    j0 = np.clip(np.floor(centres).astype(int), 0, src - 1)
+    j1 = np.minimum(j0 + 1, src - 1)
+    f = np.clip(centres - j0, 0, 1)
+    up[rows, j0] += 1 - f
+    up[rows, j1] += f
+    return up
 
 
 def degrade(x: np.ndarray, rng: np.random.Generator, p: float = 0.5) -> np.ndarray:
@@ -122,17 +146,7 @@ def degrade(x: np.ndarray, rng: np.random.Generator, p: float = 0.5) -> np.ndarr
         s = int(rng.integers(11, 20))
         down = _resize_matrix(h, s)
         small = down @ img[i] @ down.T
-        if rng.random() < 0.6:
-            up = np.zeros((h, s))
-            up[np.arange(h), np.minimum(np.arange(h) * s // h, s - 1)] = 1.0
-        else:
-            centres = (np.arange(h) + 0.5) * s / h - 0.5
-            j0 = np.clip(np.floor(centres).astype(int), 0, s - 1)
-            j1 = np.minimum(j0 + 1, s - 1)
-            f = np.clip(centres - j0, 0, 1)
-            up = np.zeros((h, s))
-            up[np.arange(h), j0] += 1 - f
-            up[np.arange(h), j1] += f
+        up = _upsample_matrix(s, h, blocky=rng.random() < 0.6)
         img[i] = up @ small @ up.T
     # Faint or uneven ink: a gamma curve, and a smooth brightness ramp across the letter.
     gamma = some(0.4)
