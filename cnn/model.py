@@ -28,8 +28,8 @@ def conv_net_spec(channels: list[int], hidden: list[int], kernel_size: int = 3) 
 
 PRESETS = {
     "small": conv_net_spec([8, 16], [128]),
-    "default": conv_net_spec([32, 64], [128]),
-    "large": conv_net_spec([32, 64], [256]),
+    "default": conv_net_spec([32, 64], [256]),
+    "large": conv_net_spec([64, 128], [256]),
 }
 
 

@@ -70,7 +70,7 @@ def test_guide_explains_every_topic_with_this_models_numbers():
         assert TOPICS[topic] in text and len(text) > 200
     assert "32 filters of 3×3×1, stride 1, padding 1" in explain("conv2d", model, "conv1")
     assert "32×28×28 → 32×14×14" in explain("maxpool2d", model, "pool1")
-    assert "3,136 inputs → 128 units" in explain("linear", model, "fc1")
+    assert "3,136 inputs → 256 units" in explain("linear", model, "fc1")
     assert "σ = 0.471" in explain("init", model)  # conv1: 9 inputs per unit
 
 
