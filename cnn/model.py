@@ -42,7 +42,6 @@ class Sequential:
             raise ValueError(f"layer names must be unique, got {names}")
         self.layers = list(named_layers)
         self.input_shape = tuple(input_shape)
-        self._plan: list[tuple[int, int]] | None = None  # forward's fused steps, made once
         self._last_plan = [(i, 1) for i in range(len(self.layers))]  # what backward follows
         shape = self.input_shape
         self._shapes = {}
@@ -52,6 +51,7 @@ class Sequential:
             except ValueError as e:
                 raise ValueError(f"layer {name}: {e}") from None
             self._shapes[name] = shape
+        self._plan = self._steps()  # forward's fused steps
 
     # --- structure -----------------------------------------------------------------------------
 
@@ -134,8 +134,6 @@ class Sequential:
         work. `activations` runs every layer alone.
         """
         x = self._check_input(x)
-        if self._plan is None:
-            self._plan = self._steps()
         for i, count in self._plan:
             layer = self.layers[i][1]
             if count == 3:
