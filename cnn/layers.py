@@ -283,13 +283,17 @@ class MaxPool2d(Layer):
         self._cache = (b > a, d > c, bottom > top)
         return np.maximum(top, bottom)
 
-    def _split4(self, dy):
-        """Gradients of the four window corners (top-left, top-right, bottom-left, -right)."""
+    def _split4(self, dy, out):
+        """Write the gradients of the four window corners (top-left, top-right, bottom-left,
+        bottom-right) into out[0..3], each shaped like dy: six passes, no temporaries."""
         b_wins, d_wins, bottom_wins = self._cache
-        g_bottom = dy * bottom_wins
-        g_top = dy - g_bottom
-        g_b, g_d = g_top * b_wins, g_bottom * d_wins
-        return g_top - g_b, g_b, g_bottom - g_d, g_d
+        np.multiply(dy, bottom_wins, out=out[2])  # bottom pair's share
+        np.subtract(dy, out[2], out=out[0])  # top pair's share
+        np.multiply(out[0], b_wins, out=out[1])
+        np.subtract(out[0], out[1], out=out[0])
+        np.multiply(out[2], d_wins, out=out[3])
+        np.subtract(out[2], out[3], out=out[2])
+        return out
 
     def forward_quads(self, q: np.ndarray, relu: bool = False) -> np.ndarray:
         """2x2 max-pool of the four window corners given as blocks q (4, P, C): see
@@ -306,16 +310,7 @@ class MaxPool2d(Layer):
         """dy (P, C) -> gradient of the corner blocks (4, P, C), after `forward_quads`."""
         if self._relu_out is not None:
             dy = dy * (self._relu_out > 0)
-        b_wins, d_wins, bottom_wins = self._cache
-        dq = np.empty_like(self._in, dtype=dy.dtype)
-        # _split4, written straight into the four blocks: six passes, no temporaries.
-        np.multiply(dy, bottom_wins, out=dq[2])  # bottom pair's share
-        np.subtract(dy, dq[2], out=dq[0])  # top pair's share
-        np.multiply(dq[0], b_wins, out=dq[1])
-        np.subtract(dq[0], dq[1], out=dq[0])
-        np.multiply(dq[2], d_wins, out=dq[3])
-        np.subtract(dq[2], dq[3], out=dq[2])
-        return dq
+        return self._split4(dy, np.empty_like(self._in, dtype=dy.dtype))
 
     def backward(self, dy, need_dx=True):
         x = self._in
@@ -329,7 +324,9 @@ class MaxPool2d(Layer):
             covered = x.shape[2] == 2 * ho and x.shape[3] == 2 * wo
             dx = (np.empty_like if covered else np.zeros_like)(x, dtype=dy.dtype)
             corners = ((0, 0), (0, 1), (1, 0), (1, 1))
-            for (i, j), g in zip(corners, self._split4(dy), strict=True):
+            # In dy's memory order: mixed orders make element-wise work several times slower.
+            parts = self._split4(dy, [np.empty_like(dy) for _ in corners])
+            for (i, j), g in zip(corners, parts, strict=True):
                 dx[:, :, i:2 * ho:2, j:2 * wo:2] = g
             return dx
         if self._relu_out is not None:
