@@ -193,3 +193,12 @@ def test_import_cnn_loads_no_qt():
             "('PySide6', 'shiboken6', 'pyqtgraph', 'gui')]; print(bad); assert not bad")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_the_promised_names_are_reachable_from_import_cnn_alone():
+    code = ("import numpy as np, cnn; m = cnn.build_model('small', np.random.default_rng(0)); "
+            "assert m.forward(np.zeros((1, 1, 28, 28), np.float32)).shape == (1, 26); "
+            "assert cnn.checkpoint.save and cnn.checkpoint.load; "
+            "assert cnn.losses.SoftmaxCrossEntropy and cnn.optim.SGD and cnn.optim.Adam")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
