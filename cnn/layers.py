@@ -104,6 +104,8 @@ class Conv2d(Layer):
         self._cols = None
         self._wmat = None
         self._in_shape = None
+        self._wino = None  # (weight copy, transformed kernels)
+        self._xp = None  # the padded input of a Winograd forward, for columns made late
 
     def config(self) -> dict:
         return {"type": self.kind, "in_channels": self.in_channels,
@@ -151,13 +153,14 @@ class Conv2d(Layer):
         else:
             xp, _ = self._buffers.get("xp", (n, h + 2 * p, w + 2 * p, c), dtype)
             xp[:, p:p + h, p:p + w, :] = x.transpose(0, 2, 3, 1)
-            cols, new = self._buffers.get("cols", (m, kk + 1), dtype)
-            if new:
-                cols[:, kk] = 1.0  # the bias column
-            F.im2col_nhwc(xp, k, k, s, ho, wo, cols, pooled)
-            wmat = np.empty((kk + 1, o), dtype)
-            wmat[:kk] = weight.transpose(2, 3, 1, 0).reshape(kk, o)
-            wmat[kk] = bias
+            self._in_shape, self._out_hw, self._pooled = x.shape, (ho, wo), pooled
+            if self._winograd_fits(n, ho, wo, pooled):
+                y = F.winograd_conv3x3(xp, self._winograd_kernels(dtype), ho, wo)
+                y += bias
+                self._cols = self._wmat = None  # made from xp if backward is called
+                self._xp = xp
+                return y.transpose(0, 3, 1, 2)
+            cols, wmat = self._columns(xp, dtype)
             y = cols @ wmat
         self._cols, self._wmat, self._in_shape = cols, wmat, x.shape
         self._out_hw, self._pooled = (ho, wo), pooled
@@ -165,11 +168,47 @@ class Conv2d(Layer):
             return y.reshape(4, m // 4, o)
         return y.reshape(n, ho, wo, o).transpose(0, 3, 1, 2)
 
+    # One letter at a time (live drawing), a wide 3x3 layer's product dominates the whole
+    # network: Winograd's transform does it with 16/36 of the multiplications. Batches take one
+    # large product instead, and keep the columns that backward needs.
+    WINOGRAD_MIN_PAIRS = 4096  # in x out channels from which it pays (bench: large, not default)
+
+    def _winograd_fits(self, n, ho, wo, pooled) -> bool:
+        return (n == 1 and not pooled and self.kernel_size == 3 and self.stride == 1
+                and ho % 2 == 0 and wo % 2 == 0
+                and self.in_channels * self.out_channels >= self.WINOGRAD_MIN_PAIRS)
+
+    def _winograd_kernels(self, dtype) -> np.ndarray:
+        """The transformed kernels, made again only when the weights changed (they are updated
+        in place, so a copy is kept to compare against)."""
+        weight = self.params["weight"]
+        cached = self._wino
+        if cached is None or cached[1].dtype != dtype or not np.array_equal(cached[0], weight):
+            cached = self._wino = (weight.copy(), F.winograd_kernels(weight.astype(dtype)))
+        return cached[1]
+
+    def _columns(self, xp, dtype):
+        """im2col of the padded channels-last input, with the bias column, and the matching
+        (K+1, O) weight matrix."""
+        n, c, _, _ = self._in_shape
+        (ho, wo), kk, o = self._out_hw, self.kernel_size ** 2 * self.in_channels, self.out_channels
+        cols, new = self._buffers.get("cols", (n * ho * wo, kk + 1), dtype)
+        if new:
+            cols[:, kk] = 1.0  # the bias column
+        F.im2col_nhwc(xp, self.kernel_size, self.kernel_size, self.stride, ho, wo, cols,
+                      self._pooled)
+        wmat = np.empty((kk + 1, o), dtype)
+        wmat[:kk] = self.params["weight"].transpose(2, 3, 1, 0).reshape(kk, o)
+        wmat[kk] = self.params["bias"]
+        return cols, wmat
+
     def backward(self, dy, need_dx=True):
         n, c, h, w = self._in_shape
         k, s, p = self.kernel_size, self.stride, self.padding
         (ho, wo), pooled, o = self._out_hw, self._pooled, self.out_channels
         m, kk = n * ho * wo, k * k * c
+        if self._cols is None:
+            self._cols, self._wmat = self._columns(self._xp, self._xp.dtype)
         cols, wmat = self._cols, self._wmat
         # (M, O) rows in the order the forward pass used.
         dym = dy.reshape(m, o) if pooled else dy.transpose(0, 2, 3, 1).reshape(m, o)

@@ -48,6 +48,28 @@ def test_conv2d_matches_naive_loops():
     np.testing.assert_allclose(y, ref, atol=1e-12)
 
 
+def test_single_letter_winograd_path_matches_the_product_and_follows_weight_updates():
+    rng = np.random.default_rng(4)
+    layer = Conv2d(64, 64, 3, 1, 1, rng=rng, dtype=np.float64)  # 64 x 64 pairs: Winograd
+    plain = Conv2d(64, 64, 3, 1, 1, rng=rng, dtype=np.float64)
+    plain.WINOGRAD_MIN_PAIRS = 10**9
+    layer.params["bias"][:] = rng.standard_normal(64)
+    x = rng.standard_normal((1, 64, 6, 8))
+    for _ in range(2):
+        for name in ("weight", "bias"):
+            plain.params[name][...] = layer.params[name]
+        y = layer.forward(x)
+        assert layer._cols is None  # the Winograd path ran
+        np.testing.assert_allclose(y, plain.forward(x), atol=1e-12)
+        # Backward after it makes the columns it needs; gradients as from the product.
+        dy = rng.standard_normal(y.shape)
+        np.testing.assert_allclose(layer.backward(dy), plain.backward(dy), atol=1e-12)
+        for name in ("weight", "bias"):
+            np.testing.assert_allclose(layer.grads[name], plain.grads[name], atol=1e-12)
+        layer.params["weight"] -= 0.1 * layer.grads["weight"]  # in place, as optimizers do
+    _check_layer(layer, x, rng)
+
+
 def test_linear_relu_flatten_gradients():
     rng = np.random.default_rng(3)
     _check_layer(Linear(7, 5, rng=rng, dtype=np.float64), rng.standard_normal((4, 7)), rng)
