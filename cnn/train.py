@@ -4,12 +4,14 @@
 tests and the GUI's worker thread all drive the same generator.
 """
 
+import functools
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from cnn import parallel
 from cnn.losses import SoftmaxCrossEntropy, check_labels
 from cnn.model import Sequential
 from cnn.optim import Adam, Optimizer
@@ -82,10 +84,34 @@ def forward_backward(model: Sequential, x: np.ndarray, y: np.ndarray,
                      loss_fn: SoftmaxCrossEntropy, chunk: int | None = None):
     """Batch-mean loss, accuracy and gradients of x (N, 1, 28, 28), computed in chunks.
 
-    Large batches run as chunks of `chunk` samples (default `auto_chunk`) with gradients
-    accumulated: the working set stays in cache, which is faster than one big pass.
-    Returns (loss, accuracy, grads).
+    The batch is shared between the CPU cores (`cnn.parallel`), and each share runs as chunks
+    of `chunk` samples (default `auto_chunk`) with gradients accumulated: the working set stays
+    in cache, which is faster than one big pass. Returns (loss, accuracy, grads).
     """
+    n = x.shape[0]
+    k = parallel.shares(n)
+    if k == 1:
+        return _chunked(model, x, y, loss_fn, chunk)
+    bounds = np.linspace(0, n, k + 1).astype(int)
+    models = [model, *parallel.replicas(model, k - 1)]
+    losses = [loss_fn, *(type(loss_fn)() for _ in range(k - 1))]
+    results = parallel.run([
+        functools.partial(_chunked, m, x[a:b], y[a:b], lf, chunk)
+        for m, lf, a, b in zip(models, losses, bounds[:-1], bounds[1:], strict=True)])
+    shares = np.diff(bounds) / n
+    loss = sum(r[0] * s for r, s in zip(results, shares, strict=True))
+    accuracy = sum(r[1] * s for r, s in zip(results, shares, strict=True))
+    grads = results[0][2]
+    for g in grads.values():
+        g *= shares[0]
+    for r, s in zip(results[1:], shares[1:], strict=True):
+        for name, g in r[2].items():
+            grads[name] += g * s
+    return float(loss), float(accuracy), grads
+
+
+def _chunked(model, x, y, loss_fn, chunk):
+    """forward_backward in one thread."""
     n = x.shape[0]
     chunk = auto_chunk(model) if chunk is None else chunk
     total_loss, correct, grads = 0.0, 0, None

@@ -163,3 +163,16 @@ def test_bad_hyper_parameters_refused():
         Linear(3, 0)
     with pytest.raises(ValueError, match="kernel_size"):
         MaxPool2d(0)
+
+
+def test_narrow_layer_input_gradient_in_image_blocks_matches_one_pass():
+    rng = np.random.default_rng(5)
+    layer = Conv2d(3, 4, 3, 1, 1, rng=rng, dtype=np.float64)
+    x = rng.standard_normal((5, 3, 6, 6))
+    dy = rng.standard_normal((5, 4, 6, 6))
+    layer.forward(x)
+    whole = layer.backward(dy)
+    layer.DX_BLOCK_BYTES = 2 * 36 * 27 * 8  # two images per block: 2 + 2 + 1
+    layer.forward(x)
+    np.testing.assert_allclose(layer.backward(dy), whole, atol=1e-12)
+    _check_layer(layer, x, rng)

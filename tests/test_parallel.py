@@ -1,0 +1,57 @@
+import numpy as np
+import pytest
+
+from cnn import parallel
+from cnn.losses import SoftmaxCrossEntropy
+from cnn.model import build_model
+from cnn.optim import SGD
+from cnn.train import forward_backward
+
+
+def _batch(n=40, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.random((n, 1, 28, 28)), rng.integers(0, 26, n)
+
+
+def test_a_batch_shared_between_threads_gives_the_one_thread_result(monkeypatch):
+    model = build_model("small", np.random.default_rng(0)).astype(np.float64)
+    x, y = _batch(41)  # shares of 13, 14 and 14 samples
+    monkeypatch.setattr(parallel, "shares", lambda n: 1)
+    loss1, acc1, g1 = forward_backward(model, x, y, SoftmaxCrossEntropy(), chunk=8)
+    g1 = {k: v.copy() for k, v in g1.items()}
+    monkeypatch.setattr(parallel, "shares", lambda n: 3)
+    loss3, acc3, g3 = forward_backward(model, x, y, SoftmaxCrossEntropy(), chunk=8)
+    assert len(model._replicas) == 2
+    assert loss3 == pytest.approx(loss1, rel=1e-12) and acc3 == pytest.approx(acc1)
+    for name, g in g1.items():
+        np.testing.assert_allclose(g3[name], g, rtol=1e-10, atol=1e-13, err_msg=name)
+
+
+def test_replicas_follow_the_weights_in_place_and_a_new_dtype():
+    model = build_model("small", np.random.default_rng(0))
+    (rep,) = parallel.replicas(model, 1)
+    x, y = _batch(4)
+    loss = SoftmaxCrossEntropy()
+    loss.forward(model.forward(x.astype(np.float32)), y)
+    model.backward(loss.backward())
+    SGD(lr=0.5).step(model.parameters(), model.gradients())  # updates in place
+    np.testing.assert_array_equal(rep.forward(x.astype(np.float32)),
+                                  model.forward(x.astype(np.float32)))
+    model.astype(np.float64)
+    (rep2,) = parallel.replicas(model, 1)
+    assert rep2.forward(x).dtype == np.float64
+    np.testing.assert_array_equal(rep2.forward(x), model.forward(x))
+
+
+def test_an_error_or_numpy_errstate_holds_in_every_share(monkeypatch):
+    monkeypatch.setattr(parallel, "shares", lambda n: 2)
+    model = build_model("small", np.random.default_rng(0))
+    x, y = _batch(32)
+    x = x.astype(np.float32)
+    bad = y.copy()
+    bad[-1] = 26  # in the second share, which runs in the other thread
+    with pytest.raises(ValueError, match="26"):
+        forward_backward(model, x, bad, SoftmaxCrossEntropy())
+    x[16:] = 3e38  # the second share overflows
+    with np.errstate(over="raise", invalid="raise"), pytest.raises(FloatingPointError):
+        forward_backward(model, x, y, SoftmaxCrossEntropy())
