@@ -23,9 +23,16 @@ _pool: ThreadPoolExecutor | None = None
 _blas = None  # threadpoolctl's controller: finding the libraries takes milliseconds, once
 
 
+def cores() -> int:
+    """CPU cores this process may run on (its affinity mask where the OS has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def shares(n: int) -> int:
     """How many threads a batch of n samples is split between (1: not split)."""
-    return max(1, min(os.cpu_count() or 1, MAX_THREADS, n // MIN_SHARE))
+    return max(1, min(cores(), MAX_THREADS, n // MIN_SHARE))
 
 
 def replicas(model: Sequential, k: int) -> list[Sequential]:

@@ -55,3 +55,8 @@ def test_an_error_or_numpy_errstate_holds_in_every_share(monkeypatch):
     x[16:] = 3e38  # the second share overflows
     with np.errstate(over="raise", invalid="raise"), pytest.raises(FloatingPointError):
         forward_backward(model, x, y, SoftmaxCrossEntropy())
+
+
+def test_small_batches_stay_in_one_thread_and_large_use_at_most_the_cores():
+    assert parallel.shares(1) == 1 and parallel.shares(2 * parallel.MIN_SHARE - 1) == 1
+    assert 1 <= parallel.shares(10**6) <= min(parallel.cores(), parallel.MAX_THREADS)
