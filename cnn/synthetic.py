@@ -17,11 +17,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from cnn import preprocess
+from cnn import hand_forms, preprocess
 from cnn.fileio import atomic_write
 from cnn.paths import cache_dir
 
-GENERATOR_VERSION = 2  # bump on any change to what generate_set returns for a seed
+GENERATOR_VERSION = 3  # bump on any change to what generate_set returns for a seed
 N_CLASSES = 26
 CHUNK = 2000  # samples per seeded chunk: the output does not depend on the number of workers
 BATCH = 16  # letters distorted and drawn together (numpy's per-call cost shared)
@@ -42,6 +42,11 @@ FONTS = (
     ("timesib", 0.25, 0.25, False),
     ("scripts", 0.4, 2.0, True),  # simplex script: joined-up handwriting
     ("scriptc", 0.2, 1.0, False),
+    # Handwritten forms the fonts lack (cnn.hand_forms), one variant per entry; letters
+    # without such forms come from futural.
+    ("hand0", 0.35, 0.35, True),
+    ("hand1", 0.35, 0.35, True),
+    ("hand2", 0.35, 0.35, True),
 )
 
 # How far the hand strays, as fractions of the glyph's longer side unless an angle or a factor.
@@ -61,6 +66,8 @@ TOUCH = 0.02  # ... that comes this close to another stroke
 GAP = 0.1  # chance of a short gap in one long stroke, as when a pen skips
 EXTEND = 0.35  # chance per stroke end of an overshoot or a shortfall
 EXTEND_RANGE = (-0.04, 0.07)  # ... of this length
+SPECK = 0.04  # chance of a stray dot beside or below the letter, as on scanned paper
+RULE = 0.015  # chance of a stray line under or over it: a ruled line, the next word's stroke
 
 _JITTER_KERNEL = np.exp(-0.5 * (np.arange(-6, 7) / 2.5) ** 2)
 _JITTER_KERNEL /= np.sqrt((_JITTER_KERNEL**2).sum())  # smoothed unit noise keeps unit std
@@ -77,6 +84,8 @@ def glyphs(font: int) -> tuple[Glyph | None, ...]:
     from HersheyFonts import HersheyFonts
 
     name, *weights, _ = FONTS[font]
+    if name.startswith("hand"):
+        return _hand_glyphs(int(name[4:]))
     f = HersheyFonts()
     f.load_default_font(name)
     out = []
@@ -85,12 +94,53 @@ def glyphs(font: int) -> tuple[Glyph | None, ...]:
             if not weights[case]:
                 out.append(None)
                 continue
-            strokes = [np.asarray(s, np.float64) for s in f.strokes_for_text(ch) if len(s)]
-            pts = np.concatenate(strokes)
-            lo, hi = pts.min(0), pts.max(0)
-            strokes = tuple((s - (lo + hi) / 2) / (hi - lo).max() for s in strokes)
-            out.append(Glyph(strokes, _droppable(strokes)))
+            out.append(_glyph([s for s in f.strokes_for_text(ch) if len(s)]))
     return tuple(out)
+
+
+def _hand_glyphs(variant: int) -> tuple[Glyph, ...]:
+    """futural's letters, with form number `variant` of hand_forms.FORMS where one is given."""
+    out = list(glyphs(0))
+    for case, letters in enumerate((string.ascii_uppercase, string.ascii_lowercase)):
+        for k, ch in enumerate(letters):
+            forms = hand_forms.FORMS.get(ch)
+            if forms:
+                out[case * N_CLASSES + k] = _glyph(forms[variant % len(forms)])
+    return tuple(out)
+
+
+def _glyph(strokes) -> Glyph:
+    """A Glyph of strokes in any box: centred, longer side 1."""
+    strokes = [np.asarray(s, np.float64) for s in strokes]
+    pts = np.concatenate(strokes)
+    lo, hi = pts.min(0), pts.max(0)
+    strokes = tuple((s - (lo + hi) / 2) / (hi - lo).max() for s in strokes)
+    return Glyph(strokes, _droppable(strokes))
+
+
+def _with_marks(glyph: Glyph, rng) -> Glyph:
+    """Now and then the glyph with a stray dot or line apart from it, which the crop takes in.
+
+    Marks keep clear of the letter by more than the widest pen, and are never put above it,
+    where a dot would turn an l into an i and a line an l into a T."""
+    u = rng.random()
+    if u >= SPECK + RULE:
+        return glyph
+    pts = np.concatenate(glyph.strokes)
+    lo, hi = pts.min(0), pts.max(0)
+    if u < SPECK:
+        if rng.random() < 0.7:
+            at = np.array([rng.uniform(lo[0], hi[0]), hi[1] + rng.uniform(0.2, 0.45)])
+        else:
+            gap = rng.uniform(0.2, 0.35)
+            side = hi[0] + gap if rng.random() < 0.5 else lo[0] - gap
+            at = np.array([side, rng.uniform((lo[1] + hi[1]) / 2, hi[1])])
+        d = rng.normal(0, 1, 2)
+        mark = np.stack([at, at + rng.uniform(0.005, 0.03) * d / np.linalg.norm(d)])
+    else:
+        y = hi[1] + rng.uniform(0.2, 0.35)
+        mark = np.array([[lo[0] - rng.uniform(0, 0.3), y], [hi[0] + rng.uniform(0, 0.3), y]])
+    return Glyph(glyph.strokes + (mark,), glyph.droppable)
 
 
 def _droppable(strokes) -> tuple[int, ...]:
@@ -256,6 +306,7 @@ def render(fonts, labels, cases, rng: np.random.Generator) -> np.ndarray:
         letters = [glyphs(int(f))[int(c) * N_CLASSES + int(y)] for f, y, c in chosen]
         if any(g is None for g in letters):
             raise ValueError("a font was asked for a case it does not give (see FONTS)")
+        letters = [_with_marks(g, rng) for g in letters]
         single = [FONTS[int(f)][3] for f in fonts[part]]
         pts, lengths, counts = _distort(letters, single, rng)
         out[part] = preprocess.preprocess_packed(pts, lengths, counts, _pens(single, rng))

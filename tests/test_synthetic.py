@@ -157,3 +157,40 @@ def test_generation_reports_progress_and_can_be_cancelled():
         generate_set(2 * CHUNK, seed=3, workers=1, cancelled=lambda: calls.append(1) or
                      len(calls) > 1)
     assert len(calls) == 2  # stopped before the second chunk
+
+
+def test_hand_fonts_give_their_forms_and_futural_for_the_rest():
+    from cnn import hand_forms
+
+    futural = synthetic.glyphs(0)
+    hands = [i for i, f in enumerate(synthetic.FONTS) if f[0].startswith("hand")]
+    assert len(hands) == 3
+    r = 26 + 17
+    forms = {len(synthetic.glyphs(h)[r].strokes[0]) for h in hands}
+    assert len(forms) == len(hand_forms.FORMS["r"]) == 3  # three different r's
+    for h in hands:
+        g = synthetic.glyphs(h)
+        assert g[0] is futural[0]  # A: no hand form, the font's own
+        for letter in ("G", "J", "C", "c", "f", "r"):
+            k = (26 if letter.islower() else 0) + ord(letter.upper()) - ord("A")
+            pts = np.concatenate(g[k].strokes)
+            side = (pts.max(0) - pts.min(0)).max()
+            assert abs(side - 1) < 1e-9 and np.abs(pts.max(0) + pts.min(0)).max() < 1e-9
+
+
+def test_stray_marks_stay_apart_and_never_above(monkeypatch):
+    rng = np.random.default_rng(0)
+    bar = synthetic.glyphs(0)[26 + 11]  # l: a bare bar, which a dot above would make an i
+    monkeypatch.setattr(synthetic, "SPECK", 0.6)
+    monkeypatch.setattr(synthetic, "RULE", 0.4)
+    top = np.concatenate(bar.strokes)[:, 1].min()
+    dense = np.concatenate([synthetic._resample(s, np.array([len(s)]), 0.005)[0]
+                            for s in bar.strokes])
+    for _ in range(200):
+        marked = synthetic._with_marks(bar, rng)
+        assert len(marked.strokes) == len(bar.strokes) + 1
+        mark = marked.strokes[-1]
+        assert mark[:, 1].min() > top  # nothing above the letter
+        gap = np.sqrt(((mark[:, None] - dense[None]) ** 2).sum(-1)).min()
+        widest = synthetic.preprocess.PEN_WIDTH * synthetic.PEN_RANGE[1]
+        assert gap > widest  # the ink of the two never touches
