@@ -81,15 +81,17 @@ def auto_chunk(model: Sequential) -> int:
 
 
 def forward_backward(model: Sequential, x: np.ndarray, y: np.ndarray,
-                     loss_fn: SoftmaxCrossEntropy, chunk: int | None = None):
+                     loss_fn: SoftmaxCrossEntropy, chunk: int | None = None,
+                     threads: int | None = None):
     """Batch-mean loss, accuracy and gradients of x (N, 1, 28, 28), computed in chunks.
 
-    The batch is shared between the CPU cores (`cnn.parallel`), and each share runs as chunks
-    of `chunk` samples (default `auto_chunk`) with gradients accumulated: the working set stays
-    in cache, which is faster than one big pass. Returns (loss, accuracy, grads).
+    The batch is shared between the CPU cores (`cnn.parallel`; at most `threads` when given),
+    and each share runs as chunks of `chunk` samples (default `auto_chunk`) with gradients
+    accumulated: the working set stays in cache, which is faster than one big pass.
+    Returns (loss, accuracy, grads).
     """
     n = x.shape[0]
-    k = parallel.shares(n)
+    k = parallel.shares(n) if threads is None else max(1, min(int(threads), parallel.shares(n)))
     if k == 1:
         return _chunked(model, x, y, loss_fn, chunk)
     bounds = np.linspace(0, n, k + 1).astype(int)
@@ -141,10 +143,12 @@ def fit(model: Sequential, x: np.ndarray, y: np.ndarray, *,
         val: tuple[np.ndarray, np.ndarray] | None = None, epochs: int = 1, batch_size: int = 64,
         optimizer: Optimizer | None = None, rng: np.random.Generator | None = None,
         augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
-        chunk: int | None = None, track_norms: bool = False) -> Iterator[Progress]:
+        chunk: int | None = None, track_norms: bool = False,
+        threads: int | None = None) -> Iterator[Progress]:
     """Train `model` in place by minibatch backprop, yielding Progress after every batch.
 
     x: (N, 28, 28) or (N, 1, 28, 28), uint8 or float in [0, 1]; y: (N,) class indices.
+    threads: how many threads share each batch at most (default: one per core).
     Raises TrainingDiverged (carrying the last good weights) when the loss turns NaN/infinite.
     """
     chunk = auto_chunk(model) if chunk is None else chunk
@@ -173,7 +177,8 @@ def fit(model: Sequential, x: np.ndarray, y: np.ndarray, *,
             if augment is not None:
                 xb = augment(xb, rng)
             with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked below
-                loss, acc, grads = forward_backward(model, xb, y[idx], loss_fn, chunk)
+                loss, acc, grads = forward_backward(model, xb, y[idx], loss_fn, chunk,
+                                                    threads)
             if not (np.isfinite(loss) and _all_finite(grads.values())):
                 # The snapshot is the weights before the last update: the last ones known to
                 # give a finite loss. The current weights may be finite but already blown up.

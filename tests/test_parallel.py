@@ -60,3 +60,19 @@ def test_an_error_or_numpy_errstate_holds_in_every_share(monkeypatch):
 def test_small_batches_stay_in_one_thread_and_large_use_at_most_the_cores():
     assert parallel.shares(1) == 1 and parallel.shares(2 * parallel.MIN_SHARE - 1) == 1
     assert 1 <= parallel.shares(10**6) <= min(parallel.cores(), parallel.MAX_THREADS)
+
+
+def test_fit_keeps_to_one_thread_when_asked(monkeypatch):
+    from cnn.train import fit
+
+    calls = []
+    real_run = parallel.run
+    monkeypatch.setattr(parallel, "shares", lambda n: 2)
+    monkeypatch.setattr(parallel, "run", lambda tasks: calls.append(len(tasks)) or real_run(tasks))
+    x, y = _batch(64)
+    for threads, expected in ((1, []), (None, [2, 2])):
+        calls.clear()
+        model = build_model("small", np.random.default_rng(0))
+        list(fit(model, x[:, 0].astype(np.float32), y, epochs=1, batch_size=32,
+                 threads=threads))
+        assert calls == expected

@@ -32,7 +32,7 @@ class RunConfig:
     augment: bool = True
     degrade: float = 0.0  # share of each batch given paper, photo and screen effects
     name: str = "my-model"
-    blas_threads: int | None = None  # BLAS threads while training; None: as many as cores
+    blas_threads: int | None = None  # threads training uses; None: as many as cores
 
     def training_meta(self) -> dict:
         """The checkpoint's 'training' entry, in the keys `python -m cnn train` writes."""

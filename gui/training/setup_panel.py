@@ -163,7 +163,7 @@ class SetupPanel(QWidget):
             lambda on: self.degrade_changed.emit(self._degrade_share() if on else 0.0))
         self.one_core = QCheckBox("Train on one core, leave the rest to the window")
         self.one_core.setToolTip(
-            "One BLAS thread for training. On an idle machine all cores train faster; when "
+            "One thread for training. On an idle machine all cores train faster; when "
             "anything else runs (or you draw while it trains) one thread is smoother and, "
             "on two cores, several times faster.")
         self.name = QLineEdit()

@@ -190,7 +190,7 @@ class TrainWorker(QObject):
         self.status_changed.emit(f"training on {len(train):,} letters", 0.0)
         gen = fit(model, train.x, train.y, val=(val.x, val.y) if len(val) else None,
                   epochs=c.epochs, batch_size=c.batch_size, optimizer=opt, rng=rng,
-                  augment=augment, track_norms=True)
+                  augment=augment, track_norms=True, threads=c.blas_threads)
         limit = contextlib.nullcontext()
         if c.blas_threads:
             from threadpoolctl import threadpool_limits
