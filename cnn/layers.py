@@ -168,11 +168,12 @@ class Conv2d(Layer):
             return y.reshape(4, m // 4, o)
         return y.reshape(n, ho, wo, o).transpose(0, 3, 1, 2)
 
+    DX_BLOCK_BYTES = 1 << 20  # column gradients made at once in a narrow layer's backward
+    NARROW_PAIRS = 512  # in x out channels up to which a layer counts as narrow
+
     # One letter at a time (live drawing), a wide 3x3 layer's product dominates the whole
     # network: Winograd's transform does it with 16/36 of the multiplications. Batches take one
     # large product instead, and keep the columns that backward needs.
-    DX_BLOCK_BYTES = 1 << 20  # column gradients made at once in a narrow layer's backward
-    NARROW_PAIRS = 512  # in x out channels up to which a layer counts as narrow
     WINOGRAD_MIN_PAIRS = 4096  # in x out channels from which it pays (bench: large, not default)
 
     def _winograd_fits(self, n, ho, wo, pooled) -> bool:
