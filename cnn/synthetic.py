@@ -67,7 +67,7 @@ GAP = 0.1  # chance of a short gap in one long stroke, as when a pen skips
 EXTEND = 0.35  # chance per stroke end of an overshoot or a shortfall
 EXTEND_RANGE = (-0.04, 0.07)  # ... of this length
 SPECK = 0.04  # chance of a stray dot beside or below the letter, as on scanned paper
-RULE = 0.015  # chance of a stray line under or over it: a ruled line, the next word's stroke
+RULE = 0.015  # chance of a stray line under it: a ruled line, a stroke of the next line
 
 _JITTER_KERNEL = np.exp(-0.5 * (np.arange(-6, 7) / 2.5) ** 2)
 _JITTER_KERNEL /= np.sqrt((_JITTER_KERNEL**2).sum())  # smoothed unit noise keeps unit std
