@@ -186,19 +186,23 @@ def test_unknown_layer_and_bad_spec_refused():
         build_model("huge")
 
 
-def test_import_cnn_loads_no_qt():
-    code = ("import sys, cnn, cnn.model, cnn.train, cnn.checkpoint, cnn.cli, cnn.preprocess, "
-            "cnn.synthetic, cnn.data; "
-            "bad = [m for m in sys.modules if m.split('.')[0] in "
-            "('PySide6', 'shiboken6', 'pyqtgraph', 'gui')]; print(bad); assert not bad")
+def _assert_runs_clean(code: str) -> None:
+    """Run Python code in a fresh interpreter; fail with its output unless it exits 0."""
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_import_cnn_loads_no_qt():
+    _assert_runs_clean(
+        "import sys, cnn, cnn.model, cnn.train, cnn.checkpoint, cnn.cli, cnn.preprocess, "
+        "cnn.synthetic, cnn.data; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in "
+        "('PySide6', 'shiboken6', 'pyqtgraph', 'gui')]; print(bad); assert not bad")
 
 
 def test_the_promised_names_are_reachable_from_import_cnn_alone():
-    code = ("import numpy as np, cnn; m = cnn.build_model('small', np.random.default_rng(0)); "
-            "assert m.forward(np.zeros((1, 1, 28, 28), np.float32)).shape == (1, 26); "
-            "assert cnn.checkpoint.save and cnn.checkpoint.load; "
-            "assert cnn.losses.SoftmaxCrossEntropy and cnn.optim.SGD and cnn.optim.Adam")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert out.returncode == 0, out.stdout + out.stderr
+    _assert_runs_clean(
+        "import numpy as np, cnn; m = cnn.build_model('small', np.random.default_rng(0)); "
+        "assert m.forward(np.zeros((1, 1, 28, 28), np.float32)).shape == (1, 26); "
+        "assert cnn.checkpoint.save and cnn.checkpoint.load; "
+        "assert cnn.losses.SoftmaxCrossEntropy and cnn.optim.SGD and cnn.optim.Adam")
