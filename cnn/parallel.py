@@ -9,6 +9,7 @@ cores, a training step runs 1.4-1.9x faster than one thread with a 2-thread BLAS
 import contextvars
 import os
 import threading
+import weakref
 from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
@@ -21,6 +22,7 @@ MAX_THREADS = 4
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
 _blas = None  # threadpoolctl's controller: finding the libraries takes milliseconds, once
+_replicas: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> its replicas
 
 
 def cores() -> int:
@@ -37,16 +39,17 @@ def shares(n: int) -> int:
 
 def replicas(model: Sequential, k: int) -> list[Sequential]:
     """k models whose layers share `model`'s parameter dicts, each with its own caches; made
-    once per model and kept on it."""
-    have = getattr(model, "_replicas", [])
-    fresh = [r for r in have if all(a.params is b.params
-                                    for (_, a), (_, b) in zip(model.layers, r.layers, strict=True))]
-    while len(fresh) < k:
-        r = build_model(model.spec, np.random.default_rng(0))
-        for (_, a), (_, b) in zip(model.layers, r.layers, strict=True):
-            b.params = a.params
-        fresh.append(r)
-    model._replicas = fresh
+    once per model and kept while the model lives (not on it: a copy of the model stays lean)."""
+    with _lock:
+        fresh = [r for r in _replicas.get(model, [])
+                 if all(a.params is b.params
+                        for (_, a), (_, b) in zip(model.layers, r.layers, strict=True))]
+        while len(fresh) < k:
+            r = build_model(model.spec, np.random.default_rng(0))
+            for (_, a), (_, b) in zip(model.layers, r.layers, strict=True):
+                b.params = a.params
+            fresh.append(r)
+        _replicas[model] = fresh
     return fresh[:k]
 
 

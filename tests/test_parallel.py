@@ -21,7 +21,7 @@ def test_a_batch_shared_between_threads_gives_the_one_thread_result(monkeypatch)
     g1 = {k: v.copy() for k, v in g1.items()}
     monkeypatch.setattr(parallel, "shares", lambda n: 3)
     loss3, acc3, g3 = forward_backward(model, x, y, SoftmaxCrossEntropy(), chunk=8)
-    assert len(model._replicas) == 2
+    assert len(parallel._replicas[model]) == 2
     assert loss3 == pytest.approx(loss1, rel=1e-12) and acc3 == pytest.approx(acc1)
     for name, g in g1.items():
         np.testing.assert_allclose(g3[name], g, rtol=1e-10, atol=1e-13, err_msg=name)
