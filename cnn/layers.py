@@ -137,6 +137,7 @@ class Conv2d(Layer):
         dtype = np.result_type(x.dtype, self.params["weight"].dtype)
         m, kk, o = n * ho * wo, k * k * c, self.out_channels
         weight, bias = self.params["weight"], self.params["bias"]
+        self._in_shape, self._out_hw, self._pooled = x.shape, (ho, wo), pooled
         if c == 1:
             # Kernel-major columns (K+1, M): kh*kw slice copies beat a 1-wide window copy.
             xp, _ = self._buffers.get("xp", (n, h + 2 * p, w + 2 * p), dtype)
@@ -153,7 +154,6 @@ class Conv2d(Layer):
         else:
             xp, _ = self._buffers.get("xp", (n, h + 2 * p, w + 2 * p, c), dtype)
             xp[:, p:p + h, p:p + w, :] = x.transpose(0, 2, 3, 1)
-            self._in_shape, self._out_hw, self._pooled = x.shape, (ho, wo), pooled
             if self._winograd_fits(n, ho, wo, pooled):
                 y = F.winograd_conv3x3(xp, self._winograd_kernels(dtype), ho, wo)
                 y += bias
@@ -162,8 +162,7 @@ class Conv2d(Layer):
                 return y.transpose(0, 3, 1, 2)
             cols, wmat = self._columns(xp, dtype)
             y = cols @ wmat
-        self._cols, self._wmat, self._in_shape = cols, wmat, x.shape
-        self._out_hw, self._pooled = (ho, wo), pooled
+        self._cols, self._wmat = cols, wmat
         if pooled:
             return y.reshape(4, m // 4, o)
         return y.reshape(n, ho, wo, o).transpose(0, 3, 1, 2)
