@@ -33,9 +33,11 @@ def cores() -> int:
     return os.cpu_count() or 1
 
 
-def shares(n: int) -> int:
-    """How many threads a batch of n samples is split between (1: not split)."""
-    return max(1, min(cores(), MAX_THREADS, n // MIN_SHARE))
+def shares(n: int, limit: int | None = None) -> int:
+    """How many threads a batch of n samples is split between (1: not split), at most
+    `limit` when given."""
+    most = MAX_THREADS if limit is None else min(int(limit), MAX_THREADS)
+    return max(1, min(cores(), most, n // MIN_SHARE))
 
 
 def replicas(model: Sequential, k: int) -> list[Sequential]:

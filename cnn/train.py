@@ -91,7 +91,7 @@ def forward_backward(model: Sequential, x: np.ndarray, y: np.ndarray,
     Returns (loss, accuracy, grads).
     """
     n = x.shape[0]
-    k = parallel.shares(n) if threads is None else max(1, min(int(threads), parallel.shares(n)))
+    k = parallel.shares(n, threads)
     if k == 1:
         return _chunked(model, x, y, loss_fn, chunk)
     bounds = np.linspace(0, n, k + 1).astype(int)

@@ -16,10 +16,10 @@ def _batch(n=40, seed=0):
 def test_a_batch_shared_between_threads_gives_the_one_thread_result(monkeypatch):
     model = build_model("small", np.random.default_rng(0)).astype(np.float64)
     x, y = _batch(41)  # shares of 13, 14 and 14 samples
-    monkeypatch.setattr(parallel, "shares", lambda n: 1)
+    monkeypatch.setattr(parallel, "shares", lambda n, limit=None: 1)
     loss1, acc1, g1 = forward_backward(model, x, y, SoftmaxCrossEntropy(), chunk=8)
     g1 = {k: v.copy() for k, v in g1.items()}
-    monkeypatch.setattr(parallel, "shares", lambda n: 3)
+    monkeypatch.setattr(parallel, "shares", lambda n, limit=None: 3)
     loss3, acc3, g3 = forward_backward(model, x, y, SoftmaxCrossEntropy(), chunk=8)
     assert len(parallel._replicas[model]) == 2
     assert loss3 == pytest.approx(loss1, rel=1e-12) and acc3 == pytest.approx(acc1)
@@ -44,7 +44,7 @@ def test_replicas_follow_the_weights_in_place_and_a_new_dtype():
 
 
 def test_an_error_or_numpy_errstate_holds_in_every_share(monkeypatch):
-    monkeypatch.setattr(parallel, "shares", lambda n: 2)
+    monkeypatch.setattr(parallel, "shares", lambda n, limit=None: min(2, limit or 2))
     model = build_model("small", np.random.default_rng(0))
     x, y = _batch(32)
     x = x.astype(np.float32)
@@ -60,6 +60,7 @@ def test_an_error_or_numpy_errstate_holds_in_every_share(monkeypatch):
 def test_small_batches_stay_in_one_thread_and_large_use_at_most_the_cores():
     assert parallel.shares(1) == 1 and parallel.shares(2 * parallel.MIN_SHARE - 1) == 1
     assert 1 <= parallel.shares(10**6) <= min(parallel.cores(), parallel.MAX_THREADS)
+    assert parallel.shares(10**6, limit=1) == 1
 
 
 def test_fit_keeps_to_one_thread_when_asked(monkeypatch):
@@ -67,7 +68,7 @@ def test_fit_keeps_to_one_thread_when_asked(monkeypatch):
 
     calls = []
     real_run = parallel.run
-    monkeypatch.setattr(parallel, "shares", lambda n: 2)
+    monkeypatch.setattr(parallel, "shares", lambda n, limit=None: min(2, limit or 2))
     monkeypatch.setattr(parallel, "run", lambda tasks: calls.append(len(tasks)) or real_run(tasks))
     x, y = _batch(64)
     for threads, expected in ((1, []), (None, [2, 2])):
