@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--degrade", type=float, default=0.0, metavar="SHARE",
                    help="this share (0..1) of each batch drawn bolder or thinner, at low "
                         "resolution, with faint or uneven ink, or blurred (default 0)")
+    t.add_argument("--label-smoothing", type=float, default=0.0, metavar="S",
+                   help="train towards 1 - S on the right letter and S spread over all 26, "
+                        "instead of certainty (default 0: plain cross-entropy)")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--name", default=None, help="model name shown in the app")
     t.add_argument("--out", required=True, metavar="MODEL.npz")
@@ -139,6 +142,9 @@ def train(args) -> int:
         raise ValueError(f"--degrade must be between 0 and 1, got {args.degrade}")
     if not 0.0 <= args.elastic <= 5.0:
         raise ValueError(f"--elastic must be between 0 and 5 pixels, got {args.elastic}")
+    if not 0.0 <= args.label_smoothing < 1.0:
+        raise ValueError(f"--label-smoothing must be at least 0 and below 1, "
+                         f"got {args.label_smoothing}")
     rng = np.random.default_rng(args.seed)
     real, synthetic = _sources(args)
     sets = real + synthetic
@@ -182,7 +188,8 @@ def train(args) -> int:
     val = (val_set.x, val_set.y) if len(val_set) else None
     try:
         for item in fit(model, train_set.x, train_set.y, val=val, epochs=args.epochs,
-                        batch_size=args.batch_size, optimizer=opt, rng=rng, augment=augment):
+                        batch_size=args.batch_size, optimizer=opt, rng=rng, augment=augment,
+                        label_smoothing=args.label_smoothing):
             now = time.perf_counter()
             if item.kind == "step" and (now - last_draw > 0.1 or item.step == item.steps_per_epoch):
                 print(_bar(item), end="", file=sys.stderr, flush=True)
@@ -220,7 +227,7 @@ def train(args) -> int:
                      "optimizer": args.optimizer, "lr": lr, "lr_decay": args.lr_decay,
                      "momentum": args.momentum, "weight_decay": args.weight_decay,
                      "augment": args.augment, "degrade": args.degrade,
-                     "elastic": args.elastic,
+                     "elastic": args.elastic, "label_smoothing": args.label_smoothing,
                      "repeat_real": args.repeat_real,
                      "synthetic": args.synthetic, "seed": args.seed, "init_std": args.init,
                      "seconds": round(elapsed, 1), "fine_tuned_from": args.start_from},

@@ -96,7 +96,7 @@ def forward_backward(model: Sequential, x: np.ndarray, y: np.ndarray,
         return _chunked(model, x, y, loss_fn, chunk)
     bounds = np.linspace(0, n, k + 1).astype(int)
     models = [model, *parallel.replicas(model, k - 1)]
-    losses = [loss_fn, *(type(loss_fn)() for _ in range(k - 1))]
+    losses = [loss_fn, *(SoftmaxCrossEntropy(loss_fn.smoothing) for _ in range(k - 1))]
     results = parallel.run([
         functools.partial(_chunked, m, x[a:b], y[a:b], lf, chunk)
         for m, lf, a, b in zip(models, losses, bounds[:-1], bounds[1:], strict=True)])
@@ -144,11 +144,12 @@ def fit(model: Sequential, x: np.ndarray, y: np.ndarray, *,
         optimizer: Optimizer | None = None, rng: np.random.Generator | None = None,
         augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
         chunk: int | None = None, track_norms: bool = False,
-        threads: int | None = None) -> Iterator[Progress]:
+        threads: int | None = None, label_smoothing: float = 0.0) -> Iterator[Progress]:
     """Train `model` in place by minibatch backprop, yielding Progress after every batch.
 
     x: (N, 28, 28) or (N, 1, 28, 28), uint8 or float in [0, 1]; y: (N,) class indices.
     threads: how many threads share each batch at most (default: one per core).
+    label_smoothing: share of the target spread over all classes (see SoftmaxCrossEntropy).
     Raises TrainingDiverged (carrying the last good weights) when the loss turns NaN/infinite.
     """
     chunk = auto_chunk(model) if chunk is None else chunk
@@ -161,7 +162,7 @@ def fit(model: Sequential, x: np.ndarray, y: np.ndarray, *,
     y = check_labels(y, n, model.num_classes)
     rng = np.random.default_rng(0) if rng is None else rng
     optimizer = Adam() if optimizer is None else optimizer
-    loss_fn = SoftmaxCrossEntropy()
+    loss_fn = SoftmaxCrossEntropy(label_smoothing)
     steps = -(-n // batch_size)
     dtype = model.dtype
     params = model.parameters()

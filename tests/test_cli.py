@@ -4,6 +4,7 @@ import sys
 
 import numpy as np
 
+from cnn import checkpoint
 from cnn.data import LetterSet, save_npz
 from tests.test_train import _blobs
 
@@ -20,10 +21,10 @@ def test_train_then_evaluate_on_a_tiny_generated_set(tmp_path):
     out = tmp_path / "model.npz"
     r = _run("train", "--data", str(tmp_path / "blobs.npz"), "--arch", "small", "--epochs", "3",
              "--batch-size", "32", "--lr", "0.003", "--optimizer", "adam", "--seed", "1",
-             "--val-fraction", "0.2", "--out", str(out))
+             "--val-fraction", "0.2", "--label-smoothing", "0.1", "--out", str(out))
     assert r.returncode == 0, r.stderr
     assert "samples/s" in r.stderr and "ETA" in r.stderr and "val" in r.stderr
-    assert out.exists()
+    assert checkpoint.load(out)[1]["training"]["label_smoothing"] == 0.1
     r = _run("evaluate", "--model", str(out), "--data", str(tmp_path / "blobs.npz"), "--json")
     assert r.returncode == 0, r.stderr
     result = json.loads(r.stdout)
@@ -40,3 +41,6 @@ def test_bad_files_give_a_message_not_a_traceback(tmp_path):
     r = _run("evaluate", "--model", str(tmp_path / "junk.npz"), "--data", str(tmp_path / "x.npz"))
     assert r.returncode == 2
     assert r.stderr.startswith("error:") and "Traceback" not in r.stderr
+    r = _run("train", "--synthetic", "10", "--label-smoothing", "1", "--out",
+             str(tmp_path / "m.npz"))
+    assert r.returncode == 2 and "--label-smoothing" in r.stderr

@@ -89,6 +89,35 @@ def test_loss_gradient_is_p_minus_onehot_over_n():
     assert np.isfinite(loss.forward(np.array([[1e4, 0.0] + [0.0] * 24]), np.array([1])))
 
 
+def test_smoothed_loss_is_cross_entropy_against_soft_targets_and_its_gradient():
+    rng = np.random.default_rng(4)
+    logits = rng.standard_normal((5, 26)) * 3
+    y = np.array([0, 4, 9, 13, 25])
+    loss = SoftmaxCrossEntropy(smoothing=0.2)
+    value = loss.forward(logits, y)
+    p = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    target = np.full((5, 26), 0.2 / 26)
+    target[np.arange(5), y] += 0.8
+    assert value == pytest.approx(-(target * np.log(p)).sum(1).mean(), rel=1e-12)
+    d = loss.backward()
+    np.testing.assert_allclose(d, (p - target) / 5, atol=1e-12)
+    np.testing.assert_allclose(d.sum(1), 0.0, atol=1e-12)  # soft targets still sum to one
+
+    def f():
+        return loss.forward(logits, y)
+
+    idx, num = numeric_grad(f, logits, max_entries=60, rng=rng)
+    assert_close(d, idx, num)
+    # Without smoothing it is the plain loss; certainty is no longer the optimum with it.
+    assert SoftmaxCrossEntropy(0.0).forward(logits, y) == pytest.approx(
+        SoftmaxCrossEntropy().forward(logits, y))
+    sure = np.zeros((1, 26))
+    sure[0, 3] = 30.0
+    assert loss.forward(sure, np.array([3])) > loss.forward(sure / 6, np.array([3]))
+    with pytest.raises(ValueError, match="smoothing"):
+        SoftmaxCrossEntropy(1.0)
+
+
 def test_labels_outside_range_refused():
     loss = SoftmaxCrossEntropy()
     with pytest.raises(ValueError, match="26"):

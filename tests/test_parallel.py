@@ -16,15 +16,16 @@ def _batch(n=40, seed=0):
 def test_a_batch_shared_between_threads_gives_the_one_thread_result(monkeypatch):
     model = build_model("small", np.random.default_rng(0)).astype(np.float64)
     x, y = _batch(41)  # shares of 13, 14 and 14 samples
-    monkeypatch.setattr(parallel, "shares", lambda n, limit=None: 1)
-    loss1, acc1, g1 = forward_backward(model, x, y, SoftmaxCrossEntropy(), chunk=8)
-    g1 = {k: v.copy() for k, v in g1.items()}
-    monkeypatch.setattr(parallel, "shares", lambda n, limit=None: 3)
-    loss3, acc3, g3 = forward_backward(model, x, y, SoftmaxCrossEntropy(), chunk=8)
-    assert len(parallel._replicas[model]) == 2
-    assert loss3 == pytest.approx(loss1, rel=1e-12) and acc3 == pytest.approx(acc1)
-    for name, g in g1.items():
-        np.testing.assert_allclose(g3[name], g, rtol=1e-10, atol=1e-13, err_msg=name)
+    for smoothing in (0.0, 0.2):  # every share's loss smooths like the caller's
+        monkeypatch.setattr(parallel, "shares", lambda n, limit=None: 1)
+        loss1, acc1, g1 = forward_backward(model, x, y, SoftmaxCrossEntropy(smoothing), chunk=8)
+        g1 = {k: v.copy() for k, v in g1.items()}
+        monkeypatch.setattr(parallel, "shares", lambda n, limit=None: 3)
+        loss3, acc3, g3 = forward_backward(model, x, y, SoftmaxCrossEntropy(smoothing), chunk=8)
+        assert len(parallel._replicas[model]) == 2
+        assert loss3 == pytest.approx(loss1, rel=1e-12) and acc3 == pytest.approx(acc1)
+        for name, g in g1.items():
+            np.testing.assert_allclose(g3[name], g, rtol=1e-10, atol=1e-13, err_msg=name)
 
 
 def test_replicas_follow_the_weights_in_place_and_a_new_dtype():
