@@ -27,13 +27,16 @@ class DataError(ValueError):
 @dataclass(eq=False, repr=False)
 class LetterSet:
     """x (N, 28, 28) uint8 ink high; y (N,) int64 0..25; writer (N,) int64, -1 unknown;
-    case (N,) int8 0 upper, 1 lower, -1 unknown; source a name for messages and logs."""
+    case (N,) int8 0 upper, 1 lower, -1 unknown; source a name for messages and logs;
+    strokes None, or per sample the pen strokes it was drawn with: a list of (n, 2) float64
+    arrays (x, y down), empty where not known."""
 
     x: np.ndarray
     y: np.ndarray
     writer: np.ndarray | None = None
     case: np.ndarray | None = None
     source: str = ""
+    strokes: list | None = None
 
     def __post_init__(self):
         where = f"letter set {self.source!r}"
@@ -45,6 +48,10 @@ class LetterSet:
         self.case = (np.full(n, UNKNOWN, np.int8) if self.case is None
                      else _as_ints(self.case, "case", n, UNKNOWN, 1, where).astype(np.int8))
         self.source = str(self.source)
+        if self.strokes is not None:
+            self.strokes = list(self.strokes)
+            if len(self.strokes) != n:
+                raise DataError(f"{where}: {n} images but strokes for {len(self.strokes)}")
 
     def __len__(self) -> int:
         return len(self.y)
@@ -67,8 +74,13 @@ class LetterSet:
                                     f"expected ({len(self)},)")
             elif idx.dtype.kind not in "iu":
                 raise DataError(f"{self.source}: indices have dtype {idx.dtype}, expected integers")
+        strokes = None
+        if self.strokes is not None:
+            picked = (range(len(self))[idx] if isinstance(idx, slice) else
+                      np.flatnonzero(idx) if idx.dtype == bool else idx)
+            strokes = [self.strokes[int(i)] for i in picked]
         return LetterSet(self.x[idx].copy(), self.y[idx].copy(), self.writer[idx].copy(),
-                         self.case[idx].copy(), self.source)
+                         self.case[idx].copy(), self.source, strokes)
 
     def counts(self) -> np.ndarray:
         """(26,) int64 samples per letter A..Z."""
@@ -131,6 +143,51 @@ def _as_ints(a, name: str, n: int, lo: int, hi: int | None, where: str) -> np.nd
     return a.astype(np.int64)
 
 
+STROKE_KEYS = ("stroke_points", "stroke_offsets", "sample_stroke_offsets")
+
+
+def pack_strokes(per_sample: list) -> dict[str, np.ndarray]:
+    """Every sample's strokes as three arrays, the layout of chars74k_hnd.npz: stroke_points
+    (P, 2), stroke_offsets (S+1,) cutting points into strokes, sample_stroke_offsets (N+1,)
+    cutting strokes into samples."""
+    strokes = [np.asarray(s, np.float64) for sample in per_sample for s in sample]
+    points = np.concatenate(strokes) if strokes else np.zeros((0, 2))
+    offsets = np.concatenate([[0], np.cumsum([len(s) for s in strokes], dtype=np.int64)])
+    per = np.concatenate([[0], np.cumsum([len(s) for s in per_sample], dtype=np.int64)])
+    return dict(stroke_points=points.astype(np.float64), stroke_offsets=offsets.astype(np.int64),
+                sample_stroke_offsets=per.astype(np.int64))
+
+
+def unpack_points(points, offsets, where: str) -> list[np.ndarray]:
+    """Strokes (n, 2) float64 from points (P, 2) cut at offsets (S+1,), or a DataError."""
+    points, offsets = np.asarray(points), np.asarray(offsets)
+    if points.ndim != 2 or points.shape[1] != 2 or points.dtype.kind != "f":
+        raise DataError(f"{where}: stroke points have shape {points.shape}, expected (P, 2) float")
+    if (offsets.ndim != 1 or len(offsets) == 0 or offsets.dtype.kind not in "iu"
+            or offsets[0] != 0 or offsets[-1] != len(points) or (np.diff(offsets) < 0).any()):
+        raise DataError(f"{where}: stroke offsets do not cut the {len(points)} points into strokes")
+    if not np.isfinite(points).all():
+        raise DataError(f"{where}: stroke points hold NaN or infinity")
+    return [points[a:b].astype(np.float64) for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
+
+
+def unpack_strokes(arrays: Mapping[str, np.ndarray], n: int, where: str) -> list | None:
+    """Per sample its strokes from the arrays pack_strokes writes; None if there are none."""
+    present = [k for k in STROKE_KEYS if k in arrays]
+    if not present:
+        return None
+    if len(present) != len(STROKE_KEYS):
+        raise DataError(f"{where}: strokes need all of {', '.join(STROKE_KEYS)}; it holds only "
+                        f"{', '.join(present)}")
+    strokes = unpack_points(arrays["stroke_points"], arrays["stroke_offsets"], where)
+    per = np.asarray(arrays["sample_stroke_offsets"])
+    if (per.shape != (n + 1,) or per.dtype.kind not in "iu" or per[0] != 0
+            or per[-1] != len(strokes) or (np.diff(per) < 0).any()):
+        raise DataError(f"{where}: sample_stroke_offsets do not cut {len(strokes)} strokes "
+                        f"into {n} samples")
+    return [strokes[i:j] for i, j in zip(per[:-1], per[1:], strict=True)]
+
+
 def read_npz(path: str | os.PathLike, required: Iterable[str] = ()) -> dict[str, np.ndarray]:
     """Every array of an .npz file (no pickles), or a DataError naming the file and the problem."""
     path = Path(path)
@@ -156,7 +213,8 @@ def read_npz(path: str | os.PathLike, required: Iterable[str] = ()) -> dict[str,
 
 
 def load_npz(path: str | os.PathLike) -> LetterSet:
-    """A LetterSet from an .npz with `x` (N, 28, 28) and `y` 0..25, optional `writer`, `case`."""
+    """A LetterSet from an .npz with `x` (N, 28, 28) and `y` 0..25, optional `writer`, `case`
+    and pen strokes (the three arrays of pack_strokes)."""
     path = Path(path)
     a = read_npz(path, required=("x", "y"))
     where = str(path)
@@ -167,7 +225,7 @@ def load_npz(path: str | os.PathLike) -> LetterSet:
     case = _as_ints(a["case"], "case", n, UNKNOWN, 1, where) if "case" in a else None
     src = a.get("source")
     source = str(src) if src is not None and src.ndim == 0 and src.dtype.kind == "U" else path.stem
-    return LetterSet(x, y, writer, case, source)
+    return LetterSet(x, y, writer, case, source, unpack_strokes(a, n, where))
 
 
 def save_npz(letterset: LetterSet, path: str | os.PathLike,
@@ -176,6 +234,8 @@ def save_npz(letterset: LetterSet, path: str | os.PathLike,
     s = letterset
     arrays = dict(extra or {})
     arrays.update(x=s.x, y=s.y, writer=s.writer, case=s.case, source=np.array(s.source))
+    if s.strokes is not None:
+        arrays.update(pack_strokes(s.strokes))
     return atomic_write(path, lambda f: np.savez_compressed(f, **arrays))
 
 
@@ -192,9 +252,12 @@ def combine(sets: Iterable[LetterSet]) -> LetterSet:
         if known.any():
             offset = int(w.max()) + 1
         writers.append(w)
+    strokes = None
+    if any(s.strokes is not None for s in sets):
+        strokes = [k for s in sets for k in (s.strokes or [[] for _ in range(len(s))])]
     return LetterSet(np.concatenate([s.x for s in sets]), np.concatenate([s.y for s in sets]),
                      np.concatenate(writers), np.concatenate([s.case for s in sets]),
-                     "+".join(s.source for s in sets))
+                     "+".join(s.source for s in sets), strokes)
 
 
 def split(letterset: LetterSet, val_fraction: float, rng) -> tuple[LetterSet, LetterSet]:

@@ -27,8 +27,10 @@ from cnn.data import (
     LetterSet,
     as_images,
     load_npz,
+    pack_strokes,
     read_npz,
     save_npz,
+    unpack_points,
 )
 from cnn.fileio import atomic_write
 from cnn.paths import data_dir
@@ -116,25 +118,9 @@ def _as_strokes(strokes) -> list[np.ndarray]:
     return out
 
 
-def _pack_strokes(strokes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """(P, 2) float64 points and (S+1,) int64 offsets: stroke k is points[off[k]:off[k+1]]."""
-    points = np.concatenate(strokes) if strokes else np.zeros((0, 2))
-    offsets = np.concatenate([[0], np.cumsum([len(s) for s in strokes], dtype=np.int64)])
-    return points.astype(np.float64), offsets.astype(np.int64)
-
-
-def _unpack_strokes(points, offsets, where: str) -> list[np.ndarray]:
-    points, offsets = np.asarray(points), np.asarray(offsets)
-    if points.ndim != 2 or points.shape[1] != 2 or points.dtype.kind != "f":
-        raise DataError(f"{where}: stroke points have shape {points.shape}, expected (P, 2) float")
-    if (offsets.ndim != 1 or len(offsets) == 0 or offsets.dtype.kind not in "iu"
-            or offsets[0] != 0 or offsets[-1] != len(points) or (np.diff(offsets) < 0).any()):
-        raise DataError(f"{where}: stroke offsets do not cut the {len(points)} points into strokes")
-    return [points[a:b].astype(np.float64) for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
-
-
 def _write_sample(f: BinaryIO, sample: Sample) -> None:
-    points, offsets = _pack_strokes(sample.strokes)
+    packed = pack_strokes([sample.strokes])
+    points, offsets = packed["stroke_points"], packed["stroke_offsets"]
     np.savez_compressed(f, format=np.int64(FORMAT), image=sample.image,
                         label=np.int64(sample.label), case=np.int64(sample.case),
                         created=np.float64(sample.created), stroke_points=points,
@@ -157,7 +143,7 @@ def _read_sample(path: Path) -> Sample:
         raise DataError(f"{path}: label {label} or case {case} out of range")
     if created.shape != () or created.dtype.kind != "f" or not _is_time(created):
         raise DataError(f"{path}: 'created' is not a time")
-    strokes = _unpack_strokes(a["stroke_points"], a["stroke_offsets"], str(path))
+    strokes = unpack_points(a["stroke_points"], a["stroke_offsets"], str(path))
     return Sample(path.stem, image, int(label), int(case), float(created), strokes)
 
 
@@ -165,38 +151,17 @@ def _letterset(samples: list[Sample]) -> LetterSet:
     x = np.stack([s.image for s in samples]) if samples else np.zeros((0, SIZE, SIZE), np.uint8)
     return LetterSet(x, np.array([s.label for s in samples], np.int64),
                      np.full(len(samples), ME, np.int64),
-                     np.array([s.case for s in samples], np.int8), "my samples")
+                     np.array([s.case for s in samples], np.int8), "my samples",
+                     [s.strokes for s in samples])
 
 
-def _export_extras(samples: list[Sample]) -> dict[str, np.ndarray]:
-    """Created times and every sample's strokes, cut like chars74k_hnd.npz's pen strokes."""
-    strokes = [s for sample in samples for s in sample.strokes]
-    points, offsets = _pack_strokes(strokes)
-    per_sample = np.cumsum([0] + [len(s.strokes) for s in samples], dtype=np.int64)
-    return dict(created=np.array([s.created for s in samples], np.float64),
-                stroke_points=points, stroke_offsets=offsets, sample_stroke_offsets=per_sample)
-
-
-def _import_extras(a: dict, n: int, path: Path) -> tuple[np.ndarray | None, list]:
-    """(created (n,) or None, n lists of strokes) from an export; refuses inconsistent ones."""
+def _created(a: dict, n: int, path: Path) -> np.ndarray | None:
+    """The samples' creation times (n,) from an export, None if it has none."""
     created = a.get("created")
     if created is not None and (created.shape != (n,) or created.dtype.kind != "f"
                                 or not _is_time(created).all()):
         raise DataError(f"{path}: 'created' should be {n} times in seconds since the epoch")
-    keys = ("stroke_points", "stroke_offsets", "sample_stroke_offsets")
-    present = [k for k in keys if k in a]
-    if not present:
-        return created, [[] for _ in range(n)]
-    if len(present) != len(keys):
-        raise DataError(f"{path}: strokes need all of {', '.join(keys)}; it holds only "
-                        f"{', '.join(present)}")
-    strokes = _unpack_strokes(a["stroke_points"], a["stroke_offsets"], str(path))
-    per = a["sample_stroke_offsets"]
-    if (per.shape != (n + 1,) or per.dtype.kind not in "iu" or per[0] != 0
-            or per[-1] != len(strokes) or (np.diff(per) < 0).any()):
-        raise DataError(f"{path}: sample_stroke_offsets do not cut {len(strokes)} strokes "
-                        f"into {n} samples")
-    return created, [strokes[i:j] for i, j in zip(per[:-1], per[1:], strict=True)]
+    return created
 
 
 class SampleStore:
@@ -249,7 +214,8 @@ class SampleStore:
     def export_npz(self, path: str | os.PathLike) -> Path:
         """Every sample, with its strokes and time, as one .npz that load_npz also reads."""
         samples = self._samples()
-        return save_npz(_letterset(samples), path, extra=_export_extras(samples))
+        created = np.array([s.created for s in samples], np.float64)
+        return save_npz(_letterset(samples), path, extra={"created": created})
 
     def import_npz(self, path: str | os.PathLike) -> int:
         """Add the samples of an export or any LetterSet .npz; returns how many were added.
@@ -259,7 +225,8 @@ class SampleStore:
         """
         path = Path(path)
         letters = load_npz(path)
-        created, strokes = _import_extras(read_npz(path), len(letters), path)
+        created = _created(read_npz(path), len(letters), path)
+        strokes = letters.strokes or [[] for _ in range(len(letters))]
         have = {(s.label, s.created, s.image.tobytes()) for s in self._samples()}
         added = 0
         for i in range(len(letters)):

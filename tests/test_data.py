@@ -12,6 +12,7 @@ from cnn.data import (
     LetterSet,
     combine,
     load_npz,
+    pack_strokes,
     save_npz,
     split,
     split_indices,
@@ -116,6 +117,49 @@ def test_save_then_load_round_trips(tmp_path):
         assert np.array_equal(getattr(back, name), getattr(s, name)), name
     assert back.source == "toy set"
     assert [p.name for p in tmp_path.iterdir()] == ["out.npz"], "no temporary file may remain"
+
+
+def _strokes(i):
+    """Sample i's strokes: i + 1 of them, of 2 + k points each (sample 0 of 3 has none)."""
+    return [np.full((2 + k, 2), 10.0 * i + k) for k in range(i + 1)] if i % 3 else []
+
+
+def test_pen_strokes_follow_their_letters_through_save_subset_and_combine(tmp_path):
+    s = make_set(n_writers=2)
+    s.strokes = [_strokes(i) for i in range(len(s))]
+    back = load_npz(save_npz(s, tmp_path / "pen.npz"))
+    assert len(back.strokes) == len(s)
+    for i in (0, 1, 2, 7):
+        assert len(back.strokes[i]) == len(s.strokes[i])
+        for a, b in zip(back.strokes[i], s.strokes[i], strict=True):
+            assert np.array_equal(a, b)
+    sub = back.subset([7, 1])
+    assert sub.strokes[0][0][0, 0] == 70.0 and len(sub.strokes[1]) == 2
+    assert len(back.subset(back.y == 5).strokes) == 2
+    assert len(back.subset(slice(2, 5)).strokes) == 3
+    both = combine([make_set(n_writers=1), sub])  # a set without strokes gives empty lists
+    assert len(both.strokes) == len(both) and both.strokes[0] == []
+    assert both.strokes[-2][0][0, 0] == 70.0
+    assert combine([make_set(n_writers=1)]).strokes is None
+    assert load_npz(save_npz(make_set(n_writers=1), tmp_path / "none.npz")).strokes is None
+
+
+def test_bad_pen_strokes_are_refused_naming_the_file(tmp_path):
+    s = make_set(n_writers=1)
+    good = pack_strokes([_strokes(i) for i in range(len(s))])
+    for bad, match in [
+        ({"stroke_points": good["stroke_points"]}, "strokes need all of"),
+        ({**good, "stroke_offsets": good["stroke_offsets"][::-1]}, "stroke offsets"),
+        ({**good, "sample_stroke_offsets": good["sample_stroke_offsets"][:-1]},
+         "sample_stroke_offsets"),
+        ({**good, "stroke_points": np.full_like(good["stroke_points"], np.nan)}, "NaN"),
+    ]:
+        path = save_npz(s, tmp_path / "bad.npz", extra=bad)
+        with pytest.raises(DataError, match=match) as e:
+            load_npz(path)
+        assert "bad.npz" in str(e.value)
+    with pytest.raises(DataError, match="strokes for 1"):
+        LetterSet(s.x, s.y, strokes=[[]])
 
 
 def test_load_accepts_floats_in_either_range_and_nchw(tmp_path):
