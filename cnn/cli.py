@@ -42,6 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="add the letters saved from the app (default: the user's data folder)")
     t.add_argument("--repeat-real", type=int, default=1, metavar="K",
                    help="show the non-synthetic training letters K times per epoch (default 1)")
+    t.add_argument("--redraw", type=int, default=0, metavar="K",
+                   help="also train on K copies of every training letter that has pen strokes "
+                        "(such as chars74k_hnd.npz, your samples), drawn again by the synthetic "
+                        "hand (default 0)")
     t.add_argument("--val-data", action="append", default=[], metavar="FILE.npz",
                    help="validate on these files instead of a split of the training data")
     t.add_argument("--val-fraction", type=float, default=0.1,
@@ -142,6 +146,8 @@ def train(args) -> int:
         raise ValueError(f"--degrade must be between 0 and 1, got {args.degrade}")
     if not 0.0 <= args.elastic <= 5.0:
         raise ValueError(f"--elastic must be between 0 and 5 pixels, got {args.elastic}")
+    if args.redraw < 0:
+        raise ValueError(f"--redraw must be 0 or more, got {args.redraw}")
     if not 0.0 <= args.label_smoothing < 1.0:
         raise ValueError(f"--label-smoothing must be at least 0 and below 1, "
                          f"got {args.label_smoothing}")
@@ -160,6 +166,14 @@ def train(args) -> int:
     if args.repeat_real < 1:
         raise ValueError(f"--repeat-real must be at least 1, got {args.repeat_real}")
     parts = ([real_train] * args.repeat_real if real_train is not None else []) + synthetic
+    if args.redraw and real_train is not None:
+        from cnn.synthetic import redraw
+
+        redrawn = redraw(real_train, args.redraw, seed=args.seed)
+        _log(f"  redrawn from pen strokes: {len(redrawn):,} letters "
+             f"({args.redraw} per training letter with strokes)")
+        if len(redrawn):
+            parts.append(redrawn)
     train_set = combine(parts)
     if args.save_val and len(val_set):
         save_npz(val_set, args.save_val)
@@ -228,7 +242,7 @@ def train(args) -> int:
                      "momentum": args.momentum, "weight_decay": args.weight_decay,
                      "augment": args.augment, "degrade": args.degrade,
                      "elastic": args.elastic, "label_smoothing": args.label_smoothing,
-                     "repeat_real": args.repeat_real,
+                     "repeat_real": args.repeat_real, "redraw": args.redraw,
                      "synthetic": args.synthetic, "seed": args.seed, "init_std": args.init,
                      "seconds": round(elapsed, 1), "fine_tuned_from": args.start_from},
         "history": history,

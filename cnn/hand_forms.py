@@ -2,7 +2,8 @@
 
 Type faces draw one form of each letter; schools around the world teach others: a J with a
 bar on top, a G whose spur turns into a small r, an r like a table (Π), an f whose head
-curls back to its stem, a c or C whose ends curl or trail off. Each form is a tuple of strokes,
+curls back to its stem, a c or C whose ends curl or trail off, a g like a 9, an n that starts
+with an upstroke. Each form is a tuple of strokes,
 (n, 2) float arrays of x, y (y down) in any box: the generator centres and scales them like
 the font glyphs.
 """
@@ -72,6 +73,27 @@ FORMS: dict[str, tuple[tuple[np.ndarray, ...], ...]] = {
         (_join(_line((0.4, 1.0), (0.4, 0.12)),
                _curve((0.4, 0.12), (0.55, 0.0), (0.8, 0.06), (0.76, 0.28), (0.4, 0.32))),
          _line((0.12, 0.46), (0.72, 0.46))),
+    ),
+    "g": (
+        # A closed bowl, then a straight stem down from its right side, a short flick at the foot.
+        (_join(_curve((0.78, 0.1), (0.5, 0.0), (0.2, 0.08), (0.08, 0.3), (0.22, 0.5),
+                      (0.52, 0.52), (0.78, 0.36), (0.8, 0.06)),
+               _line((0.8, 0.06), (0.78, 0.92)),
+               _curve((0.78, 0.92), (0.66, 1.0), (0.5, 0.97))),),
+        # Like a 9: the stem comes straight down with no hook.
+        (_join(_curve((0.8, 0.2), (0.55, 0.0), (0.22, 0.06), (0.12, 0.3), (0.3, 0.48),
+                      (0.62, 0.44), (0.82, 0.22)),
+               _line((0.82, 0.22), (0.74, 1.0))),),
+        # The tail sweeps left and back up into a loop across the stem, as in joined writing.
+        (_join(_curve((0.8, 0.12), (0.5, 0.0), (0.18, 0.1), (0.1, 0.32), (0.3, 0.48),
+                      (0.6, 0.46), (0.8, 0.26), (0.8, 0.06)),
+               _curve((0.8, 0.06), (0.8, 0.5), (0.74, 0.86), (0.5, 1.0), (0.28, 0.92),
+                      (0.34, 0.72), (0.9, 0.6))),),
+    ),
+    "n": (
+        # The pen comes in with an upstroke at the top of the stem before the arch.
+        (_join(_line((0.0, 0.18), (0.14, 0.0), (0.14, 1.0), (0.14, 0.3)),
+               _curve((0.14, 0.3), (0.4, 0.04), (0.7, 0.04), (0.84, 0.3), (0.86, 1.0))),),
     ),
     "r": (
         # Like a table: stem, top, and a right leg that swings out at the foot.

@@ -21,7 +21,7 @@ from cnn import hand_forms, preprocess
 from cnn.fileio import atomic_write
 from cnn.paths import cache_dir
 
-GENERATOR_VERSION = 3  # bump on any change to what generate_set returns for a seed
+GENERATOR_VERSION = 5  # bump on any change to what generate_set returns for a seed
 N_CLASSES = 26
 CHUNK = 2000  # samples per seeded chunk: the output does not depend on the number of workers
 BATCH = 16  # letters distorted and drawn together (numpy's per-call cost shared)
@@ -66,8 +66,10 @@ TOUCH = 0.02  # ... that comes this close to another stroke
 GAP = 0.1  # chance of a short gap in one long stroke, as when a pen skips
 EXTEND = 0.35  # chance per stroke end of an overshoot or a shortfall
 EXTEND_RANGE = (-0.04, 0.07)  # ... of this length
-SPECK = 0.04  # chance of a stray dot beside or below the letter, as on scanned paper
-RULE = 0.015  # chance of a stray line under it: a ruled line, a stroke of the next line
+SPECK = 0.04  # chance of a stray dot beside, below or above the letter, as on scanned paper
+RULE = 0.03  # chance of a stray line under or over it: a ruled line, a stroke of the next line
+ABOVE = 0.4  # share of those marks put above the letter, where it can take one
+NO_MARK_ABOVE = (8, 11)  # I and L: a dot above an l makes an i, a line above an I or l a T
 
 _JITTER_KERNEL = np.exp(-0.5 * (np.arange(-6, 7) / 2.5) ** 2)
 _JITTER_KERNEL /= np.sqrt((_JITTER_KERNEL**2).sum())  # smoothed unit noise keeps unit std
@@ -118,19 +120,27 @@ def _glyph(strokes) -> Glyph:
     return Glyph(strokes, _droppable(strokes))
 
 
-def _with_marks(glyph: Glyph, rng) -> Glyph:
-    """Now and then the glyph with a stray dot or line apart from it, which the crop takes in.
+def _with_marks(glyph: Glyph, rng, above: bool = True) -> Glyph:
+    """Now and then the glyph with a stray dot or line apart from it, which the crop takes in:
+    a speck of dirt, a ruled line or the box of a form, a stroke of the line above or below.
 
-    Marks keep clear of the letter by more than the widest pen, and are never put above it,
-    where a dot would turn an l into an i and a line an l into a T."""
+    Marks keep clear of the letter by more than the widest pen. `above=False` keeps them off
+    the top, for letters a mark there would turn into another (a dot makes an l an i, a line
+    makes an I or an l a T)."""
     u = rng.random()
     if u >= SPECK + RULE:
         return glyph
     pts = np.concatenate(glyph.strokes)
     lo, hi = pts.min(0), pts.max(0)
+    top = above and rng.random() < ABOVE
+
+    def beyond():  # a y clear of the letter, below it or above it
+        gap = rng.uniform(0.2, 0.4)
+        return lo[1] - gap if top else hi[1] + gap
+
     if u < SPECK:
         if rng.random() < 0.7:
-            at = np.array([rng.uniform(lo[0], hi[0]), hi[1] + rng.uniform(0.2, 0.45)])
+            at = np.array([rng.uniform(lo[0], hi[0]), beyond()])
         else:
             gap = rng.uniform(0.2, 0.35)
             side = hi[0] + gap if rng.random() < 0.5 else lo[0] - gap
@@ -138,7 +148,7 @@ def _with_marks(glyph: Glyph, rng) -> Glyph:
         d = rng.normal(0, 1, 2)
         mark = np.stack([at, at + rng.uniform(0.005, 0.03) * d / np.linalg.norm(d)])
     else:
-        y = hi[1] + rng.uniform(0.2, 0.35)
+        y = beyond()
         mark = np.array([[lo[0] - rng.uniform(0, 0.3), y], [hi[0] + rng.uniform(0, 0.3), y]])
     return Glyph(glyph.strokes + (mark,), glyph.droppable)
 
@@ -306,7 +316,8 @@ def render(fonts, labels, cases, rng: np.random.Generator) -> np.ndarray:
         letters = [glyphs(int(f))[int(c) * N_CLASSES + int(y)] for f, y, c in chosen]
         if any(g is None for g in letters):
             raise ValueError("a font was asked for a case it does not give (see FONTS)")
-        letters = [_with_marks(g, rng) for g in letters]
+        letters = [_with_marks(g, rng, int(y) not in NO_MARK_ABOVE)
+                   for g, y in zip(letters, labels[part], strict=True)]
         single = [FONTS[int(f)][3] for f in fonts[part]]
         pts, lengths, counts = _distort(letters, single, rng)
         out[part] = preprocess.preprocess_packed(pts, lengths, counts, _pens(single, rng))
@@ -423,6 +434,46 @@ def load_or_generate(n: int, seed: int = 0, *, workers: int | None = None,
     s = generate_set(n, seed, workers=workers, report=report, cancelled=cancelled)
     atomic_write(path, lambda f: np.savez_compressed(f, **s))
     return s
+
+
+def redraw(letters, k: int, seed: int = 0):
+    """Letters drawn with a pen, each drawn again k times by the synthetic hand.
+
+    `letters` is a cnn.data.LetterSet whose `strokes` hold the pen strokes (letters without
+    strokes are skipped). Each copy goes through the same distortions as a stroke-font glyph:
+    wobble, warp, slant, pen width, a stroke dropped or overshot, a stray mark. Real hands give
+    the forms, and the synthetic hand the variety. Returns a LetterSet of the copies, with the
+    label, case and writer of their original; deterministic for a seed.
+    """
+    from cnn.data import LetterSet
+
+    if k < 0:
+        raise ValueError(f"k must be >= 0, got {k}")
+    picked, glyphs = [], []
+    for i, strokes in enumerate(letters.strokes or []):
+        strokes = [np.asarray(s, np.float64) for s in strokes if len(s)]
+        if not strokes:
+            continue
+        pts = np.concatenate(strokes)
+        if (pts.max(0) - pts.min(0)).max() <= 0:  # a dot: nothing to draw again
+            continue
+        picked.append(i)
+        glyphs.append(_glyph(strokes))
+    order = np.repeat(np.arange(len(picked)), k)
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,)))
+    x = np.zeros((len(order), preprocess.SIZE, preprocess.SIZE), np.float32)
+    for a in range(0, len(order), BATCH):
+        part = order[a:a + BATCH]
+        chosen = [glyphs[j] for j in part]
+        labels = letters.y[np.asarray(picked)[part]]
+        chosen = [_with_marks(g, rng, int(y) not in NO_MARK_ABOVE)
+                  for g, y in zip(chosen, labels, strict=True)]
+        single = [True] * len(part)
+        pts, lengths, counts = _distort(chosen, single, rng)
+        x[a:a + BATCH] = preprocess.preprocess_packed(pts, lengths, counts, _pens(single, rng))
+    src = np.asarray(picked, np.int64)[order]
+    return LetterSet(np.rint(x * 255).astype(np.uint8), letters.y[src], letters.writer[src],
+                     letters.case[src], f"{letters.source or 'letters'} redrawn")
 
 
 def augmentation_preview(letter, n: int = 16, seed: int = 0) -> np.ndarray:

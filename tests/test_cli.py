@@ -36,6 +36,21 @@ def test_train_then_evaluate_on_a_tiny_generated_set(tmp_path):
     assert "accuracy" in r.stdout and "confusion matrix" in r.stdout
 
 
+def test_train_redraws_letters_that_have_pen_strokes(tmp_path):
+    x, y = _blobs(104)
+    pen = [[np.array([[0.0, 0.0], [0.0, 50.0 + i]]), np.array([[0.0, 0.0], [30.0, i % 7]])]
+           for i in range(104)]
+    save_npz(LetterSet(x, y, writer=np.arange(104) % 4, source="pen", strokes=pen),
+             tmp_path / "pen.npz")
+    out = tmp_path / "model.npz"
+    r = _run("train", "--data", str(tmp_path / "pen.npz"), "--arch", "small", "--epochs", "1",
+             "--redraw", "2", "--val-fraction", "0.25", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "redrawn from pen strokes: 156 letters" in r.stderr  # 2 x the 78 training letters
+    meta = checkpoint.load(out)[1]
+    assert meta["training"]["redraw"] == 2 and meta["train_n"] == 78 + 156
+
+
 def test_bad_files_give_a_message_not_a_traceback(tmp_path):
     (tmp_path / "junk.npz").write_text("junk")
     r = _run("evaluate", "--model", str(tmp_path / "junk.npz"), "--data", str(tmp_path / "x.npz"))

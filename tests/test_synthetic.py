@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from cnn import synthetic
+from cnn import preprocess, synthetic
 
 
 @pytest.fixture(scope="module")
@@ -171,14 +171,14 @@ def test_hand_fonts_give_their_forms_and_futural_for_the_rest():
     for h in hands:
         g = synthetic.glyphs(h)
         assert g[0] is futural[0]  # A: no hand form, the font's own
-        for letter in ("G", "J", "C", "c", "f", "r"):
+        for letter in ("G", "J", "C", "c", "f", "g", "n", "r"):
             k = (26 if letter.islower() else 0) + ord(letter.upper()) - ord("A")
             pts = np.concatenate(g[k].strokes)
             side = (pts.max(0) - pts.min(0)).max()
             assert abs(side - 1) < 1e-9 and np.abs(pts.max(0) + pts.min(0)).max() < 1e-9
 
 
-def test_stray_marks_stay_apart_and_never_above(monkeypatch):
+def test_stray_marks_stay_apart_and_above_only_where_allowed(monkeypatch):
     rng = np.random.default_rng(0)
     bar = synthetic.glyphs(0)[26 + 11]  # l: a bare bar, which a dot above would make an i
     monkeypatch.setattr(synthetic, "SPECK", 0.6)
@@ -186,11 +186,44 @@ def test_stray_marks_stay_apart_and_never_above(monkeypatch):
     top = np.concatenate(bar.strokes)[:, 1].min()
     dense = np.concatenate([synthetic._resample(s, np.array([len(s)]), 0.005)[0]
                             for s in bar.strokes])
-    for _ in range(200):
-        marked = synthetic._with_marks(bar, rng)
-        assert len(marked.strokes) == len(bar.strokes) + 1
-        mark = marked.strokes[-1]
-        assert mark[:, 1].min() > top  # nothing above the letter
-        gap = np.sqrt(((mark[:, None] - dense[None]) ** 2).sum(-1)).min()
-        widest = synthetic.preprocess.PEN_WIDTH * synthetic.PEN_RANGE[1]
-        assert gap > widest  # the ink of the two never touches
+    widest = synthetic.preprocess.PEN_WIDTH * synthetic.PEN_RANGE[1]
+    over = {True: 0, False: 0}
+    for above in (False, True):
+        for _ in range(200):
+            marked = synthetic._with_marks(bar, rng, above)
+            assert len(marked.strokes) == len(bar.strokes) + 1
+            mark = marked.strokes[-1]
+            over[above] += mark[:, 1].max() < top
+            gap = np.sqrt(((mark[:, None] - dense[None]) ** 2).sum(-1)).min()
+            assert gap > widest  # the ink of the two never touches
+    assert over[False] == 0 and 40 < over[True] < 120  # about ABOVE = 40 % of them
+    assert 8 in synthetic.NO_MARK_ABOVE and 11 in synthetic.NO_MARK_ABOVE  # I and L
+
+
+def test_redraw_keeps_each_letter_and_its_labels_and_varies_the_drawing():
+    from cnn.data import LetterSet
+
+    strokes = [
+        [np.array([[0.0, 0.0], [0.0, 100.0]]), np.array([[0.0, 0.0], [60.0, 0.0]])],  # a T-ish
+        [],  # no pen strokes: skipped
+        [np.array([[5.0, 5.0]])],  # one dot: nothing to draw again
+        [np.array([[0.0, 100.0], [40.0, 0.0], [80.0, 100.0]])],  # a V-ish
+    ]
+    x = np.zeros((4, 28, 28), np.uint8)
+    letters = LetterSet(x, [19, 0, 8, 21], writer=[3, 3, 4, 5], case=[0, 1, 1, 0],
+                        source="pen", strokes=strokes)
+    out = synthetic.redraw(letters, 5, seed=2)
+    assert len(out) == 10 and out.source == "pen redrawn"
+    assert list(out.y) == [19] * 5 + [21] * 5
+    assert list(out.writer) == [3] * 5 + [5] * 5 and list(out.case) == [0] * 5 + [0] * 5
+    assert (out.x.max(axis=(1, 2)) == 255).all()  # every copy is drawn, peak 1
+    assert len({im.tobytes() for im in out.x}) == 10  # and each one differently
+    again = synthetic.redraw(letters, 5, seed=2)
+    assert np.array_equal(again.x, out.x)
+    assert not np.array_equal(synthetic.redraw(letters, 5, seed=3).x, out.x)
+    assert len(synthetic.redraw(LetterSet(x, [0, 1, 2, 3]), 3)) == 0  # no strokes at all
+    # Each copy still looks like its letter: closer to its own original than to the other.
+    own = preprocess.preprocess_strokes(strokes[0]).image.ravel()
+    other = preprocess.preprocess_strokes(strokes[3]).image.ravel()
+    for im in out.x[:5] / 255.0:
+        assert np.corrcoef(im.ravel(), own)[0, 1] > np.corrcoef(im.ravel(), other)[0, 1]
