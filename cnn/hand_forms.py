@@ -3,9 +3,8 @@
 Type faces draw one form of each letter; schools around the world teach others: a J with a
 bar on top, a G whose spur turns into a small r, an r like a table (Π), an f whose head
 curls back to its stem, a c or C whose ends curl or trail off, a g like a 9, an n that starts
-with an upstroke. Each form is a tuple of strokes,
-(n, 2) float arrays of x, y (y down) in any box: the generator centres and scales them like
-the font glyphs.
+with an upstroke. Each form is a tuple of strokes, (n, 2) float arrays of x, y (y down) in
+any box: the generator centres and scales them like the font glyphs.
 """
 
 import numpy as np
