@@ -316,12 +316,17 @@ def render(fonts, labels, cases, rng: np.random.Generator) -> np.ndarray:
         letters = [glyphs(int(f))[int(c) * N_CLASSES + int(y)] for f, y, c in chosen]
         if any(g is None for g in letters):
             raise ValueError("a font was asked for a case it does not give (see FONTS)")
-        letters = [_with_marks(g, rng, int(y) not in NO_MARK_ABOVE)
-                   for g, y in zip(letters, labels[part], strict=True)]
-        single = [FONTS[int(f)][3] for f in fonts[part]]
-        pts, lengths, counts = _distort(letters, single, rng)
-        out[part] = preprocess.preprocess_packed(pts, lengths, counts, _pens(single, rng))
+        out[part] = _draw(letters, labels[part], [FONTS[int(f)][3] for f in fonts[part]], rng)
     return out
+
+
+def _draw(glyphs, labels, single_line, rng) -> np.ndarray:
+    """(B, 28, 28) float32: Glyphs of classes `labels`, given stray marks now and then,
+    distorted and drawn with a random pen."""
+    glyphs = [_with_marks(g, rng, int(y) not in NO_MARK_ABOVE)
+              for g, y in zip(glyphs, labels, strict=True)]
+    pts, lengths, counts = _distort(glyphs, single_line, rng)
+    return preprocess.preprocess_packed(pts, lengths, counts, _pens(single_line, rng))
 
 
 def _font_weights(case: int) -> np.ndarray:
@@ -464,13 +469,8 @@ def redraw(letters, k: int, seed: int = 0):
     x = np.zeros((len(order), preprocess.SIZE, preprocess.SIZE), np.float32)
     for a in range(0, len(order), BATCH):
         part = order[a:a + BATCH]
-        chosen = [glyphs[j] for j in part]
-        labels = letters.y[np.asarray(picked)[part]]
-        chosen = [_with_marks(g, rng, int(y) not in NO_MARK_ABOVE)
-                  for g, y in zip(chosen, labels, strict=True)]
-        single = [True] * len(part)
-        pts, lengths, counts = _distort(chosen, single, rng)
-        x[a:a + BATCH] = preprocess.preprocess_packed(pts, lengths, counts, _pens(single, rng))
+        x[a:a + BATCH] = _draw([glyphs[j] for j in part], letters.y[np.asarray(picked)[part]],
+                               [True] * len(part), rng)
     src = np.asarray(picked, np.int64)[order]
     return LetterSet(np.rint(x * 255).astype(np.uint8), letters.y[src], letters.writer[src],
                      letters.case[src], f"{letters.source or 'letters'} redrawn")
