@@ -154,8 +154,7 @@ def pack_strokes(per_sample: list) -> dict[str, np.ndarray]:
     points = np.concatenate(strokes) if strokes else np.zeros((0, 2))
     offsets = np.concatenate([[0], np.cumsum([len(s) for s in strokes], dtype=np.int64)])
     per = np.concatenate([[0], np.cumsum([len(s) for s in per_sample], dtype=np.int64)])
-    return dict(stroke_points=points.astype(np.float64), stroke_offsets=offsets.astype(np.int64),
-                sample_stroke_offsets=per.astype(np.int64))
+    return dict(stroke_points=points, stroke_offsets=offsets, sample_stroke_offsets=per)
 
 
 def unpack_points(points, offsets, where: str) -> list[np.ndarray]:
