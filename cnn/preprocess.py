@@ -25,6 +25,9 @@ INK_THRESHOLD = 0.05  # bitmap pixels below this share of the peak are backgroun
 BLOB_FRACTION = 0.1  # a solid mark smaller than this share of the canvas is a dot, not a letter
 BLOB_FILL = 0.6  # ... where "solid" means the ink fills this share of its square box
 
+MAX_COORDINATE = 1e9  # points further out are refused: their differences would lose precision
+MAX_PEN_SCALE = 100.0
+MIN_SIDE = 1e-9  # ink smaller than this, in any units, is a dot: its scale would overflow
 _STEP = 4.0  # longest segment piece, in supersampled pixels: each is drawn on one disc of pixels
 
 
@@ -223,19 +226,33 @@ def _render(pts, lengths, letters, pen_scale):
     return centred, box, scale, centre
 
 
+def _check_points(pts: np.ndarray, pen_scale) -> None:
+    """ValueError unless every point is finite and within MAX_COORDINATE, and every pen scale
+    a number in [0, MAX_PEN_SCALE]."""
+    if not (np.isfinite(pts).all() and (np.abs(pts) <= MAX_COORDINATE).all()):
+        raise ValueError("stroke points must be finite numbers within "
+                         f"±{MAX_COORDINATE:g}")
+    pen = np.asarray(pen_scale, np.float64)
+    if not (np.isfinite(pen).all() and (pen >= 0).all() and (pen <= MAX_PEN_SCALE).all()):
+        raise ValueError(f"pen_scale must be a number from 0 to {MAX_PEN_SCALE:g}, got "
+                         f"{pen_scale!r}")
+
+
 def preprocess_strokes(strokes, canvas_size=None, *, pen_scale: float = 1.0) -> Preprocessed:
     """Rasterise strokes (list of (n, 2) x, y arrays, y down) straight into the normalised frame.
 
     The pen is PEN_WIDTH × pen_scale of the strokes' longer side. Blank when there are no
     points, when all points coincide, or when the longer side is below BLANK_FRACTION of
-    `canvas_size` (an int or (width, height), in the strokes' units).
+    `canvas_size` (an int or (width, height), in the strokes' units). ValueError for points
+    that are not finite or beyond MAX_COORDINATE, or a pen_scale outside [0, MAX_PEN_SCALE].
     """
     pts, lengths = pack(strokes)
+    _check_points(pts, pen_scale)
     if not len(pts):
         return _blank()
     lo, hi = pts.min(0), pts.max(0)
     side = float((hi - lo).max())
-    if not side > BLANK_FRACTION * _canvas_side(canvas_size):
+    if not side > max(BLANK_FRACTION * _canvas_side(canvas_size), MIN_SIDE):
         width = PEN_WIDTH * pen_scale * side
         return _blank((*(lo - width / 2), *(hi + width / 2)) if side > 0 else None)
     centred, box, scale, centre = _render(pts, lengths, [len(lengths)], [pen_scale])
@@ -246,9 +263,11 @@ def preprocess_packed(pts, lengths, letters, pen_scale=1.0) -> np.ndarray:
     """Many letters at once, drawn as preprocess_strokes draws each: (B, SIZE, SIZE) float32.
 
     pts (P, 2) x, y; lengths (S,) points per stroke; letters (B,) strokes per letter (>= 1);
-    pen_scale a number or (B,). A letter whose points all coincide comes out blank (zero).
+    pen_scale a number or (B,). A letter whose points all coincide (within MIN_SIDE) comes out
+    blank (zero).
     """
     pts, lengths = np.asarray(pts, np.float64), np.asarray(lengths, np.intp)
+    _check_points(pts, pen_scale)
     letters = np.asarray(letters, np.intp)
     pen_scale = np.broadcast_to(np.asarray(pen_scale, np.float64), letters.shape)
     out = np.zeros((len(letters), SIZE, SIZE), np.float32)
@@ -257,13 +276,16 @@ def preprocess_packed(pts, lengths, letters, pen_scale=1.0) -> np.ndarray:
     npts = np.add.reduceat(lengths, np.cumsum(letters) - letters)
     start = np.cumsum(npts) - npts
     side = (np.maximum.reduceat(pts, start) - np.minimum.reduceat(pts, start)).max(1)
-    ok = side > 0
+    ok = side > MIN_SIDE
     if not ok.all():  # leave the spots out
         pts, lengths = pts[np.repeat(ok, npts)], lengths[np.repeat(ok, letters)]
         letters, pen_scale = letters[ok], pen_scale[ok]
     if len(letters):
         image = _POOL @ _render(pts, lengths, letters, pen_scale)[0] @ _POOL.T
-        out[ok] = np.clip(image / image.max(axis=(1, 2), keepdims=True), 0.0, 1.0)
+        peak = image.max(axis=(1, 2), keepdims=True)
+        # A hairline pen along pixel edges can leave no ink: such a letter stays blank.
+        image = np.divide(image, peak, out=np.zeros_like(image), where=peak > 0)
+        out[ok] = np.clip(image, 0.0, 1.0)
     return out
 
 
@@ -300,13 +322,23 @@ def preprocess_bitmap(img) -> Preprocessed:
 
     Blank when no pixel reaches INK_THRESHOLD of the peak, when the ink box's longer side is
     below BLANK_FRACTION of the image's (and 2 pixels), or when the ink is a small solid blob.
+    ValueError for an image holding NaN or infinity.
     """
-    img = np.asarray(img, np.float32)
+    img = np.asarray(img)
     if img.ndim != 2:
         raise ValueError(f"expected a 2-D image, got shape {img.shape}")
+    if img.dtype.kind not in "biuf":
+        raise ValueError(f"expected an image of numbers, got dtype {img.dtype}")
+    img = img.astype(np.float64)
+    if not np.isfinite(img).all():
+        raise ValueError("the image holds NaN or infinity")
     peak = float(img.max()) if img.size else 0.0
     if not peak > 0:
         return _blank()
+    # In units of the peak, so that values near float32's limit neither overflow nor vanish;
+    # below zero is background, as the crop below treats it.
+    img = (np.maximum(img, 0.0) / peak).astype(np.float32)
+    peak = 1.0
     r0, r1, y0, y1 = _extent(img.max(1) / peak)
     c0, c1, x0, x1 = _extent(img.max(0) / peak)
     box = (x0, y0, x1, y1)
