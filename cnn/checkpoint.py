@@ -8,6 +8,7 @@ names the problem, and nothing half-loaded is ever returned.
 import datetime as _dt
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -16,9 +17,11 @@ from cnn.data import LETTERS
 from cnn.fileio import atomic_write
 from cnn.meta import FORMAT, FORMAT_VERSION, MAX_META_CHARS, CheckpointError, parse
 from cnn.model import INPUT_SHAPE, MAX_PARAMETERS, Sequential, build_model
+from cnn.paths import data_dir
 from cnn.safefile import NotRegularFile, NpzError, SingleArray, TooLarge, read_arrays
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "META_KEY", "CheckpointError", "load", "save"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "META_KEY", "CheckpointError", "load", "save",
+           "save_rescuing"]
 META_KEY = "__meta__"
 # Parameters stored as float64 at most, plus the metadata text (4 bytes a character).
 MODEL_BYTES = 8 * MAX_PARAMETERS + 4 * MAX_META_CHARS
@@ -74,10 +77,6 @@ def save_rescuing(model: Sequential, path: str | os.PathLike, meta: dict | None 
     Returns (where the model is, the error that stopped `path` or None); raises the first
     OSError only when nowhere could take it.
     """
-    import tempfile
-
-    from cnn.paths import data_dir
-
     path = Path(path)
     try:
         return save(model, path, meta), None
@@ -119,7 +118,7 @@ def load(path: str | os.PathLike) -> tuple[Sequential, dict]:
                               f"(arrays found: {', '.join(list(arrays)[:6]) or 'none'})")
     text = arrays.pop(META_KEY)
     meta = parse(str(text) if text.ndim == 0 and text.dtype.kind == "U" else None, name)
-    state = arrays
+    state = arrays  # what is left: the parameters
     try:
         model = build_model(meta["spec"], np.random.default_rng(0),
                             input_shape=tuple(meta.get("input_shape", INPUT_SHAPE)))
