@@ -8,22 +8,23 @@ names the problem, and nothing half-loaded is ever returned.
 import datetime as _dt
 import json
 import os
-import zipfile
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from cnn.data import LETTERS
 from cnn.fileio import atomic_write
-from cnn.model import Sequential, build_model
+from cnn.meta import FORMAT, FORMAT_VERSION, MAX_META_CHARS, CheckpointError, parse
+from cnn.model import INPUT_SHAPE, MAX_PARAMETERS, Sequential, build_model
+from cnn.paths import data_dir
+from cnn.safefile import NotRegularFile, NpzError, SingleArray, TooLarge, read_arrays
 
-FORMAT = "letterlens-model"
-FORMAT_VERSION = 1
+__all__ = ["FORMAT", "FORMAT_VERSION", "META_KEY", "CheckpointError", "load", "save",
+           "save_rescuing"]
 META_KEY = "__meta__"
-
-
-class CheckpointError(ValueError):
-    """A model file that cannot be loaded; the message says why."""
+# Parameters stored as float64 at most, plus the metadata text (4 bytes a character).
+MODEL_BYTES = 8 * MAX_PARAMETERS + 4 * MAX_META_CHARS
 
 
 def _jsonable(obj):
@@ -56,6 +57,10 @@ def save(model: Sequential, path: str | os.PathLike, meta: dict | None = None) -
         "input_shape": list(model.input_shape),
     }
     text = json.dumps(_jsonable(full), allow_nan=False)
+    try:  # never write a file that load() would refuse
+        parse(text, Path(path).name)
+    except CheckpointError as e:
+        raise ValueError(f"refusing to save: {e}") from None
     arrays = {k: v for k, v in model.parameters().items()}
     for k, v in arrays.items():
         if not np.isfinite(v).all():
@@ -64,39 +69,59 @@ def save(model: Sequential, path: str | os.PathLike, meta: dict | None = None) -
     return atomic_write(path, lambda f: np.savez(f, **arrays))
 
 
+def save_rescuing(model: Sequential, path: str | os.PathLike, meta: dict | None = None,
+                  fallback_dir: str | os.PathLike | None = None) -> tuple[Path, OSError | None]:
+    """save(), and where writing `path` fails (a full disk, a lost folder), save a copy beside it,
+    then in `fallback_dir` (default: the user data folder's "rescued"), then in the temp folder.
+
+    Returns (where the model is, the error that stopped `path` or None); raises the first
+    OSError only when nowhere could take it.
+    """
+    path = Path(path)
+    try:
+        return save(model, path, meta), None
+    except OSError as e:
+        first = e
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder = Path(fallback_dir) if fallback_dir is not None else data_dir() / "rescued"
+    for place in (path.with_name(f"{path.stem}-rescued-{stamp}.npz"),
+                  folder / f"{path.stem}-{stamp}.npz",
+                  Path(tempfile.gettempdir()) / f"letterlens-{path.stem}-{stamp}.npz"):
+        try:
+            return save(model, place, meta), first
+        except OSError:
+            continue
+    raise first
+
+
 def load(path: str | os.PathLike) -> tuple[Sequential, dict]:
-    """(model, meta) from a checkpoint; raises CheckpointError naming what is wrong."""
+    """(model, meta) from a checkpoint; raises CheckpointError naming what is wrong.
+
+    Array sizes are checked from their headers before reading (at most MODEL_BYTES), every
+    metadata field before the model is built (cnn.meta), and nothing is returned half-loaded.
+    """
     path = Path(path)
     name = path.name
     try:
-        z = np.load(path, allow_pickle=False)
-        if not isinstance(z, np.lib.npyio.NpzFile):
-            raise CheckpointError(f"{name} is a single array, not a LetterLens model file")
-        with z:
-            keys = list(z.files)
-            if META_KEY not in keys:
-                raise CheckpointError(f"{name} is not a LetterLens model: it has no metadata "
-                                      f"(arrays found: {', '.join(keys[:6]) or 'none'})")
-            meta = json.loads(str(z[META_KEY]))
-            state = {k: z[k] for k in keys if k != META_KEY}
-    except CheckpointError:
-        raise
+        arrays = read_arrays(path, MODEL_BYTES, "a model file")
     except FileNotFoundError:
         raise CheckpointError(f"{path} does not exist") from None
-    except IsADirectoryError:
-        raise CheckpointError(f"{path} is a folder, not a model file") from None
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as e:
+    except SingleArray:
+        raise CheckpointError(f"{name} is a single array, not a LetterLens model file") from None
+    except (NotRegularFile, TooLarge) as e:
+        raise CheckpointError(f"{name}: {e}") from None
+    except (NpzError, OSError) as e:
         raise CheckpointError(f"{name} is not a readable model file (not an .npz, or truncated "
                               f"or damaged): {e}") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise CheckpointError(f"{name} is not a LetterLens model (unknown metadata format)")
-    if int(meta.get("format_version", 0)) > FORMAT_VERSION:
-        raise CheckpointError(f"{name} was written by a newer LetterLens "
-                              f"(format {meta.get('format_version')}); please update")
-    spec = meta.get("spec")
+    if META_KEY not in arrays:
+        raise CheckpointError(f"{name} is not a LetterLens model: it has no metadata "
+                              f"(arrays found: {', '.join(list(arrays)[:6]) or 'none'})")
+    text = arrays.pop(META_KEY)
+    meta = parse(str(text) if text.ndim == 0 and text.dtype.kind == "U" else None, name)
+    state = arrays  # what is left: the parameters
     try:
-        model = build_model(spec, np.random.default_rng(0),
-                            input_shape=tuple(meta.get("input_shape", (1, 28, 28))))
+        model = build_model(meta["spec"], np.random.default_rng(0),
+                            input_shape=tuple(meta.get("input_shape", INPUT_SHAPE)))
     except (ValueError, TypeError, KeyError) as e:
         raise CheckpointError(f"{name}: its architecture cannot be built: {e}") from None
     try:

@@ -3,27 +3,59 @@
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 from cnn import checkpoint
-from cnn.data import LETTERS, DataError, LetterSet, combine, load_npz, save_npz, split
+from cnn.cli_train import train
+from cnn.data import LETTERS, combine, load_npz, require_letters, save_npz
 from cnn.model import PRESETS, build_model
-from cnn.optim import make_optimizer
-from cnn.train import TrainingDiverged, evaluate, fit
+from cnn.train import evaluate
+
+_SPEC_BYTES = 1 << 20  # a spec of 64 layers is a few kilobytes
 
 
 def _arch(value: str):
     """A preset name, or a path to a JSON file holding an architecture spec."""
+    from cnn.meta import spec_error
+    from cnn.safefile import NpzError, parse_json, read_text
+
     if value in PRESETS:
         return value
     path = Path(value)
-    if path.suffix == ".json" and path.exists():
-        return json.loads(path.read_text())
-    raise argparse.ArgumentTypeError(
-        f"{value!r} is neither a preset ({', '.join(PRESETS)}) nor a .json spec file")
+    if path.suffix != ".json":
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is neither a preset ({', '.join(PRESETS)}) nor a .json spec file")
+    try:
+        spec = parse_json(read_text(path, _SPEC_BYTES))
+    except FileNotFoundError:
+        raise argparse.ArgumentTypeError(f"{value}: no such file") from None
+    except (NpzError, OSError) as e:
+        raise argparse.ArgumentTypeError(f"{value}: {getattr(e, 'strerror', None) or e}"
+                                         ) from None
+    problem = spec_error(spec, value)
+    if problem is None:
+        try:
+            build_model(spec, np.random.default_rng(0))
+        except ValueError as e:
+            problem = f"{value}: {e}"
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return spec
+
+
+def _count(low: int):
+    """An argparse type: a whole number >= low."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
+        return value
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,14 +67,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="letter set (.npz with x, y; optional writer, case); repeatable")
     t.add_argument("--emnist", action="append", default=[], metavar="IMAGES",
                    help="EMNIST letters images file (idx, optionally .gz); repeatable")
-    t.add_argument("--synthetic", type=int, default=0, metavar="N",
+    t.add_argument("--synthetic", type=_count(0), default=0, metavar="N",
                    help="add N synthetic letters drawn from stroke fonts (cached)")
     t.add_argument("--synthetic-seed", type=int, default=0)
     t.add_argument("--user-samples", nargs="?", const="", default=None, metavar="FOLDER",
                    help="add the letters saved from the app (default: the user's data folder)")
-    t.add_argument("--repeat-real", type=int, default=1, metavar="K",
+    t.add_argument("--repeat-real", type=_count(1), default=1, metavar="K",
                    help="show the non-synthetic training letters K times per epoch (default 1)")
-    t.add_argument("--redraw", type=int, default=0, metavar="K",
+    t.add_argument("--redraw", type=_count(0), default=0, metavar="K",
                    help="also train on K copies of every training letter that has pen strokes "
                         "(such as chars74k_hnd.npz, your samples), drawn again by the synthetic "
                         "hand (default 0)")
@@ -57,8 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Gaussian init standard deviation (default: He scaling)")
     t.add_argument("--from", dest="start_from", metavar="MODEL.npz",
                    help="fine-tune this model instead of starting from scratch")
-    t.add_argument("--epochs", type=int, default=10)
-    t.add_argument("--batch-size", type=int, default=64)
+    t.add_argument("--epochs", type=_count(1), default=10)
+    t.add_argument("--batch-size", type=_count(1), default=64)
     t.add_argument("--lr", type=float, default=None,
                    help="learning rate (default 0.001 for adam, 0.05 for sgd)")
     t.add_argument("--optimizer", choices=["adam", "sgd"], default="adam")
@@ -89,169 +121,15 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("bench", help="training and inference speed, against PyTorch if present")
     b.add_argument("--arch", action="append", choices=sorted(PRESETS),
                    help="preset to measure; repeatable (default: all)")
-    b.add_argument("--rounds", type=int, default=7)
+    b.add_argument("--rounds", type=_count(1), default=7)
     b.add_argument("--json", action="store_true")
 
     f = sub.add_parser("folds", help="write k writer-disjoint train/validation files")
     f.add_argument("--data", required=True, metavar="FILE.npz")
-    f.add_argument("--k", type=int, default=5)
+    f.add_argument("--k", type=_count(2), default=5)
     f.add_argument("--seed", type=int, default=0)
     f.add_argument("--out", required=True, metavar="FOLDER")
     return p
-
-
-# --- train -------------------------------------------------------------------------------------
-
-def _sources(args) -> tuple[list[LetterSet], list[LetterSet]]:
-    """(sets to split for validation, synthetic sets that only ever train)."""
-    sets = [load_npz(path) for path in args.data]
-    if args.emnist:
-        from cnn.emnist import load_emnist
-
-        sets += [load_emnist(path) for path in args.emnist]
-    if args.user_samples is not None:
-        from cnn.samples import SampleStore
-
-        sets.append(SampleStore(args.user_samples or None).to_letterset())
-    synthetic = []
-    if args.synthetic:
-        from cnn.synthetic import load_or_generate
-
-        _log(f"synthetic letters: {args.synthetic:,} (generated once, then cached)")
-        synthetic.append(LetterSet(**load_or_generate(args.synthetic, seed=args.synthetic_seed),
-                                   source="synthetic"))
-    sets = [s for s in sets if len(s)]
-    if not sets and not synthetic:
-        raise DataError("no training data: give --data, --emnist, --synthetic or --user-samples")
-    return sets, synthetic
-
-
-def _log(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
-
-
-def _bar(item, width: int = 24) -> str:
-    frac = ((item.epoch - 1) * item.steps_per_epoch + item.step) / (item.epochs *
-                                                                    item.steps_per_epoch)
-    filled = int(frac * width)
-    secs = int(min(item.eta_s, 359999))
-    eta = f"{secs // 3600}:{secs // 60 % 60:02d}:{secs % 60:02d}"
-    return (f"\repoch {item.epoch}/{item.epochs} [{'#' * filled}{'.' * (width - filled)}] "
-            f"{frac:4.0%}  {item.samples_per_s:7,.0f} samples/s  ETA {eta}  "
-            f"loss {item.loss:.3f}  acc {item.accuracy:6.1%}")
-
-
-def train(args) -> int:
-    if not 0.0 <= args.degrade <= 1.0:
-        raise ValueError(f"--degrade must be between 0 and 1, got {args.degrade}")
-    if not 0.0 <= args.elastic <= 5.0:
-        raise ValueError(f"--elastic must be between 0 and 5 pixels, got {args.elastic}")
-    if args.redraw < 0:
-        raise ValueError(f"--redraw must be 0 or more, got {args.redraw}")
-    if not 0.0 <= args.label_smoothing < 1.0:
-        raise ValueError(f"--label-smoothing must be at least 0 and below 1, "
-                         f"got {args.label_smoothing}")
-    rng = np.random.default_rng(args.seed)
-    real, synthetic = _sources(args)
-    sets = real + synthetic
-    if args.val_data:
-        real_train, val_set = combine(real) if real else None, combine(
-            [load_npz(p) for p in args.val_data])
-    elif real:
-        # Validation is real handwriting only, whole writers where known; synthetic always trains.
-        real_train, val_set = split(combine(real), args.val_fraction, rng)
-    else:
-        real_train = None
-        synthetic[0], val_set = split(synthetic[0], args.val_fraction, rng)
-    if args.repeat_real < 1:
-        raise ValueError(f"--repeat-real must be at least 1, got {args.repeat_real}")
-    parts = ([real_train] * args.repeat_real if real_train is not None else []) + synthetic
-    if args.redraw and real_train is not None:
-        from cnn.synthetic import redraw
-
-        redrawn = redraw(real_train, args.redraw, seed=args.seed)
-        _log(f"  redrawn from pen strokes: {len(redrawn):,} letters "
-             f"({args.redraw} per training letter with strokes)")
-        if len(redrawn):
-            parts.append(redrawn)
-    train_set = combine(parts)
-    if args.save_val and len(val_set):
-        save_npz(val_set, args.save_val)
-    for s in sets:
-        _log(f"  {s.source or 'data'}: {len(s):,} letters")
-    _log(f"training on {len(train_set):,} letters, validating on {len(val_set):,}"
-         + (" (writer-disjoint where writers are known)" if not args.val_data else ""))
-
-    if args.start_from:
-        model, base_meta = checkpoint.load(args.start_from)
-        history = list(base_meta.get("history", []))
-    else:
-        model = build_model(args.arch, rng, init_std=args.init)
-        history = []
-    lr = args.lr if args.lr is not None else (0.001 if args.optimizer == "adam" else 0.05)
-    opt = make_optimizer(args.optimizer, lr, args.momentum, args.weight_decay)
-    augment = None
-    if args.augment or args.degrade or args.elastic:
-        from cnn.augment import compose
-
-        augment = compose(args.augment, args.degrade, args.elastic)
-    _log(f"model: {model.num_parameters():,} parameters; {opt!r}")
-
-    t0 = time.perf_counter()
-    last_draw = 0.0
-    val = (val_set.x, val_set.y) if len(val_set) else None
-    try:
-        for item in fit(model, train_set.x, train_set.y, val=val, epochs=args.epochs,
-                        batch_size=args.batch_size, optimizer=opt, rng=rng, augment=augment,
-                        label_smoothing=args.label_smoothing):
-            now = time.perf_counter()
-            if item.kind == "step" and (now - last_draw > 0.1 or item.step == item.steps_per_epoch):
-                print(_bar(item), end="", file=sys.stderr, flush=True)
-                last_draw = now
-            elif item.kind == "epoch":
-                entry = {"epoch": len(history) + 1, "loss": item.loss, "accuracy": item.accuracy,
-                         "val_loss": item.val_loss, "val_accuracy": item.val_accuracy,
-                         "lr": opt.lr, "seconds": round(now - t0, 1)}
-                history.append(entry)
-                val_text = ("" if item.val is None else
-                            f" | val loss {item.val_loss:.3f} acc {item.val_accuracy:.2%}")
-                _log(f"\nepoch {item.epoch}/{item.epochs}: loss {item.loss:.3f} "
-                     f"acc {item.accuracy:.2%}{val_text}  ({now - t0:.0f} s)")
-                opt.lr *= args.lr_decay
-    except TrainingDiverged as e:
-        _log(f"\n{e}\nThe last good weights are kept; nothing was saved.")
-        return 1
-    except KeyboardInterrupt:
-        _log("\ninterrupted: nothing was saved")
-        return 130
-    elapsed = time.perf_counter() - t0
-
-    final = evaluate(model, val_set.x, val_set.y) if len(val_set) else None
-    meta = {
-        "name": args.name or Path(args.out).stem,
-        "arch": args.arch if isinstance(args.arch, str) else "custom",
-        "data": {s.source or f"set{i}": len(s) for i, s in enumerate(sets)},
-        "train_n": len(train_set),
-        "val_n": len(val_set),
-        "val_accuracy": None if final is None else final["accuracy"],
-        "val_per_class": None if final is None else final["per_class"],
-        "validation": ("given files" if args.val_data else
-                       f"{args.val_fraction:.0%} held out, writer-disjoint where writers known"),
-        "training": {"epochs": args.epochs, "batch_size": args.batch_size,
-                     "optimizer": args.optimizer, "lr": lr, "lr_decay": args.lr_decay,
-                     "momentum": args.momentum, "weight_decay": args.weight_decay,
-                     "augment": args.augment, "degrade": args.degrade,
-                     "elastic": args.elastic, "label_smoothing": args.label_smoothing,
-                     "repeat_real": args.repeat_real, "redraw": args.redraw,
-                     "synthetic": args.synthetic, "seed": args.seed, "init_std": args.init,
-                     "seconds": round(elapsed, 1), "fine_tuned_from": args.start_from},
-        "history": history,
-        "command": "python -m cnn " + " ".join(sys.argv[1:]),
-    }
-    checkpoint.save(model, args.out, meta)
-    acc = "" if final is None else f", validation accuracy {final['accuracy']:.2%}"
-    _log(f"saved {args.out} ({elapsed:.0f} s of training{acc})")
-    return 0
 
 
 # --- evaluate ----------------------------------------------------------------------------------
@@ -265,7 +143,7 @@ def _confusion_text(conf: np.ndarray) -> str:
 
 def evaluate_cmd(args) -> int:
     model, meta = checkpoint.load(args.model)
-    data = combine([load_npz(p) for p in args.data])
+    data = combine([require_letters(load_npz(p), p) for p in args.data])
     r = evaluate(model, data.x, data.y)
     if args.json:
         print(json.dumps({"accuracy": r["accuracy"], "n": r["n"], "loss": r["loss"],
@@ -293,8 +171,10 @@ def evaluate_cmd(args) -> int:
 def folds_cmd(args) -> int:
     from cnn.data import writer_folds
 
-    data = load_npz(args.data)
+    data = require_letters(load_npz(args.data), args.data)
     out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is a file; give a folder for the fold files")
     out.mkdir(parents=True, exist_ok=True)
     stem = Path(args.data).stem
     for i, (tr, va) in enumerate(writer_folds(data, args.k, np.random.default_rng(args.seed)), 1):
@@ -319,5 +199,5 @@ def main(argv: list[str] | None = None) -> int:
         bench.main(args.arch or sorted(PRESETS, key=list(PRESETS).index), args.json, args.rounds)
         return 0
     except (ValueError, OSError) as e:  # DataError and CheckpointError are ValueErrors
-        print(f"error: {e}", file=sys.stderr)
+        print("error: " + " ".join(str(e).split()), file=sys.stderr)  # one line
         return 2

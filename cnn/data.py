@@ -1,8 +1,6 @@
 """Letter data sets: 28x28 images, labels, writers and case; .npz files; writer-disjoint splits."""
 
 import os
-import zipfile
-import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from cnn.fileio import atomic_write
+from cnn.safefile import NpzError, read_arrays
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 N_CLASSES = len(LETTERS)
@@ -17,7 +16,10 @@ SIZE = 28
 UNKNOWN = -1
 # Float images slightly above 1 (rounding in preprocessing) still mean [0, 1], not [0, 255].
 _UNIT_TOLERANCE = 1e-3
-_NPY_MAGIC = b"\x93NUMPY"
+# The most array data one letter-set file may hold: 500,000 letters of 28 x 28 bytes (the
+# app's largest synthetic set; EMNIST Letters has 145,600) with labels and pen strokes.
+LETTER_SET_BYTES = 512 << 20
+MAX_SOURCE_CHARS = 200  # a set's name is for messages and lists: longer names are cut
 
 
 class DataError(ValueError):
@@ -143,6 +145,9 @@ def _as_ints(a, name: str, n: int, lo: int, hi: int | None, where: str) -> np.nd
     return a.astype(np.int64)
 
 
+# Four strokes for each of 500,000 letters; UNIPEN's 19,353 letters have 27,637. Each stroke
+# becomes an array object of its own, so this bounds memory where the bytes limit does not.
+MAX_STROKES = 2_000_000
 STROKE_KEYS = ("stroke_points", "stroke_offsets", "sample_stroke_offsets")
 
 
@@ -160,6 +165,9 @@ def pack_strokes(per_sample: list) -> dict[str, np.ndarray]:
 def unpack_points(points, offsets, where: str) -> list[np.ndarray]:
     """Strokes (n, 2) float64 from points (P, 2) cut at offsets (S+1,), or a DataError."""
     points, offsets = np.asarray(points), np.asarray(offsets)
+    if offsets.size > MAX_STROKES + 1:
+        raise DataError(f"{where}: {offsets.size - 1:,} strokes; a letter set may hold at most "
+                        f"{MAX_STROKES:,}")
     if points.ndim != 2 or points.shape[1] != 2 or points.dtype.kind != "f":
         raise DataError(f"{where}: stroke points have shape {points.shape}, expected (P, 2) float")
     if (offsets.ndim != 1 or len(offsets) == 0 or offsets.dtype.kind not in "iu"
@@ -187,23 +195,19 @@ def unpack_strokes(arrays: Mapping[str, np.ndarray], n: int, where: str) -> list
     return [strokes[i:j] for i, j in zip(per[:-1], per[1:], strict=True)]
 
 
-def read_npz(path: str | os.PathLike, required: Iterable[str] = ()) -> dict[str, np.ndarray]:
-    """Every array of an .npz file (no pickles), or a DataError naming the file and the problem."""
+def read_npz(path: str | os.PathLike, required: Iterable[str] = (),
+             max_bytes: int = LETTER_SET_BYTES) -> dict[str, np.ndarray]:
+    """Every array of an .npz file (no pickles, at most `max_bytes` of arrays, sizes checked from
+    the headers before reading), or a DataError naming the file and the problem."""
     path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such file")
-    if not zipfile.is_zipfile(path):
-        with open(path, "rb") as f:
-            is_npy = f.read(len(_NPY_MAGIC)) == _NPY_MAGIC
-        if is_npy:
-            raise DataError(f"{path}: a single .npy array, not an .npz archive of named arrays")
-        raise DataError(f"{path}: not an .npz file (no zip archive found; truncated or "
-                        "another format)")
     try:
-        with np.load(path, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as e:
-        raise DataError(f"{path}: damaged .npz file ({e})") from e
+        arrays = read_arrays(path, max_bytes, "a letter set")
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except NpzError as e:
+        raise DataError(f"{path}: {e}") from None
+    except OSError as e:
+        raise DataError(f"{path}: cannot be read ({e.strerror or e})") from None
     missing = [k for k in required if k not in arrays]
     if missing:
         raise DataError(f"{path}: missing {', '.join(map(repr, missing))}; it holds "
@@ -223,8 +227,18 @@ def load_npz(path: str | os.PathLike) -> LetterSet:
     writer = _as_ints(a["writer"], "writer", n, UNKNOWN, None, where) if "writer" in a else None
     case = _as_ints(a["case"], "case", n, UNKNOWN, 1, where) if "case" in a else None
     src = a.get("source")
-    source = str(src) if src is not None and src.ndim == 0 and src.dtype.kind == "U" else path.stem
+    source = (str(src)[:MAX_SOURCE_CHARS] if src is not None and src.ndim == 0
+              and src.dtype.kind == "U" else path.stem)
     return LetterSet(x, y, writer, case, source, unpack_strokes(a, n, where))
+
+
+def require_letters(letters: LetterSet, name: str | None = None) -> LetterSet:
+    """`letters` if it holds at least one letter, else a DataError in the words every part of
+    LetterLens uses: "empty.npz holds no letters"."""
+    if not len(letters):
+        raise DataError(f"{name or letters.source or 'the letter set'} holds no letters; "
+                        "choose a file with at least one")
+    return letters
 
 
 def save_npz(letterset: LetterSet, path: str | os.PathLike,

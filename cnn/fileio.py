@@ -34,3 +34,24 @@ def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> 
             pass
         raise
     return path
+
+
+def check_writable(path: str | os.PathLike) -> Path:
+    """`path` if a file can be written there, else a ValueError saying why; creates its folder.
+
+    Meant for before long work: a folder, a pipe or a folder that cannot be written in is
+    refused at once rather than after minutes of training.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder; give a file name such as {path / 'model.npz'}")
+    if path.exists() and not path.is_file():
+        raise ValueError(f"{path} exists and is not a regular file")
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as e:
+        raise ValueError(f"cannot write {path}: {e.strerror or e} ({folder})") from None
+    return path

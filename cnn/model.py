@@ -1,6 +1,8 @@
 """A model is a sequence of named layers built from a JSON-serialisable architecture spec."""
 
 import copy
+import inspect
+import math
 
 import numpy as np
 
@@ -8,6 +10,12 @@ from cnn.layers import LAYER_TYPES, Conv2d, Layer, MaxPool2d, ReLU
 
 INPUT_SHAPE = (1, 28, 28)
 NUM_CLASSES = 26
+# The largest model LetterLens builds or loads: about 19 times the large preset's 1.7 M
+# parameters (128 MB of float32), more than the window's architecture editor makes in practice.
+MAX_PARAMETERS = 32_000_000
+# The most values one layer may output per letter: 2.3 times the editor's widest (256 maps of
+# 60 x 60), so that a spec cannot ask forward() for gigabytes.
+MAX_ACTIVATION = 1 << 21
 _PREFIX = {"conv2d": "conv", "relu": "relu", "maxpool2d": "pool", "flatten": "flatten",
            "linear": "fc"}
 
@@ -236,6 +244,23 @@ def _named(spec: list[dict]) -> list[dict]:
     return out
 
 
+def _weights(kind: str, args: dict) -> int:
+    """Parameters a conv2d or linear layer with `args` would have (0 where the arguments are
+    not whole numbers >= 1: the layer refuses those itself, before allocating)."""
+    if kind == "conv2d":
+        k = args.get("kernel_size", _CONV_KERNEL)
+        dims = [args.get("out_channels"), args.get("in_channels"), k, k]
+    else:
+        dims = [args.get("out_features"), args.get("in_features")]
+    if not all(isinstance(d, int | np.integer) and not isinstance(d, bool) and d >= 1
+               for d in dims):
+        return 0
+    return math.prod(int(d) for d in dims) + int(dims[0])
+
+
+_CONV_KERNEL = inspect.signature(Conv2d).parameters["kernel_size"].default
+
+
 def build_model(preset_or_spec: str | list[dict] = "default",
                 rng: np.random.Generator | None = None, *, init_std: float | None = None,
                 dtype=np.float32, input_shape=INPUT_SHAPE,
@@ -252,25 +277,33 @@ def build_model(preset_or_spec: str | list[dict] = "default",
     rng = np.random.default_rng() if rng is None else rng
     shape = tuple(input_shape)
     layers = []
+    total = 0
     for entry in _named(spec):
-        kind, name = entry["type"], entry["name"]
+        kind, name = entry.get("type"), entry["name"]
         if kind not in LAYER_TYPES:
             raise ValueError(f"layer {name}: unknown layer type {kind!r}; "
                              f"known types are {sorted(LAYER_TYPES)}")
         args = {k: v for k, v in entry.items() if k not in ("type", "name")}
         try:
+            if kind in ("conv2d", "linear"):
+                args.setdefault("in_channels" if kind == "conv2d" else "in_features", shape[0])
+                total += _weights(kind, args)  # counted before any weight exists
+                if total > MAX_PARAMETERS:
+                    raise ValueError(f"the model would have more than {MAX_PARAMETERS:,} "
+                                     f"parameters ({total:,} up to this layer)")
             if kind == "conv2d":
-                args.setdefault("in_channels", shape[0])
                 layer = LAYER_TYPES[kind](**args, rng=rng, init_std=init_std, dtype=dtype)
             elif kind == "linear":
                 if len(shape) != 1:
                     raise ValueError(f"a linear layer needs flat input, got shape {shape}; "
                                      "put a flatten layer before it")
-                args.setdefault("in_features", shape[0])
                 layer = LAYER_TYPES[kind](**args, rng=rng, init_std=init_std, dtype=dtype)
             else:
                 layer = LAYER_TYPES[kind](**args)
             shape = layer.output_shape(shape)
+            if math.prod(shape) > MAX_ACTIVATION:
+                raise ValueError(f"its output {shape} has {math.prod(shape):,} values per "
+                                 f"letter; at most {MAX_ACTIVATION:,}")
         except (TypeError, ValueError) as e:
             raise ValueError(f"layer {name}: {e}") from None
         layers.append((name, layer))

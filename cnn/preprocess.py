@@ -6,10 +6,11 @@ Drawn strokes are rasterised straight into that frame with a round pen whose wid
 fraction of the glyph, so the result depends neither on the drawing's size nor on the canvas pen.
 """
 
-import threading
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from cnn.raster import capsules, pack, segment_index
 
 PREPROCESS_VERSION = 1
 
@@ -25,7 +26,9 @@ INK_THRESHOLD = 0.05  # bitmap pixels below this share of the peak are backgroun
 BLOB_FRACTION = 0.1  # a solid mark smaller than this share of the canvas is a dot, not a letter
 BLOB_FILL = 0.6  # ... where "solid" means the ink fills this share of its square box
 
-_STEP = 4.0  # longest segment piece, in supersampled pixels: each is drawn on one disc of pixels
+MAX_COORDINATE = 1e9  # points further out are refused: their differences would lose precision
+MAX_PEN_SCALE = 100.0
+MIN_SIDE = 1e-9  # ink smaller than this, in any units, is a dot: its scale would overflow
 
 
 @dataclass
@@ -84,112 +87,10 @@ def rasterise(strokes, shape: tuple[int, int], width: float) -> np.ndarray:
     pts, lengths = pack(strokes)
     if not len(pts):
         return np.zeros(shape, np.float32)
-    ia, ib = _segment_index(lengths)
+    ia, ib = segment_index(lengths)
     pts = pts.astype(np.float32)
     radius = np.full(len(ia), max(float(width), 0.0) / 2, np.float32)
-    return _draw(pts[ia], pts[ib], radius, np.zeros(len(ia), np.intp), 1, shape)[0].copy()
-
-
-def pack(strokes) -> tuple[np.ndarray, np.ndarray]:
-    """A list of (n, 2) strokes as one (P, 2) float64 array and (S,) points per stroke (>= 1)."""
-    strokes = [np.asarray(s, np.float64).reshape(-1, 2) for s in strokes]
-    strokes = [s for s in strokes if len(s)]
-    if not strokes:
-        return np.zeros((0, 2)), np.zeros(0, np.intp)
-    return np.concatenate(strokes), np.array([len(s) for s in strokes], np.intp)
-
-
-def _segment_index(lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Point indices (ia, ib) of each segment of packed strokes, in order; a one-point stroke
-    is a zero-length segment."""
-    last = np.cumsum(lengths) - 1
-    inner = np.ones(last[-1] + 1 if len(last) else 0, bool)
-    inner[last] = False
-    starts = inner.copy()
-    starts[last[lengths == 1]] = True
-    ia = np.flatnonzero(starts)
-    return ia, np.where(inner[ia], ia + 1, ia)
-
-
-_scratch = threading.local()
-_SCRATCH_LIMIT = 1 << 22  # elements; larger work arrays are not kept between calls
-
-
-def _work(name: str, shape, dtype=np.float32) -> np.ndarray:
-    """A work array reused between calls in this thread: fresh memory pages cost more than
-    the arithmetic that fills them."""
-    size = int(np.prod(shape))
-    buf = getattr(_scratch, name, None)
-    if buf is None or buf.size < size or buf.dtype != dtype:
-        buf = np.empty(size, dtype)
-        if size <= _SCRATCH_LIMIT:
-            setattr(_scratch, name, buf)
-    return buf[:size].reshape(shape)
-
-
-def _draw(a, b, radius, owner, count: int, shape) -> np.ndarray:
-    """(count, H, W) float32 coverage of capsules (a[i], b[i], radius[i]) in image owner[i].
-
-    a, b (m, 2) float32. Coverage ramps from 1 to 0 over pixel centres between radius - 0.5
-    and radius + 0.5. The result is a work array: valid until the next call in this thread.
-    """
-    # Split segments into pieces no longer than _STEP, so that one disc of pixels holds each.
-    pieces = np.maximum(np.ceil(np.linalg.norm(b - a, axis=1) / _STEP), 1).astype(np.intp)
-    which = np.repeat(np.arange(len(a)), pieces)
-    j = np.arange(len(which)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
-    t0 = (j / pieces[which]).astype(np.float32)[:, None]
-    t1 = ((j + 1) / pieces[which]).astype(np.float32)[:, None]
-    d = b[which] - a[which]
-    a, b = a[which] + t0 * d, a[which] + t1 * d
-    radius, owner = radius[which], owner[which]
-
-    # Every pixel centre within radius + 0.5 of a piece lies within reach of its midpoint's
-    # pixel: a disc of offsets (gx, gy) around it, on one flat axis so that the arithmetic
-    # runs in long inner loops over reused memory.
-    h, w = shape
-    reach = float(radius.max()) + 0.5 + _STEP / 2 + 0.75
-    n = int(np.ceil(reach))  # the disc's half-width
-    g = np.arange(-n, n + 1, dtype=np.float32)
-    disc = g[None, :] ** 2 + g[:, None] ** 2 <= reach**2
-    gy, gx = np.broadcast_arrays(g[:, None], g[None, :])
-    gx, gy = gx[disc], gy[disc]
-    corner = np.floor((a + b) / 2).astype(np.intp)  # (m, 2) x, y
-    # Discs wholly off the image draw nothing.
-    on = ((corner >= -n) & (corner < [w + n, h + n])).all(1)
-    if not on.all():
-        a, b, radius, owner, corner = a[on], b[on], radius[on], owner[on], corner[on]
-    m, nn = len(a), len(gx)
-
-    ab = b - a
-    inv = 1.0 / np.maximum((ab * ab).sum(1, keepdims=True), 1e-12)
-    bx, by = ab[:, :1], ab[:, 1:]
-    ux, uy = _work("ux", (m, nn)), _work("uy", (m, nn))  # pixel centre - a
-    np.add((corner[:, :1] + 0.5 - a[:, :1]).astype(np.float32), gx, out=ux)
-    np.add((corner[:, 1:] + 0.5 - a[:, 1:]).astype(np.float32), gy, out=uy)
-    t, tmp = _work("t", (m, nn)), _work("tmp", (m, nn))
-    np.multiply(ux, bx * inv, out=t)
-    np.multiply(uy, by * inv, out=tmp)
-    t += tmp
-    np.clip(t, 0.0, 1.0, out=t)  # where along the piece the nearest point lies
-    ux -= np.multiply(t, bx, out=tmp)
-    uy -= np.multiply(t, by, out=tmp)
-    d2 = np.multiply(ux, ux, out=t)
-    d2 += np.multiply(uy, uy, out=tmp)  # squared distance to the piece
-
-    # Nearest distance per pixel, on images with a margin that holds every kept disc.
-    e = 2 * n
-    hh, ww = h + 2 * e, w + 2 * e
-    base = ((owner[:, None] * hh + corner[:, 1:] + e) * ww + corner[:, :1] + e).astype(np.intp)
-    idx = np.add(base, (gy * ww + gx).astype(np.intp), out=_work("idx", (m, nn), np.intp))
-    best = _work("best", (count, hh, ww))
-    best.fill(np.inf)
-    np.minimum.at(best.reshape(-1), idx.reshape(-1), d2.reshape(-1))
-    out = best[:, e : e + h, e : e + w]
-    np.sqrt(out, out=out)
-    r = np.zeros(count, np.float32)  # each image's pen: all its segments share it
-    r[owner] = radius
-    np.subtract(r[:, None, None] + 0.5, out, out=out)
-    return np.clip(out, 0.0, 1.0, out=out)
+    return capsules(pts[ia], pts[ib], radius, np.zeros(len(ia), np.intp), 1, shape)[0].copy()
 
 
 def _canvas_side(canvas_size) -> float:
@@ -215,12 +116,24 @@ def _render(pts, lengths, letters, pen_scale):
     k = scale * SUPERSAMPLE
     owner = np.repeat(np.arange(len(letters)), npts)
     frame = ((pts - centre[owner]) * k[owner, None] + CENTRED_SIZE / 2).astype(np.float32)
-    ia, ib = _segment_index(lengths)
+    ia, ib = segment_index(lengths)
     radius = (width * k / 2).astype(np.float32)[owner[ia]]
     size = (CENTRED_SIZE, CENTRED_SIZE)
-    centred = _draw(frame[ia], frame[ib], radius, owner[ia], len(letters), size)
+    centred = capsules(frame[ia], frame[ib], radius, owner[ia], len(letters), size)
     box = np.concatenate([lo - width[:, None] / 2, hi + width[:, None] / 2], axis=1)
     return centred, box, scale, centre
+
+
+def _check_points(pts: np.ndarray, pen_scale) -> None:
+    """ValueError unless every point is finite and within MAX_COORDINATE, and every pen scale
+    a number in [0, MAX_PEN_SCALE]."""
+    if not (np.isfinite(pts).all() and (np.abs(pts) <= MAX_COORDINATE).all()):
+        raise ValueError("stroke points must be finite numbers within "
+                         f"±{MAX_COORDINATE:g}")
+    pen = np.asarray(pen_scale, np.float64)
+    if not (np.isfinite(pen).all() and (pen >= 0).all() and (pen <= MAX_PEN_SCALE).all()):
+        raise ValueError(f"pen_scale must be a number from 0 to {MAX_PEN_SCALE:g}, got "
+                         f"{pen_scale!r}")
 
 
 def preprocess_strokes(strokes, canvas_size=None, *, pen_scale: float = 1.0) -> Preprocessed:
@@ -228,14 +141,16 @@ def preprocess_strokes(strokes, canvas_size=None, *, pen_scale: float = 1.0) -> 
 
     The pen is PEN_WIDTH × pen_scale of the strokes' longer side. Blank when there are no
     points, when all points coincide, or when the longer side is below BLANK_FRACTION of
-    `canvas_size` (an int or (width, height), in the strokes' units).
+    `canvas_size` (an int or (width, height), in the strokes' units). ValueError for points
+    that are not finite or beyond MAX_COORDINATE, or a pen_scale outside [0, MAX_PEN_SCALE].
     """
     pts, lengths = pack(strokes)
+    _check_points(pts, pen_scale)
     if not len(pts):
         return _blank()
     lo, hi = pts.min(0), pts.max(0)
     side = float((hi - lo).max())
-    if not side > BLANK_FRACTION * _canvas_side(canvas_size):
+    if not side > max(BLANK_FRACTION * _canvas_side(canvas_size), MIN_SIDE):
         width = PEN_WIDTH * pen_scale * side
         return _blank((*(lo - width / 2), *(hi + width / 2)) if side > 0 else None)
     centred, box, scale, centre = _render(pts, lengths, [len(lengths)], [pen_scale])
@@ -246,9 +161,11 @@ def preprocess_packed(pts, lengths, letters, pen_scale=1.0) -> np.ndarray:
     """Many letters at once, drawn as preprocess_strokes draws each: (B, SIZE, SIZE) float32.
 
     pts (P, 2) x, y; lengths (S,) points per stroke; letters (B,) strokes per letter (>= 1);
-    pen_scale a number or (B,). A letter whose points all coincide comes out blank (zero).
+    pen_scale a number or (B,). A letter whose points all coincide (within MIN_SIDE) comes out
+    blank (zero).
     """
     pts, lengths = np.asarray(pts, np.float64), np.asarray(lengths, np.intp)
+    _check_points(pts, pen_scale)
     letters = np.asarray(letters, np.intp)
     pen_scale = np.broadcast_to(np.asarray(pen_scale, np.float64), letters.shape)
     out = np.zeros((len(letters), SIZE, SIZE), np.float32)
@@ -257,13 +174,16 @@ def preprocess_packed(pts, lengths, letters, pen_scale=1.0) -> np.ndarray:
     npts = np.add.reduceat(lengths, np.cumsum(letters) - letters)
     start = np.cumsum(npts) - npts
     side = (np.maximum.reduceat(pts, start) - np.minimum.reduceat(pts, start)).max(1)
-    ok = side > 0
+    ok = side > MIN_SIDE
     if not ok.all():  # leave the spots out
         pts, lengths = pts[np.repeat(ok, npts)], lengths[np.repeat(ok, letters)]
         letters, pen_scale = letters[ok], pen_scale[ok]
     if len(letters):
         image = _POOL @ _render(pts, lengths, letters, pen_scale)[0] @ _POOL.T
-        out[ok] = np.clip(image / image.max(axis=(1, 2), keepdims=True), 0.0, 1.0)
+        peak = image.max(axis=(1, 2), keepdims=True)
+        # A hairline pen along pixel edges can leave no ink: such a letter stays blank.
+        image = np.divide(image, peak, out=np.zeros_like(image), where=peak > 0)
+        out[ok] = np.clip(image, 0.0, 1.0)
     return out
 
 
@@ -300,13 +220,23 @@ def preprocess_bitmap(img) -> Preprocessed:
 
     Blank when no pixel reaches INK_THRESHOLD of the peak, when the ink box's longer side is
     below BLANK_FRACTION of the image's (and 2 pixels), or when the ink is a small solid blob.
+    ValueError for an image holding NaN or infinity.
     """
-    img = np.asarray(img, np.float32)
+    img = np.asarray(img)
     if img.ndim != 2:
         raise ValueError(f"expected a 2-D image, got shape {img.shape}")
+    if img.dtype.kind not in "biuf":
+        raise ValueError(f"expected an image of numbers, got dtype {img.dtype}")
+    img = img.astype(np.float64)
+    if not np.isfinite(img).all():
+        raise ValueError("the image holds NaN or infinity")
     peak = float(img.max()) if img.size else 0.0
     if not peak > 0:
         return _blank()
+    # In units of the peak, so that values near float32's limit neither overflow nor vanish;
+    # below zero is background, as the crop below treats it.
+    img = (np.maximum(img, 0.0) / peak).astype(np.float32)
+    peak = 1.0
     r0, r1, y0, y1 = _extent(img.max(1) / peak)
     c0, c1, x0, x1 = _extent(img.max(0) / peak)
     box = (x0, y0, x1, y1)

@@ -1,7 +1,8 @@
 """The user's own drawn letters: one small .npz per sample in a folder, each written atomically.
 
 A crash mid-write leaves only a hidden temporary file, which loading ignores; earlier samples
-are separate files and stay intact. A damaged sample file is skipped with a warning.
+are separate files and stay intact. A damaged sample file is skipped with a warning and listed
+in `SampleStore.problems`, so that the window can say which files it left out and why.
 """
 
 from __future__ import annotations  # SampleStore.list shadows the builtin in annotations
@@ -37,7 +38,17 @@ from cnn.paths import data_dir
 
 ME = 0  # every sample in a store comes from one writer: the person drawing
 FORMAT = 1
+# One sample is a 28 x 28 image and its pen strokes: 16 MB holds a million stroke points,
+# minutes of drawing; a larger file is not a sample.
+SAMPLE_BYTES = 16 << 20
 _ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]*")
+
+
+class Skipped(NamedTuple):
+    """A sample file the store could not read: its file name and why (one line of text)."""
+
+    name: str
+    reason: str
 
 
 class SampleInfo(NamedTuple):
@@ -128,7 +139,8 @@ def _write_sample(f: BinaryIO, sample: Sample) -> None:
 
 
 def _read_sample(path: Path) -> Sample:
-    a = read_npz(path, required=("image", "label", "created", "stroke_points", "stroke_offsets"))
+    a = read_npz(path, required=("image", "label", "created", "stroke_points", "stroke_offsets"),
+                 max_bytes=SAMPLE_BYTES)
     image, label, created = a["image"], a["label"], a["created"]
     case = a.get("case", np.int64(UNKNOWN))
     version = a.get("format", np.int64(FORMAT))
@@ -165,11 +177,16 @@ def _created(a: dict, n: int, path: Path) -> np.ndarray | None:
 
 
 class SampleStore:
-    """A folder of the user's samples, by default data_dir() / "samples"."""
+    """A folder of the user's samples, by default data_dir() / "samples".
+
+    `problems` lists the files the latest read of the folder skipped (a Skipped per file: its
+    name and why), empty when every sample read; any call that lists samples refreshes it.
+    """
 
     def __init__(self, folder: str | os.PathLike | None = None):
         self.folder = Path(folder) if folder is not None else data_dir() / "samples"
         self._cache: dict[str, tuple[tuple[int, int], Sample]] = {}
+        self.problems: list[Skipped] = []
 
     def __repr__(self) -> str:
         return f"SampleStore({str(self.folder)!r}, n={len(self)})"
@@ -271,18 +288,20 @@ class SampleStore:
 
     def _samples(self) -> list[Sample]:
         if not self.folder.is_dir():
+            self.problems = []
             return []
-        samples = []
-        for path in self.folder.glob("*.npz"):
+        samples, problems = [], []
+        for path in sorted(self.folder.glob("*.npz")):
             # Hidden names are atomic_write's temporary files, left behind by a crash.
             if path.name.startswith(".") or not _ID.fullmatch(path.stem):
                 continue
             try:
                 samples.append(self._load(path))
-            except DataError as e:  # its message names the file
-                warnings.warn(f"skipping unreadable sample: {e}", stacklevel=3)
-            except OSError as e:
-                warnings.warn(f"skipping unreadable sample {path}: {e}", stacklevel=3)
+            except (DataError, OSError) as e:
+                reason = str(e).removeprefix(f"{path}: ")
+                problems.append(Skipped(path.name, reason))
+                warnings.warn(f"skipping unreadable sample {path}: {reason}", stacklevel=3)
+        self.problems = problems
         alive = {s.id for s in samples}
         self._cache = {k: v for k, v in self._cache.items() if k in alive}
         return sorted(samples, key=lambda s: (s.created, s.id))

@@ -423,19 +423,33 @@ def cache_path(n: int, seed: int = 0) -> Path:
     return cache_dir() / f"synthetic-v{version}-{n}-{seed}.npz"
 
 
+def _read_cache(path: Path, n: int) -> dict[str, np.ndarray] | None:
+    """The n letters cached in `path`, or None when the file is damaged or not what it should
+    be (it is then made again); never reads more than n letters' worth."""
+    from cnn.safefile import NpzError, read_arrays
+
+    try:
+        # x uint8 (n, 28, 28), y and case uint8, writer int64, plus the archive's headers
+        a = read_arrays(path, n * (preprocess.SIZE ** 2 + 24) + 4096, "this synthetic set")
+    except (NpzError, OSError):
+        return None
+    s = {k: a.get(k) for k in ("x", "y", "case", "writer")}
+    if any(v is None or len(v) != n or v.dtype.kind not in "iu" for v in s.values()):
+        return None
+    ok = (s["x"].shape == (n, preprocess.SIZE, preprocess.SIZE) and s["x"].dtype == np.uint8
+          and all(s[k].ndim == 1 for k in ("y", "case", "writer")))
+    return s if ok else None
+
+
 def load_or_generate(n: int, seed: int = 0, *, workers: int | None = None,
                      report: Callable[[int, int], None] | None = None,
                      cancelled: Callable[[], bool] | None = None) -> dict[str, np.ndarray]:
     """generate_set(n, seed), read from the cache folder when made before, else made and saved."""
     path = cache_path(n, seed)
     if path.exists():
-        try:
-            with np.load(path, allow_pickle=False) as z:
-                s = {k: z[k] for k in ("x", "y", "case", "writer")}
-            if len(s["x"]) == n:
-                return s
-        except (OSError, ValueError, KeyError, EOFError):
-            pass  # a damaged cache file is made again
+        cached = _read_cache(path, n)
+        if cached is not None:
+            return cached
     s = generate_set(n, seed, workers=workers, report=report, cancelled=cancelled)
     atomic_write(path, lambda f: np.savez_compressed(f, **s))
     return s

@@ -227,9 +227,11 @@ def evaluate(model: Sequential, x: np.ndarray, y: np.ndarray, batch_size: int = 
     """Accuracy, mean loss, per-class accuracy (None where a class is absent), confusion matrix.
 
     confusion[i, j] counts samples of true class i predicted as j. With return_probs, also
-    'probs' (N, classes).
+    'probs' (N, classes). ValueError for no letters: an accuracy on none means nothing.
     """
     n = len(x)
+    if n == 0:
+        raise ValueError("there are no letters to evaluate on")
     classes = model.num_classes
     y = check_labels(y, n, classes)
     probs = predict_proba(model, x, batch_size)
@@ -239,11 +241,11 @@ def evaluate(model: Sequential, x: np.ndarray, y: np.ndarray, batch_size: int = 
     support = confusion.sum(axis=1)
     per_class = [float(confusion[i, i] / support[i]) if support[i] else None
                  for i in range(classes)]
-    picked = probs[np.arange(n), y] if n else np.zeros(0)
+    picked = probs[np.arange(n), y]
     result = {
         "n": n,
-        "accuracy": float((pred == y).mean()) if n else 0.0,
-        "loss": float(-np.log(np.maximum(picked, 1e-12)).mean()) if n else 0.0,
+        "accuracy": float((pred == y).mean()),
+        "loss": float(-np.log(np.maximum(picked, 1e-12)).mean()),
         "per_class": per_class,
         "confusion": confusion,
         "predictions": pred,

@@ -72,6 +72,26 @@ def test_a_damaged_cache_file_is_made_again(tmp_path, monkeypatch):
     assert np.load(synthetic.cache_path(26, seed=0))["x"].shape == (26, 28, 28)
 
 
+def test_a_cache_file_damaged_in_any_way_is_made_again(tmp_path, monkeypatch):
+    from tests import zipcraft
+
+    monkeypatch.setenv("LETTERLENS_CACHE_DIR", str(tmp_path))
+    path = synthetic.cache_path(26, seed=0)
+    good = synthetic.load_or_generate(26, seed=0, workers=1)
+    raw = path.read_bytes()
+    np.savez(tmp_path / "floats.npz", **{**good, "x": good["x"].astype(np.float64)})
+    damaged = {
+        "compression method": zipcraft.set_method(raw, 99),  # NotImplementedError in zipfile
+        "huge member": zipcraft.set_declared_size(raw, 2**31),
+        "float images": (tmp_path / "floats.npz").read_bytes(),
+    }
+    for kind, bad in damaged.items():
+        path.write_bytes(bad)
+        s = synthetic.load_or_generate(26, seed=0, workers=1)
+        np.testing.assert_array_equal(s["x"], good["x"], err_msg=kind)
+        assert path.read_bytes() != bad, kind
+
+
 def test_augmentation_preview():
     g = synthetic.augmentation_preview("g", n=16, seed=0)
     assert g.shape == (16, 28, 28) and g.dtype == np.float32
