@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from gui.training.arch_editor import ArchEditor
 from gui.training.config import DEFAULT_DEGRADE, DEFAULT_LR, RunConfig
 from gui.training.sources import file_size
+from gui.wheel_guard import guard_wheel
 
 _OPTIMISERS = {"adam": "Adam", "sgd": "SGD with momentum"}
 
@@ -49,6 +50,8 @@ class SetupPanel(QWidget):
         layout.addStretch(1)
         self.set_config(RunConfig())
         self.set_current_model(None)
+        # The panel scrolls: the wheel scrolls it, and changes a field only once it is focused.
+        self._wheel_guard = guard_wheel(self)
 
     # --- building ------------------------------------------------------------------------------
 
