@@ -1,10 +1,13 @@
 """Everyday slips: the wheel over the setup panel, the teach bar's results, stale texts."""
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QScrollArea, QSpinBox
 
+from gui.training.curves import CurvesPanel
+from gui.training.history import History
 from gui.training.tab import TrainTab
 
 # The offscreen platform cannot pass a top-level window's size limits on; harmless here.
@@ -66,3 +69,26 @@ def test_every_field_of_the_setup_panel_is_guarded_also_ones_added_later(qtbot, 
     late.show()
     wheel(late)
     assert late.value() == 5
+
+
+def test_curves_axis_reads_epochs_without_a_scale_factor_early_in_a_run(qtbot):
+    curves = CurvesPanel()
+    qtbot.addWidget(curves)
+    curves.resize(900, 600)
+    curves.show()
+    qtbot.waitExposed(curves)
+    history = History()
+    steps = 1000  # batches per epoch: the first few are thousandths of an epoch
+    history.add_batches({"x": np.arange(1, 5) / steps, "loss": np.array([3.3, 3.2, 3.1, 3.0]),
+                         "accuracy": np.array([0.0, 0.05, 0.04, 0.1])})
+    curves.set_history(history)
+    qtbot.waitUntil(lambda: curves.loss.getAxis("bottom").range[1] < 0.01)
+    for plot in (curves.loss, curves.acc):
+        axis = plot.getAxis("bottom")
+        assert "(x" not in axis.labelString() and "epoch" in axis.labelString()
+        assert axis.autoSIPrefixScale == 1.0
+        lo, hi = axis.range
+        ticks = [v for _, values in axis.tickValues(lo, hi, axis.width()) for v in values]
+        strings = axis.tickStrings(ticks, axis.autoSIPrefixScale, ticks[1] - ticks[0])
+        # The tick labels are the epochs themselves: decimals between 0 and 0.01.
+        assert all(0 <= float(s) < 0.01 for s in strings) and len(set(strings)) > 2
