@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from cnn import checkpoint
 from cnn.checkpoint import CheckpointError
 from cnn.model import Sequential
+from cnn.paths import DEFAULT_MODEL
 from gui import about, window_settings
 from gui.actions import create_actions
 from gui.draw_tab import DrawTab
@@ -120,7 +121,7 @@ class MainWindow(QMainWindow):
     def _create_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        for key in ("open", "save", "export"):
+        for key in ("open", "open_shipped", "save", "export"):
             file_menu.addAction(self.actions_by_name[key])
         file_menu.addSeparator()
         file_menu.addAction(self.actions_by_name["quit"])
@@ -153,6 +154,7 @@ class MainWindow(QMainWindow):
     def _connect_signals(self) -> None:
         acts = self.actions_by_name
         acts["open"].triggered.connect(self._on_open_action_triggered)
+        acts["open_shipped"].triggered.connect(lambda: self.open_model(DEFAULT_MODEL))
         acts["save"].triggered.connect(self._on_save_action_triggered)
         acts["export"].triggered.connect(self._on_export_action_triggered)
         acts["quit"].triggered.connect(self.close)

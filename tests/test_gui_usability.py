@@ -2,10 +2,15 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QScrollArea, QSpinBox
 
+from cnn import checkpoint
+from cnn.model import build_model
+from cnn.paths import DEFAULT_MODEL
+from gui.main_window import MainWindow
+from gui.models import LoadedModel, startup_model
 from gui.training.curves import CurvesPanel
 from gui.training.history import History
 from gui.training.tab import TrainTab
@@ -92,3 +97,39 @@ def test_curves_axis_reads_epochs_without_a_scale_factor_early_in_a_run(qtbot):
         strings = axis.tickStrings(ticks, axis.autoSIPrefixScale, ticks[1] - ticks[0])
         # The tick labels are the epochs themselves: decimals between 0 and 0.01.
         assert all(0 <= float(s) < 0.01 for s in strings) and len(set(strings)) > 2
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+def make_window(qtbot, settings, loaded: LoadedModel | None = None, size=(1366, 768)):
+    window = MainWindow(loaded or startup_model()[0], settings)
+    qtbot.addWidget(window)
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def test_file_menu_opens_the_shipped_model_again(qtbot, settings, tmp_path):
+    window = make_window(qtbot, settings)
+    shipped_name = window.predictor.name
+    other = tmp_path / "other.npz"
+    checkpoint.save(build_model("small", np.random.default_rng(3)), other, {"name": "other"})
+    assert window.open_model(other)
+    assert window.predictor.name == "other" and window.model_path == other
+    action = window.actions_by_name["open_shipped"]
+    assert action in window.menuBar().actions()[0].menu().actions()  # in File
+    assert action.toolTip() and action.shortcut().toString() == "Ctrl+Shift+O"
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    with qtbot.waitSignal(window.model_changed):
+        qtbot.keyClick(window.canvas, Qt.Key.Key_O,
+                       Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert window.model_path == DEFAULT_MODEL and window.predictor.name == shipped_name
+    shipped, _ = checkpoint.load(DEFAULT_MODEL)
+    for key, value in shipped.parameters().items():
+        np.testing.assert_array_equal(window.model.parameters()[key], value)
+    assert window.last_file == DEFAULT_MODEL  # and it is the one to open next time
