@@ -7,10 +7,14 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QScrollArea, QSpinBox
 
 from cnn import checkpoint
+from cnn.data import LETTERS
 from cnn.model import build_model
 from cnn.paths import DEFAULT_MODEL
+from gui.layer_guide import explain
 from gui.main_window import MainWindow
 from gui.models import LoadedModel, startup_model
+from gui.replay import send_stroke
+from gui.sample_letter import sample_strokes
 from gui.training.curves import CurvesPanel
 from gui.training.history import History
 from gui.training.tab import TrainTab
@@ -133,3 +137,37 @@ def test_file_menu_opens_the_shipped_model_again(qtbot, settings, tmp_path):
     for key, value in shipped.parameters().items():
         np.testing.assert_array_equal(window.model.parameters()[key], value)
     assert window.last_file == DEFAULT_MODEL  # and it is the one to open next time
+
+
+def draw_sample(window, qtbot):
+    canvas = window.canvas
+    for stroke in sample_strokes(canvas.width(), canvas.height(), per_segment=4):
+        with qtbot.waitSignal(window.predictor.predicted):
+            send_stroke(canvas, stroke)
+    return window.predictor.last
+
+
+def tick_labels(axis) -> list[str]:
+    return [text for level in axis._tickLevels for _, text in level]
+
+
+def test_classes_are_labelled_with_both_cases_everywhere(qtbot, settings):
+    window = make_window(qtbot, settings)
+    prediction = draw_sample(window, qtbot)
+    panel = window.prediction_panel
+    top = [letter + letter.lower() for letter, _ in prediction.top(3)]  # 'R' -> 'Rr'
+    assert [line.split()[1] for line in panel.verdict.top_lines()] == top
+    assert all(label in panel.text() for label in top)
+    assert tick_labels(panel._plot.getAxis("bottom")) == [c + "\n" + c.lower() for c in LETTERS]
+    confusion = window.train_tab.confusion
+    assert tick_labels(confusion.matrix.getAxis("left")) == [c + c.lower() for c in LETTERS]
+    for axis in (confusion.matrix.getAxis("bottom"), confusion.bars_plot.getAxis("bottom")):
+        assert tick_labels(axis) == [c + "\n" + c.lower() for c in LETTERS]
+    confusion.set_result(np.eye(26, dtype=np.int64) * 3, [1.0] * 26)
+    confusion._on_image_hovered(8, 11)
+    assert confusion.image.toolTip() == "true Ii, read as Ll: 0"
+    # The layer guide says why: one class for both cases, and I / l look alike.
+    softmax = explain("softmax")
+    assert "Aa" in softmax and "26 classes, not 52" in softmax
+    assert "capital I (class Ii)" in softmax and "small l (class Ll)" in softmax
+    assert "Aa" in explain("input")
