@@ -105,11 +105,12 @@ def test_teach_bar_labels_adds_and_counts(qtbot, teach, store):
     bar.set_prediction(probs)
     assert bar.label.currentText() == "C"
     drawing["now"] = None
-    assert bar.add_current() is None and "Draw a letter" in bar.status.text()
+    assert bar.add_current() is None and "Draw a letter" in bar.results.text()
     with qtbot.waitSignal(controller.taught, timeout=20_000):
         drawing["now"] = ([], image, None)
         assert bar.teach_current()
-    assert not bar.bars.isHidden() and "→" in bar.status.text()
+    assert bar.results.kind == "taught" and "→" in bar.results.text()
+    assert not bar.results.bars.isHidden() and bar.results.toggle.isEnabled()
 
 
 def test_arch_editor_shapes_and_counts_match_the_built_model(qtbot):
