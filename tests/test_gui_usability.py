@@ -2,22 +2,25 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, QSettings, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QScrollArea, QSpinBox
 
 from cnn import checkpoint
-from cnn.data import LETTERS
+from cnn.data import LETTERS, save_npz
 from cnn.model import build_model
 from cnn.paths import DEFAULT_MODEL
 from gui.layer_guide import explain
 from gui.main_window import MainWindow
 from gui.models import LoadedModel, startup_model
-from gui.replay import send_stroke
+from gui.panels.feature_maps_panel import HOVER_HINT
+from gui.replay import send_mouse, send_stroke
 from gui.sample_letter import sample_strokes
 from gui.training.curves import CurvesPanel
 from gui.training.history import History
 from gui.training.tab import TrainTab
+from gui.training.teach_bar import RUN_WAITS
+from tests.test_gui_training import blobs, config
 
 # The offscreen platform cannot pass a top-level window's size limits on; harmless here.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -171,3 +174,103 @@ def test_classes_are_labelled_with_both_cases_everywhere(qtbot, settings):
     assert "Aa" in softmax and "26 classes, not 52" in softmax
     assert "capital I (class Ii)" in softmax and "small l (class Ll)" in softmax
     assert "Aa" in explain("input")
+
+
+def test_teach_results_never_move_or_shrink_the_canvas(qtbot, settings):
+    window = make_window(qtbot, settings)
+    window._apply_default_layout()  # the first-run layout, at 1366×768
+    draw_sample(window, qtbot)
+    canvas, bar = window.canvas, window.teach_bar
+    geometry = canvas.geometry()
+    with qtbot.waitSignal(window.teach.taught, timeout=30_000):
+        qtbot.mouseClick(bar.teach_button, Qt.MouseButton.LeftButton)
+    results = bar.results
+    assert results.kind == "taught" and "→" in results.text()
+    assert canvas.geometry() == geometry
+    # Collapsed: one line, the whole text in its tooltip; the arrow opens the chart.
+    assert results.summary.toolTip() == results.text()
+    assert results.height() <= results.summary.fontMetrics().height() * 2
+    assert results.toggle.isEnabled() and not results.details.isVisible()
+    with qtbot.waitSignal(results.expanded_changed):
+        qtbot.mouseClick(results.toggle, Qt.MouseButton.LeftButton)
+    assert results.details.isVisible() and results.bars.isVisible()
+    assert canvas.geometry() == geometry
+    # It lies over the canvas's lower edge, just above the bar, as wide as the bar.
+    details = results.details.geometry()
+    assert details.bottom() + 1 == bar.geometry().top()
+    assert details.width() == bar.width() and canvas.geometry().contains(details.topLeft())
+    with qtbot.waitSignal(results.expanded_changed):
+        qtbot.mouseClick(results.toggle, Qt.MouseButton.LeftButton)
+    assert not results.details.isVisible() and canvas.geometry() == geometry
+
+
+def test_run_waits_text_goes_when_the_run_ends(qtbot, settings, tmp_path):
+    window = make_window(qtbot, settings)
+    bar, tab = window.teach_bar, window.train_tab
+    tab.setup.set_config(config(str(save_npz(blobs(), tmp_path / "blobs.npz")), epochs=200))
+    window.tabs.setCurrentWidget(tab)
+    with qtbot.waitSignal(tab.controller.state_changed):
+        qtbot.mouseClick(tab.start_button, Qt.MouseButton.LeftButton)
+    assert bar.results.text() == RUN_WAITS and not bar.teach_button.isEnabled()
+    with qtbot.waitSignal(tab.run_finished, timeout=30_000):
+        qtbot.mouseClick(tab.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not tab.is_running())
+    assert bar.teach_button.isEnabled()
+    assert bar.results.text() == "" and RUN_WAITS not in bar.results.summary.text()
+
+
+def test_a_new_drawing_clears_the_old_teach_chart(qtbot, settings):
+    window = make_window(qtbot, settings)
+    draw_sample(window, qtbot)
+    results = window.teach_bar.results
+    with qtbot.waitSignal(window.teach.taught, timeout=30_000):
+        qtbot.mouseClick(window.teach_bar.teach_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(results.toggle, Qt.MouseButton.LeftButton)
+    assert results.kind == "taught" and results.details.isVisible()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    with qtbot.waitSignal(window.predictor.predicted):
+        qtbot.keyClick(window.canvas, Qt.Key.Key_Escape)  # clear: a new letter comes
+    assert results.kind == "" and results.text() == "" and results.summary.text() == ""
+    assert not results.details.isVisible() and not results.toggle.isEnabled()
+    draw_sample(window, qtbot)
+    assert results.kind == "" and not results.details.isVisible()
+
+
+def hover(panel, qtbot, layer="conv2", channel=3, row=5, col=6):
+    """Move the pointer onto one unit of the feature maps; returns the MapPoint hovered."""
+    r = next(r for r in panel._rows if r.name == layer)
+    ox, oy = r.mosaic.origin(channel)
+    scale = r.rect.width() / r.mosaic.shape[1]
+    scene = panel._box.mapViewToScene(QPointF(r.rect.left() + (ox + col + 0.5) * scale,
+                                              r.rect.top() + (oy + row + 0.5) * scale))
+    pos = panel._view.mapFromScene(scene)
+    with qtbot.waitSignal(panel.map_hovered) as blocker:
+        send_mouse(panel._view.viewport(), QEvent.Type.MouseMove, (pos.x(), pos.y()),
+                   buttons=Qt.MouseButton.NoButton)
+    return blocker.args[0]
+
+
+def test_feature_map_hover_label_never_shows_an_old_models_value(qtbot, settings, tmp_path):
+    window = make_window(qtbot, settings)
+    prediction = draw_sample(window, qtbot)
+    panel = window.feature_maps_panel
+    point = hover(panel, qtbot)
+    value = float(prediction.activations["conv2"][3, 5, 6])
+    assert panel.hover_label.text() == f"conv2 · map 3 · row 5, col 6 = {value:.3g}"
+    # The drawing changes under a resting pointer: the label follows it.
+    with qtbot.waitSignal(window.predictor.predicted):
+        send_stroke(window.canvas, [(20, 20), (60, 90), (100, 40)])
+    now = float(window.predictor.last.activations["conv2"][3, 5, 6])
+    assert now != value and panel.hover_label.text().endswith(f"= {now:.3g}")
+    # Another model: the old model's value goes.
+    other = tmp_path / "other.npz"
+    checkpoint.save(build_model("default", np.random.default_rng(5)), other, {"name": "other"})
+    assert window.open_model(other)
+    assert panel.hover_label.text() == HOVER_HINT
+    assert point.layer in panel.layer_names()
+    hover(panel, qtbot)
+    fresh = float(window.predictor.last.activations["conv2"][3, 5, 6])
+    assert panel.hover_label.text().endswith(f"= {fresh:.3g}")
+    QApplication.sendEvent(panel._view.viewport(), QEvent(QEvent.Type.Leave))
+    assert panel.hover_label.text() == HOVER_HINT  # the pointer left the maps
