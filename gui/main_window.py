@@ -358,8 +358,16 @@ class MainWindow(QMainWindow):
         meta = self.predictor.meta
         self.model_label.setText(f"Model: {self.predictor.name}")
         acc = meta.get("val_accuracy")
-        self.accuracy_label.setText("validation accuracy: "
-                                    + ("—" if acc is None else f"{float(acc):.1%}"))
+        text = "validation accuracy: " + ("—" if acc is None else f"{float(acc):.1%}")
+        change = meta.get("changed_since_validation")  # set by teaching and fine-tuning
+        stale = acc is not None and change in ("teaching", "fine-tuning")
+        if stale:
+            text += f" (before {change})"
+        self.accuracy_label.setText(text)
+        self.accuracy_label.setToolTip(
+            f"Measured before {change} changed the weights; a run on the Train tab measures "
+            "these weights" if stale else "The share of validation letters, never trained "
+            "on, that this model reads right")
 
     def _on_feature_maps_map_hovered(self, point) -> None:
         if point is None:

@@ -7,20 +7,22 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QScrollArea, QSpinBox
 
 from cnn import checkpoint
-from cnn.data import LETTERS, save_npz
+from cnn.data import LETTERS, LetterSet, save_npz
 from cnn.model import build_model
 from cnn.paths import DEFAULT_MODEL
+from cnn.train import evaluate, fit
 from gui.layer_guide import explain
 from gui.main_window import MainWindow
 from gui.models import LoadedModel, startup_model
 from gui.panels.feature_maps_panel import HOVER_HINT
 from gui.replay import send_mouse, send_stroke
 from gui.sample_letter import sample_strokes
+from gui.training import finetune
 from gui.training.curves import CurvesPanel
 from gui.training.history import History
 from gui.training.tab import TrainTab
 from gui.training.teach_bar import RUN_WAITS
-from tests.test_gui_training import blobs, config
+from tests.test_gui_training import blobs, config, trained_small
 
 # The offscreen platform cannot pass a top-level window's size limits on; harmless here.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -187,6 +189,7 @@ def test_teach_results_never_move_or_shrink_the_canvas(qtbot, settings):
     results = bar.results
     assert results.kind == "taught" and "→" in results.text()
     assert canvas.geometry() == geometry
+    assert window.accuracy_label.text().endswith("% (before teaching)")
     # Collapsed: one line, the whole text in its tooltip; the arrow opens the chart.
     assert results.summary.toolTip() == results.text()
     assert results.height() <= results.summary.fontMetrics().height() * 2
@@ -274,3 +277,71 @@ def test_feature_map_hover_label_never_shows_an_old_models_value(qtbot, settings
     assert panel.hover_label.text().endswith(f"= {fresh:.3g}")
     QApplication.sendEvent(panel._view.viewport(), QEvent(QEvent.Type.Leave))
     assert panel.hover_label.text() == HOVER_HINT  # the pointer left the maps
+
+
+def bar_letters(n: int, label: int) -> LetterSet:
+    """n different 'handwritten' letters (a bar at a different height each), all `label`."""
+    x = np.zeros((n, 28, 28), np.uint8)
+    for i in range(n):
+        x[i, 4 + i % 20:7 + i % 20, 3 + i // 20:25] = 255
+    return LetterSet(x, np.full(n, label), source="mine")
+
+
+def test_fine_tune_tests_on_samples_and_replay_letters_it_did_not_train_on(monkeypatch):
+    model = trained_small()
+    mine, replay = bar_letters(12, 11), blobs(seed=1)
+    seen = []
+
+    def spy(model, x, y, **kw):
+        seen.append(np.asarray(x).copy())
+        return fit(model, x, y, **kw)
+
+    monkeypatch.setattr(finetune, "fit", spy)
+    before_model = model.copy()
+    result = finetune.fine_tune(model, mine, replay, epochs=2, rng=np.random.default_rng(0))
+    trained = {x.tobytes() for x in seen[0]}
+    train, held = finetune.hold_out(mine)
+    assert result["n_held_out"] == len(held) == 3 and result["n_trained"] == len(train) == 9
+    assert not any(x.tobytes() in trained for x in held.x)  # held out: never trained on
+    assert all(x.tobytes() in trained for x in train.x)
+    _, check = finetune.replay_check(replay)
+    assert result["n_check"] == len(check) > 0
+    assert not any(x.tobytes() in trained for x in check.x)  # the replay check: neither
+    for key, s in (("held_out", held), ("replay", check), ("trained", train)):
+        assert result[key] == pytest.approx((evaluate(before_model, s.x, s.y)["accuracy"],
+                                             evaluate(model, s.x, s.y)["accuracy"])), key
+    # The same samples are held out as more are added: a held-out one is never trained on.
+    _, more_held = finetune.hold_out(bar_letters(20, 11))
+    assert {x.tobytes() for x in held.x} <= {x.tobytes() for x in more_held.x}
+    few = finetune.fine_tune(trained_small(), bar_letters(5, 11), replay, epochs=1)
+    assert few["held_out"] is None and few["n_trained"] == 5
+
+
+def test_fine_tune_reports_held_out_and_replay_and_marks_the_validation(qtbot, settings,
+                                                                         tmp_path):
+    window = make_window(qtbot, settings)
+    measured = f"validation accuracy: {window.predictor.meta['val_accuracy']:.1%}"
+    assert window.accuracy_label.text() == measured
+    window.teach._replay = blobs(seed=1)  # a small replay pool: quick
+    draw_sample(window, qtbot)
+    bar = window.teach_bar
+    for _ in range(9):
+        qtbot.mouseClick(bar.add_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(window.teach.fine_tuned, timeout=30_000) as blocker:
+        qtbot.mouseClick(bar.fine_tune_button, Qt.MouseButton.LeftButton)
+    result = blocker.args[0]
+    assert result["n_held_out"] == 2 and result["n_trained"] == 7 and result["n_check"] > 0
+    line = bar.results.text()
+    assert line.startswith("Fine-tuned: 2 held-out samples ") and "replay letters" in line
+    assert "held-out samples (not trained on)" in bar.results.details_text.text()
+    assert "what it forgot" in bar.results.details_text.text()
+    assert window.accuracy_label.text() == measured + " (before fine-tuning)"
+    # A run that validates these weights again drops the mark.
+    tab = window.train_tab
+    tab.setup.set_config(config(str(save_npz(blobs(), tmp_path / "blobs.npz")), epochs=1,
+                                from_current=True))
+    tab._ask_save_on_close = lambda: "discard"
+    with qtbot.waitSignal(tab.run_finished, timeout=60_000):
+        assert tab.start()
+    qtbot.waitUntil(lambda: not tab.is_running())
+    assert "(before" not in window.accuracy_label.text()

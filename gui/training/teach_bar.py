@@ -8,11 +8,38 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from cnn.data import LETTERS
+from gui.training.finetune import MIN_TO_HOLD_OUT
 from gui.training.teach_results import TeachResults
 
 # (strokes, image28 (28, 28) float in [0, 1], probs (26,) or None), or None when blank.
 CurrentDrawing = Callable[[], tuple | None]
 RUN_WAITS = "Teaching waits while the Train tab is training."
+
+
+def _change(pair: tuple[float, float]) -> str:
+    return f"{pair[0]:.0%} → {pair[1]:.0%}"
+
+
+def fine_tune_report(r: dict) -> tuple[str, str]:
+    """(one line, details as HTML) of a fine-tune result: held-out samples and replay letters
+    first (they tell what it learned and forgot), the samples trained on last."""
+    line, rows = [], []
+    if r["held_out"]:
+        line.append(f"{r['n_held_out']} held-out samples {_change(r['held_out'])}")
+        rows.append(f"Your {r['n_held_out']} held-out samples (not trained on): "
+                    f"<b>{_change(r['held_out'])}</b>")
+    else:
+        line.append(f"too few samples to hold any out (under {MIN_TO_HOLD_OUT})")
+        rows.append(f"Too few samples to hold any out and test on (fewer than "
+                    f"{MIN_TO_HOLD_OUT}): add more to see what it learned.")
+    if r["replay"]:
+        line.append(f"replay letters {_change(r['replay'])}")
+        rows.append(f"{r['n_check']} replay letters it was not fine-tuned on (what it "
+                    f"forgot): <b>{_change(r['replay'])}</b>")
+    rows.append(f"The {r['n_trained']} samples it trained on: {_change(r['trained'])} "
+                "(says little: it has just learned them)")
+    rows.append(f"Fine-tuned with {r['n_replay']} replayed letters.")
+    return "Fine-tuned: " + "; ".join(line) + ".", "<br>".join(rows)
 
 
 class TeachBar(QWidget):
@@ -158,10 +185,7 @@ class TeachBar(QWidget):
             f"backprop steps; it now reads {LETTERS[int(np.argmax(after))]}.", before, after)
 
     def _on_controller_fine_tuned(self, result: dict) -> None:
-        self.results.show_message(
-            f"Accuracy on your {result['n_mine']} samples: {result['before']:.0%} → "
-            f"{result['after']:.0%} (fine-tuned with {result['n_replay']} replayed letters).",
-            kind="fine_tuned")
+        self.results.show_details("fine_tuned", *fine_tune_report(result))
 
     def set_run_active(self, active: bool) -> None:
         """While a Train tab run goes on, its next weights would overwrite what teaching did."""
