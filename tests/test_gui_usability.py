@@ -18,6 +18,7 @@ from gui.panels.feature_maps_panel import HOVER_HINT
 from gui.replay import send_mouse, send_stroke
 from gui.sample_letter import sample_strokes
 from gui.training import finetune
+from gui.training.collapse import collapsed_to
 from gui.training.curves import CurvesPanel
 from gui.training.history import History
 from gui.training.tab import TrainTab
@@ -345,3 +346,68 @@ def test_fine_tune_reports_held_out_and_replay_and_marks_the_validation(qtbot, s
         assert tab.start()
     qtbot.waitUntil(lambda: not tab.is_running())
     assert "(before" not in window.accuracy_label.text()
+
+
+@pytest.mark.parametrize("typed", ["inf", "nan", "-0.01", "0", "1e6", "abc", ""])
+def test_the_form_refuses_an_unusable_learning_rate_as_it_is_typed(qtbot, train_tab, typed):
+    setup, start = train_tab.setup, train_tab.start_button
+    assert start.isEnabled() and not setup.lr_error.isVisible()
+    setup.lr.selectAll()
+    qtbot.keyClick(setup.lr, Qt.Key.Key_Delete)
+    qtbot.keyClicks(setup.lr, typed)
+    assert setup.lr.text() == typed
+    assert setup.lr_error.isVisible() and "learning rate" in setup.lr_error.text()
+    assert not start.isEnabled() and not train_tab.step_button.isEnabled()
+    assert start.toolTip() == "Cannot start: " + setup.problem()
+    with pytest.raises(ValueError):
+        setup.config()
+    assert not train_tab.start() and not train_tab.is_running()
+    setup.lr.selectAll()
+    qtbot.keyClicks(setup.lr, "3e-3")
+    assert not setup.lr_error.isVisible() and start.isEnabled()
+    assert setup.config().lr == 0.003
+
+
+def test_collapse_to_one_letter_is_noticed_only_when_the_letters_vary():
+    y = np.arange(260) % 26
+    assert collapsed_to(np.full(260, 4), y) == (4, 1.0)
+    assert collapsed_to(np.where(y < 25, 4, y), y) is not None  # 96% as E
+    assert collapsed_to(y, y) is None  # right
+    assert collapsed_to(np.full(260, 4), np.full(260, 4)) is None  # all E: reading E is right
+    assert collapsed_to(np.full(10, 4), y[:10]) is None  # too few to tell
+
+
+def test_a_run_that_collapses_to_one_letter_warns_after_the_epoch_and_at_the_end(
+        qtbot, tmp_path):
+    tab = TrainTab()
+    qtbot.addWidget(tab)
+    tab.resize(1366, 720)
+    tab.show()
+    qtbot.waitExposed(tab)
+    tab.setup.set_config(config(str(save_npz(blobs(), tmp_path / "blobs.npz")), epochs=1))
+    tab.setup.lr.selectAll()
+    qtbot.keyClicks(tab.setup.lr, "5")  # allowed, but far too high for Adam
+    epochs = []
+    tab.controller.epoch_finished.connect(lambda r: epochs.append(
+        (tab.banner.isVisible(), tab.banner.text())))
+    with qtbot.waitSignal(tab.run_finished, timeout=30_000) as blocker:
+        qtbot.mouseClick(tab.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not tab.is_running())
+    assert blocker.args[0]["reason"] == "done"
+    assert epochs[0][0] and "collapsed" in epochs[0][1]  # said as soon as the epoch ended
+    found = tab.controller.last_epoch["collapse"]
+    letter, share = found["training"]
+    assert share >= 0.9 and found["validation"][0] == letter
+    assert "collapsed" in tab.collapse and f"as {LETTERS[letter]}" in tab.collapse
+    kind, title, text = tab.last_message
+    assert kind == "warning" and "collapsed" in title and text == tab.collapse
+    assert tab.banner.isVisible() and "collapsed" in tab.banner.text()
+    assert tab.collapse in tab.status.text()  # the run's end message says it too
+    # A healthy run clears the warning.
+    tab.setup.lr.selectAll()
+    qtbot.keyClicks(tab.setup.lr, "3e-3")
+    tab.setup.epochs.setValue(3)
+    with qtbot.waitSignal(tab.run_finished, timeout=30_000):
+        qtbot.mouseClick(tab.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not tab.is_running())
+    assert tab.collapse == "" and not tab.banner.isVisible()

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.training.arch_editor import ArchEditor
-from gui.training.config import DEFAULT_DEGRADE, DEFAULT_LR, RunConfig
+from gui.training.config import DEFAULT_DEGRADE, DEFAULT_LR, RunConfig, parse_lr
 from gui.training.sources import file_size
 from gui.wheel_guard import guard_wheel
 
@@ -38,6 +38,7 @@ class SetupPanel(QWidget):
     changed = Signal()
     augment_toggled = Signal(bool)
     degrade_changed = Signal(float)  # the share of letters given paper and screen effects
+    problem_changed = Signal(str)  # why the form cannot start a run as filled in; "" when it can
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -149,6 +150,12 @@ class SetupPanel(QWidget):
         self.momentum.setSingleStep(0.05)
         self.lr = QLineEdit()
         self.lr.setToolTip("Learning rate, e.g. 0.001 or 1e-3")
+        self.lr_error = QLabel()  # says what is wrong with the rate as it is typed
+        self.lr_error.setWordWrap(True)
+        self.lr_error.setStyleSheet("color: #e06c6c;")
+        self.lr_error.setVisible(False)
+        self._problem = ""
+        self.lr.textChanged.connect(self._on_lr_edited)
         self.batch_size = QSpinBox()
         self.batch_size.setRange(1, 2048)
         self.epochs = QSpinBox()
@@ -180,6 +187,7 @@ class SetupPanel(QWidget):
         form.addRow("Optimiser", self.optimizer)
         form.addRow("Momentum", self.momentum)
         form.addRow("Learning rate", self.lr)
+        form.addRow("", self.lr_error)
         form.addRow("Batch size", self.batch_size)
         form.addRow("Epochs", sizes)
         form.addRow(self.augment)
@@ -192,12 +200,7 @@ class SetupPanel(QWidget):
 
     def config(self) -> RunConfig:
         """The form as a RunConfig; raises ValueError with a message for a person."""
-        try:
-            lr = float(self.lr.text())
-        except ValueError:
-            raise ValueError(f"the learning rate {self.lr.text()!r} is not a number") from None
-        if not lr > 0:
-            raise ValueError("the learning rate must be above 0")
+        lr = parse_lr(self.lr.text())
         files = [self.files.item(i).data(Qt.ItemDataRole.UserRole)
                  for i in range(self.files.count())
                  if self.files.item(i).checkState() == Qt.CheckState.Checked]
@@ -257,6 +260,23 @@ class SetupPanel(QWidget):
         self.degrade.setChecked(c.degrade > 0)
         self.one_core.setChecked(c.blas_threads == 1)
         self.name.setText(c.name)
+
+    def problem(self) -> str:
+        """Why a run cannot start with the form as it is ("" when it can)."""
+        return self._problem
+
+    def _on_lr_edited(self, text: str) -> None:
+        try:
+            parse_lr(text)
+            problem = ""
+        except ValueError as e:
+            problem = str(e)
+        self.lr_error.setText(problem[:1].upper() + problem[1:] + "." if problem else "")
+        self.lr_error.setVisible(bool(problem))
+        self.lr.setStyleSheet("QLineEdit { border: 1px solid #e06c6c; }" if problem else "")
+        if problem != self._problem:
+            self._problem = problem
+            self.problem_changed.emit(problem)
 
     def _degrade_share(self) -> float:
         """The share a ticked box stands for: what the config said, else DEFAULT_DEGRADE."""
