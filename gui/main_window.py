@@ -24,7 +24,7 @@ from gui import about, window_settings
 from gui.actions import create_actions
 from gui.draw_tab import DrawTab
 from gui.layer_guide import topic_for
-from gui.layout import apply_default_layout, first_run_size
+from gui.layout import LayoutFollower, apply_default_layout, first_run_size
 from gui.models import LoadedModel, load_model_file
 from gui.panels.feature_maps_panel import FeatureMapsPanel
 from gui.panels.guide_panel import GuidePanel
@@ -63,7 +63,7 @@ class MainWindow(QMainWindow):
         self._create_menus()
         self._create_status_bar()
         self._connect_signals()
-        self._apply_default_layout()
+        apply_default_layout(self, self.docks)  # the base a saved layout is restored onto
         self._restore_settings()
         self._on_predictor_model_changed()
         if loaded.note:
@@ -108,6 +108,7 @@ class MainWindow(QMainWindow):
         self._dock("kernels_dock", "Kernels", self.kernels_panel)
         self._dock("guide_dock", "Layer guide", self.guide_panel)
         self.canvas.installEventFilter(self)
+        self._layout_follower = LayoutFollower(self, self.docks)
         # What the guide explains when the pointer enters each dock (the maps say it per layer).
         self._dock_topics = {"prediction_dock": "softmax", "input_dock": "input",
                              "saliency_dock": "backprop", "kernels_dock": "init"}
@@ -181,8 +182,10 @@ class MainWindow(QMainWindow):
         self._on_canvas_history_changed()
 
     def _apply_default_layout(self) -> None:
-        """The first-run arrangement, also View › Reset layout."""
+        """The first-run arrangement, also View › Reset layout; it keeps its proportions as
+        the window is resized, until the person arranges the docks."""
         apply_default_layout(self, self.docks)
+        self._layout_follower.start()
 
     # --- public API ----------------------------------------------------------------------------
 

@@ -2,9 +2,18 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QPoint, QPointF, QSettings, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, QSettings, Qt, QTimer
 from PySide6.QtGui import QWheelEvent
-from PySide6.QtWidgets import QApplication, QComboBox, QScrollArea, QSpinBox
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QComboBox,
+    QLabel,
+    QScrollArea,
+    QScrollBar,
+    QSpinBox,
+    QWidget,
+)
 
 from cnn import checkpoint
 from cnn.data import LETTERS, LetterSet, save_npz
@@ -23,6 +32,7 @@ from gui.training.curves import CurvesPanel
 from gui.training.history import History
 from gui.training.tab import TrainTab
 from gui.training.teach_bar import RUN_WAITS
+from gui.training.teach_results import EMPTY_HINT
 from tests.test_gui_training import blobs, config, trained_small
 
 # The offscreen platform cannot pass a top-level window's size limits on; harmless here.
@@ -235,7 +245,7 @@ def test_a_new_drawing_clears_the_old_teach_chart(qtbot, settings):
     qtbot.waitUntil(window.isActiveWindow)
     with qtbot.waitSignal(window.predictor.predicted):
         qtbot.keyClick(window.canvas, Qt.Key.Key_Escape)  # clear: a new letter comes
-    assert results.kind == "" and results.text() == "" and results.summary.text() == ""
+    assert results.kind == "" and results.text() == "" and results.summary.text() == EMPTY_HINT
     assert not results.details.isVisible() and not results.toggle.isEnabled()
     draw_sample(window, qtbot)
     assert results.kind == "" and not results.details.isVisible()
@@ -411,3 +421,65 @@ def test_a_run_that_collapses_to_one_letter_warns_after_the_epoch_and_at_the_end
         qtbot.mouseClick(tab.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not tab.is_running())
     assert tab.collapse == "" and not tab.banner.isVisible()
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1366, 768), (1920, 1080)])
+def test_the_first_window_fits_from_1280x720_to_1920x1080(qtbot, settings, size):
+    window = MainWindow(startup_model()[0], settings)  # no saved layout: a first run
+    qtbot.addWidget(window)
+    window.resize(*size)  # as a window manager sizes (or maximises) the first window
+    window.show()
+    qtbot.waitExposed(window)
+    panel = window.feature_maps_panel
+    # The maps fill their dock: its whole width, or its whole height.
+    qtbot.waitUntil(lambda: min(panel.filled()) >= 0.85 and max(panel.filled()) >= 0.97)
+    assert max(panel.filled()) <= 1.0
+    # The Prediction dock's top three fit beside the letter, however wide the numbers.
+    verdict = window.prediction_panel.verdict
+    verdict.set_text("W", "100% sure", [("Ww", 0.9999), ("Mm", 0.0123), ("Nn", 0.0456)])
+    assert verdict.needed_width() <= verdict.width()
+    # The Train tab's setup panel fits its column: nothing cut off on the right.
+    window.tabs.setCurrentWidget(window.train_tab)
+    setup = window.train_tab.setup
+    viewport = window.train_tab.findChild(QScrollArea).viewport()
+    qtbot.waitUntil(lambda: setup.isVisible() and setup.width() == viewport.width())
+    for w in setup.findChildren(QWidget):
+        if w.isVisible() and not isinstance(w, QScrollBar):
+            right = w.mapTo(setup, w.rect().topRight()).x()
+            assert right < viewport.width(), (type(w).__name__, w.objectName())
+            if w.minimumWidth() != w.maximumWidth():  # a fixed width is meant
+                assert w.width() >= w.minimumSizeHint().width(), type(w).__name__
+    for label in setup.findChildren(QLabel) + setup.findChildren(QAbstractButton):
+        if label.isVisible() and label.text() and not getattr(label, "wordWrap", bool)():
+            text = label.text().replace("&", "")
+            assert label.fontMetrics().horizontalAdvance(text) <= label.width(), text
+
+
+def next_turn(qtbot) -> None:
+    """Let the event loop run what is already queued (zero-time timers go before this one)."""
+    timer = QTimer()
+    timer.setSingleShot(True)
+    with qtbot.waitSignal(timer.timeout):
+        timer.start(0)
+
+
+def test_the_first_layout_stops_following_the_window_once_arranged(qtbot, settings):
+    window = make_window(qtbot, settings, size=(1366, 768))
+    maps = window.docks["feature_maps_dock"]
+    qtbot.waitUntil(lambda: maps.width() >= 0.44 * window.width())
+    window.resize(1920, 1080)  # maximised: the docks keep their proportions
+    qtbot.waitUntil(lambda: maps.width() >= 0.44 * 1920)
+    # The person presses a separator between docks: from then on the layout is theirs.
+    prediction = window.docks["prediction_dock"].geometry()
+    x = (prediction.right() + window.centralWidget().geometry().left()) // 2
+    assert window.childAt(x, prediction.center().y()) is None  # a separator
+    send_mouse(window, QEvent.Type.MouseButtonPress, (x, prediction.center().y()))
+    send_mouse(window, QEvent.Type.MouseButtonRelease, (x, prediction.center().y()),
+               buttons=Qt.MouseButton.NoButton)
+    width = maps.width()
+    window.resize(1920, 1200)  # the default layout would widen the maps to 960
+    next_turn(qtbot)
+    assert not window._layout_follower.following and maps.width() == width
+    # View › Reset layout makes it the default again, following the window.
+    window.actions_by_name["reset_layout"].trigger()
+    assert window._layout_follower.following

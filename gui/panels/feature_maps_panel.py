@@ -120,6 +120,14 @@ class FeatureMapsPanel(QWidget):
                 return r.image.image
         return None
 
+    def filled(self) -> tuple[float, float]:
+        """The share of the view's width and of its height the maps take."""
+        w, h = self._box.width(), self._box.height()
+        if not self._rows or w <= 0 or h <= 0:
+            return 0.0, 0.0
+        return ((self._rows[0].rect.width() + LABEL_WIDTH + 2 * MARGIN) / w,
+                (self._rows[-1].rect.bottom() + MARGIN) / h)
+
     def set_model(self, model: Sequential) -> None:
         """Build one row per layer; only rebuilt when the architecture changes."""
         self._model = model

@@ -162,20 +162,24 @@ class SetupPanel(QWidget):
         self.epochs.setRange(1, 500)
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
-        self.augment = QCheckBox("Augment: small random turns, stretches, shifts")
+        # Short texts, the rest in tooltips: a checkbox never wraps, and the panel must fit
+        # its column at 1280 pixels.
+        self.augment = QCheckBox("Augment: turns, stretches, shifts")
+        self.augment.setToolTip("Give each letter of a batch a small random turn, stretch "
+                                "and shift, so the network learns shapes, not positions")
         self.augment.toggled.connect(self.augment_toggled)
-        self.degrade = QCheckBox("Paper and screen effects: bold or thin ink, low resolution")
+        self.degrade = QCheckBox("Paper and screen effects")
         self.degrade.setToolTip(
             "Give a share of each batch the look of scanned, photographed or small-screen "
             "letters: bolder or thinner strokes, blocky or soft low resolution, faint or uneven "
             "ink, a little blur. Helps a model read letters that were not drawn in this window.")
         self.degrade.toggled.connect(
             lambda on: self.degrade_changed.emit(self._degrade_share() if on else 0.0))
-        self.one_core = QCheckBox("Train on one core, leave the rest to the window")
+        self.one_core = QCheckBox("Train on one core")
         self.one_core.setToolTip(
-            "One thread for training. On an idle machine all cores train faster; when "
-            "anything else runs (or you draw while it trains) one thread is smoother and, "
-            "on two cores, several times faster.")
+            "One thread for training, the rest left to the window. On an idle machine all "
+            "cores train faster; when anything else runs (or you draw while it trains) one "
+            "thread is smoother and, on two cores, several times faster.")
         self.name = QLineEdit()
         self.name.setToolTip("The model's name, shown in the window and used for its file name")
         sizes = QHBoxLayout()

@@ -22,6 +22,8 @@ from gui.class_labels import stack_labels
 pg.setConfigOptions(imageAxisOrder="row-major")
 
 ERROR_COLOUR = "#e06c6c"
+MUTED = "#8a8e98"
+EMPTY_HINT = "What Add, Teach and Fine-tune did shows here."
 
 
 class TeachResults(QWidget):
@@ -164,8 +166,11 @@ class TeachResults(QWidget):
             self.details.raise_()
 
     def _refresh(self) -> None:
+        text = self._text or EMPTY_HINT
+        if not self._text:
+            self.summary.setStyleSheet(f"color: {MUTED};")
         metrics = self.summary.fontMetrics()
-        self.summary.setText(metrics.elidedText(self._text, Qt.TextElideMode.ElideRight,
+        self.summary.setText(metrics.elidedText(text, Qt.TextElideMode.ElideRight,
                                                 max(self.summary.width(), 1)))
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
