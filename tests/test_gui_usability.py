@@ -25,7 +25,6 @@ from gui.main_window import MainWindow
 from gui.models import LoadedModel, startup_model
 from gui.panels.feature_maps_panel import HOVER_HINT
 from gui.replay import send_mouse, send_stroke
-from gui.sample_letter import sample_strokes
 from gui.training import finetune
 from gui.training.collapse import collapsed_to
 from gui.training.curves import CurvesPanel
@@ -34,6 +33,7 @@ from gui.training.tab import TrainTab
 from gui.training.teach_bar import RUN_WAITS
 from gui.training.teach_results import EMPTY_HINT
 from tests.test_gui_training import blobs, config, trained_small
+from tests.test_gui_window import draw_sample
 
 # The offscreen platform cannot pass a top-level window's size limits on; harmless here.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -153,14 +153,6 @@ def test_file_menu_opens_the_shipped_model_again(qtbot, settings, tmp_path):
     for key, value in shipped.parameters().items():
         np.testing.assert_array_equal(window.model.parameters()[key], value)
     assert window.last_file == DEFAULT_MODEL  # and it is the one to open next time
-
-
-def draw_sample(window, qtbot):
-    canvas = window.canvas
-    for stroke in sample_strokes(canvas.width(), canvas.height(), per_segment=4):
-        with qtbot.waitSignal(window.predictor.predicted):
-            send_stroke(canvas, stroke)
-    return window.predictor.last
 
 
 def tick_labels(axis) -> list[str]:
