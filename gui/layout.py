@@ -6,6 +6,11 @@ from PySide6.QtGui import QScreen
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
 FIRST_RUN_SIZE = (1366, 768)  # at least this, where the screen has room (and for screenshots)
+_LEFT, _RIGHT, _BOTTOM = (Qt.DockWidgetArea.LeftDockWidgetArea,
+                          Qt.DockWidgetArea.RightDockWidgetArea,
+                          Qt.DockWidgetArea.BottomDockWidgetArea)
+DEFAULT_AREAS = {"prediction_dock": _LEFT, "input_dock": _LEFT, "saliency_dock": _LEFT,
+                 "feature_maps_dock": _RIGHT, "kernels_dock": _BOTTOM, "guide_dock": _BOTTOM}
 SCREEN_SHARE = 0.9  # a first window takes this share of a larger screen
 
 
@@ -27,14 +32,12 @@ def apply_default_layout(window: QMainWindow, d: dict[str, QDockWidget]) -> None
     for dock in d.values():
         dock.setFloating(False)
         dock.show()
-    area = Qt.DockWidgetArea
-    window.setCorner(Qt.Corner.TopLeftCorner, area.LeftDockWidgetArea)
-    window.setCorner(Qt.Corner.BottomLeftCorner, area.LeftDockWidgetArea)
-    window.setCorner(Qt.Corner.TopRightCorner, area.RightDockWidgetArea)
-    window.setCorner(Qt.Corner.BottomRightCorner, area.RightDockWidgetArea)
-    window.addDockWidget(area.LeftDockWidgetArea, d["prediction_dock"])
-    window.addDockWidget(area.RightDockWidgetArea, d["feature_maps_dock"])
-    window.addDockWidget(area.BottomDockWidgetArea, d["kernels_dock"])
+    window.setCorner(Qt.Corner.TopLeftCorner, _LEFT)
+    window.setCorner(Qt.Corner.BottomLeftCorner, _LEFT)
+    window.setCorner(Qt.Corner.TopRightCorner, _RIGHT)
+    window.setCorner(Qt.Corner.BottomRightCorner, _RIGHT)
+    for name in ("prediction_dock", "feature_maps_dock", "kernels_dock"):
+        window.addDockWidget(DEFAULT_AREAS[name], d[name])
     window.splitDockWidget(d["prediction_dock"], d["input_dock"], Qt.Orientation.Vertical)
     window.splitDockWidget(d["input_dock"], d["saliency_dock"], Qt.Orientation.Vertical)
     window.splitDockWidget(d["kernels_dock"], d["guide_dock"], Qt.Orientation.Horizontal)
@@ -59,12 +62,13 @@ class LayoutFollower(QObject):
         super().__init__(window)
         self._window, self._docks = window, docks
         self.following = False
-        self._applying = False
         self._size = window.size()
         window.installEventFilter(self)
-        for dock in docks.values():
-            dock.topLevelChanged.connect(self._on_dock_moved)
-            dock.dockLocationChanged.connect(self._on_dock_moved)
+        for name, dock in docks.items():
+            dock.topLevelChanged.connect(self._on_dock_floated)
+            # Restoring the Draw tab's docks re-adds them where they were: only a move counts.
+            dock.dockLocationChanged.connect(
+                lambda area, name=name: self._on_dock_located(name, area))
 
     def start(self) -> None:
         self.following = True
@@ -73,8 +77,12 @@ class LayoutFollower(QObject):
     def stop(self) -> None:
         self.following = False
 
-    def _on_dock_moved(self, *_) -> None:
-        if not self._applying:
+    def _on_dock_floated(self, floating: bool) -> None:
+        if floating:
+            self.stop()
+
+    def _on_dock_located(self, name: str, area: Qt.DockWidgetArea) -> None:
+        if area != DEFAULT_AREAS.get(name):
             self.stop()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -93,9 +101,5 @@ class LayoutFollower(QObject):
         if not self.following or w.size() == self._size or any(
                 d.isHidden() for d in self._docks.values()):
             return
-        self._applying = True
-        try:
-            apply_default_layout(w, self._docks)
-        finally:
-            self._applying = False
+        apply_default_layout(w, self._docks)
         self._size = w.size()

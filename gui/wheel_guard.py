@@ -42,6 +42,9 @@ class WheelGuard(QObject):
             child = event.child()
             if isinstance(child, QWidget):
                 self._watch(child)
+        elif kind == QEvent.Type.Polish and _is_field(watched):
+            # Again once built: a field's own constructor sets its policy after ChildAdded.
+            watched.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         elif kind == QEvent.Type.Wheel and _is_field(watched) and not watched.hasFocus():
             area = self._scroll_area(watched)
             if area is not None:

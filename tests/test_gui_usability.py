@@ -94,6 +94,12 @@ def test_every_field_of_the_setup_panel_is_guarded_also_ones_added_later(qtbot, 
     late.show()
     wheel(late)
     assert late.value() == 5
+    born = QComboBox(setup.arch)  # made with its parent: it sets its own policy after that
+    born.addItems(["a", "b", "c"])
+    born.show()
+    assert born.focusPolicy() == Qt.FocusPolicy.StrongFocus
+    wheel(born)
+    assert born.currentIndex() == 0
 
 
 def test_curves_axis_reads_epochs_without_a_scale_factor_early_in_a_run(qtbot):
@@ -455,10 +461,13 @@ def next_turn(qtbot) -> None:
         timer.start(0)
 
 
+@pytest.mark.qt_log_ignore("This plugin does not support (propagateSizeHints|raise)")
 def test_the_first_layout_stops_following_the_window_once_arranged(qtbot, settings):
     window = make_window(qtbot, settings, size=(1366, 768))
     maps = window.docks["feature_maps_dock"]
     qtbot.waitUntil(lambda: maps.width() >= 0.44 * window.width())
+    window.tabs.setCurrentWidget(window.train_tab)  # the Train tab hides the docks...
+    window.tabs.setCurrentWidget(window.draw_tab)  # ...and puts them back where they were
     window.resize(1920, 1080)  # maximised: the docks keep their proportions
     qtbot.waitUntil(lambda: maps.width() >= 0.44 * 1920)
     # The person presses a separator between docks: from then on the layout is theirs.
@@ -472,6 +481,9 @@ def test_the_first_layout_stops_following_the_window_once_arranged(qtbot, settin
     window.resize(1920, 1200)  # the default layout would widen the maps to 960
     next_turn(qtbot)
     assert not window._layout_follower.following and maps.width() == width
-    # View › Reset layout makes it the default again, following the window.
+    # View › Reset layout makes it the default again, following the window; a dock pulled
+    # out of the window ends that too.
     window.actions_by_name["reset_layout"].trigger()
     assert window._layout_follower.following
+    window.docks["input_dock"].setFloating(True)
+    assert not window._layout_follower.following
