@@ -35,7 +35,7 @@ class TeachResults(QWidget):
     def __init__(self, anchor: QWidget, parent: QWidget | None = None):
         super().__init__(parent)
         self._anchor = anchor
-        self.kind = ""  # what the line says: "", "message", "taught", "fine_tuned"
+        self.kind = ""  # what the line says ("" when nothing): the caller names it
         self._text = ""
         self.toggle = QToolButton()
         self.toggle.setCheckable(True)
