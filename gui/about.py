@@ -16,6 +16,7 @@ SHORTCUTS = [
     ("Shift+A … Shift+Z", "label the drawing for the teach bar (plain letters while the "
      "bar has focus)"),
     ("Ctrl+O", "open a model"),
+    ("Ctrl+Shift+O", "open the shipped model again"),
     ("Ctrl+Shift+S", "save the model as"),
     ("Ctrl+E", "export the drawing as PNG"),
     ("F1", "this list"),

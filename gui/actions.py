@@ -6,6 +6,8 @@ from PySide6.QtWidgets import QWidget
 # key, text, shortcuts, tip, checkable
 ACTIONS = [
     ("open", "&Open model…", ["Ctrl+O"], "Open a LetterLens model file (.npz)", False),
+    ("open_shipped", "Open s&hipped model", ["Ctrl+Shift+O"],
+     "Go back to the model LetterLens comes with (Ctrl+Shift+O)", False),
     ("save", "&Save model as…", ["Ctrl+Shift+S"], "Save the current model to a file", False),
     ("export", "&Export drawing as PNG…", ["Ctrl+E"], "Save the drawing as an image", False),
     ("quit", "&Quit", ["Ctrl+Q"], "", False),

@@ -22,7 +22,8 @@ _TEXT = {
         "The network never sees your strokes, only a 28×28 grid of numbers: 0 is empty, 1 is "
         "full ink. Your drawing is cropped to its ink, centred and shrunk so the letter spans "
         "about 24 of the 28 pixels, just like the letters it learned from. So it does not "
-        "matter where on the canvas you draw, or how big."),
+        "matter where on the canvas you draw, or how big. Capital or small makes no "
+        "difference either: A and a are one class, Aa (see Softmax)."),
     "conv2d": (
         "A convolution slides small filters over its input. A filter is a little grid of "
         "weights; at each position it multiplies the patch beneath it by its weights and adds "
@@ -51,7 +52,12 @@ _TEXT = {
     "softmax": (
         "Softmax turns the 26 scores into probabilities: take e to the power of each score and "
         "divide by the total, so each is positive and they add up to 1. The highest score "
-        "wins, and a score a few points ahead of the rest takes nearly all the probability."),
+        "wins, and a score a few points ahead of the rest takes nearly all the probability. "
+        "There are 26 classes, not 52: upper and lower case share one (Aa, Bb, …), as the "
+        "letters it learned from are labelled. So a class holds two shapes, and a shape can "
+        "sit in two classes: a plain vertical stroke is a capital I (class Ii) and a small l "
+        "(class Ll), so the network splits its vote between the two; nothing in one stroke "
+        "says which you meant."),
     "cross_entropy": (
         "Cross-entropy is how training measures a mistake: minus the log of the probability "
         "given to the right letter. Sure and right costs almost 0; 1% on the right letter "

@@ -19,11 +19,12 @@ from PySide6.QtWidgets import (
 from cnn import checkpoint
 from cnn.checkpoint import CheckpointError
 from cnn.model import Sequential
+from cnn.paths import DEFAULT_MODEL
 from gui import about, window_settings
 from gui.actions import create_actions
 from gui.draw_tab import DrawTab
 from gui.layer_guide import topic_for
-from gui.layout import apply_default_layout, first_run_size
+from gui.layout import LayoutFollower, apply_default_layout, first_run_size
 from gui.models import LoadedModel, load_model_file
 from gui.panels.feature_maps_panel import FeatureMapsPanel
 from gui.panels.guide_panel import GuidePanel
@@ -62,7 +63,7 @@ class MainWindow(QMainWindow):
         self._create_menus()
         self._create_status_bar()
         self._connect_signals()
-        self._apply_default_layout()
+        apply_default_layout(self, self.docks)  # the base a saved layout is restored onto
         self._restore_settings()
         self._on_predictor_model_changed()
         if loaded.note:
@@ -107,6 +108,7 @@ class MainWindow(QMainWindow):
         self._dock("kernels_dock", "Kernels", self.kernels_panel)
         self._dock("guide_dock", "Layer guide", self.guide_panel)
         self.canvas.installEventFilter(self)
+        self._layout_follower = LayoutFollower(self, self.docks)
         # What the guide explains when the pointer enters each dock (the maps say it per layer).
         self._dock_topics = {"prediction_dock": "softmax", "input_dock": "input",
                              "saliency_dock": "backprop", "kernels_dock": "init"}
@@ -120,7 +122,7 @@ class MainWindow(QMainWindow):
     def _create_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        for key in ("open", "save", "export"):
+        for key in ("open", "open_shipped", "save", "export"):
             file_menu.addAction(self.actions_by_name[key])
         file_menu.addSeparator()
         file_menu.addAction(self.actions_by_name["quit"])
@@ -153,6 +155,7 @@ class MainWindow(QMainWindow):
     def _connect_signals(self) -> None:
         acts = self.actions_by_name
         acts["open"].triggered.connect(self._on_open_action_triggered)
+        acts["open_shipped"].triggered.connect(lambda: self.open_model(DEFAULT_MODEL))
         acts["save"].triggered.connect(self._on_save_action_triggered)
         acts["export"].triggered.connect(self._on_export_action_triggered)
         acts["quit"].triggered.connect(self.close)
@@ -179,8 +182,10 @@ class MainWindow(QMainWindow):
         self._on_canvas_history_changed()
 
     def _apply_default_layout(self) -> None:
-        """The first-run arrangement, also View › Reset layout."""
+        """The first-run arrangement, also View › Reset layout; it keeps its proportions as
+        the window is resized, until the person arranges the docks."""
         apply_default_layout(self, self.docks)
+        self._layout_follower.start()
 
     # --- public API ----------------------------------------------------------------------------
 
@@ -356,8 +361,16 @@ class MainWindow(QMainWindow):
         meta = self.predictor.meta
         self.model_label.setText(f"Model: {self.predictor.name}")
         acc = meta.get("val_accuracy")
-        self.accuracy_label.setText("validation accuracy: "
-                                    + ("—" if acc is None else f"{float(acc):.1%}"))
+        text = "validation accuracy: " + ("—" if acc is None else f"{float(acc):.1%}")
+        change = meta.get("changed_since_validation")  # set by teaching and fine-tuning
+        stale = acc is not None and change in ("teaching", "fine-tuning")
+        if stale:
+            text += f" (before {change})"
+        self.accuracy_label.setText(text)
+        self.accuracy_label.setToolTip(
+            f"Measured before {change} changed the weights; a run on the Train tab measures "
+            "these weights" if stale else "The share of validation letters, never trained "
+            "on, that this model reads right")
 
     def _on_feature_maps_map_hovered(self, point) -> None:
         if point is None:

@@ -69,9 +69,10 @@ def test_adding_samples_and_fine_tuning_changes_the_prediction(teach, store):
     assert store.get(store.list()[0].id).case == 1  # a lower-case letter
     result = controller.fine_tune_on_samples(epochs=4)
     assert result["n_mine"] == 4 and result["n_replay"] > 0
-    assert result["before"] == 0.0 and result["after"] == 1.0
+    assert result["held_out"] is None and result["n_held_out"] == 0  # too few to spare any
+    assert result["trained"] == (0.0, 1.0)
     assert int(np.argmax(probabilities(state["model"], image))) == label
-    assert state["meta"]["fine_tuned_on_my_samples"][-1]["after"] == 1.0
+    assert state["meta"]["fine_tuned_on_my_samples"][-1]["trained_after"] == 1.0
 
 
 def test_teaching_in_the_background_reports_in_the_gui_thread(qtbot, teach):
@@ -105,11 +106,12 @@ def test_teach_bar_labels_adds_and_counts(qtbot, teach, store):
     bar.set_prediction(probs)
     assert bar.label.currentText() == "C"
     drawing["now"] = None
-    assert bar.add_current() is None and "Draw a letter" in bar.status.text()
+    assert bar.add_current() is None and "Draw a letter" in bar.results.text()
     with qtbot.waitSignal(controller.taught, timeout=20_000):
         drawing["now"] = ([], image, None)
         assert bar.teach_current()
-    assert not bar.bars.isHidden() and "→" in bar.status.text()
+    assert bar.results.kind == "taught" and "→" in bar.results.text()
+    assert not bar.results.bars.isHidden() and bar.results.toggle.isEnabled()
 
 
 def test_arch_editor_shapes_and_counts_match_the_built_model(qtbot):

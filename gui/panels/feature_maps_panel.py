@@ -26,6 +26,7 @@ from gui.panels.views import outline
 
 SCALES = {"map": "per map", "layer": "per layer", "network": "whole network"}
 MARGIN, LABEL_WIDTH, SPACING = 6, 84, 5
+HOVER_HINT = "hover a map for values · click to enlarge"
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class FeatureMapsPanel(QWidget):
         self._scale_box.setToolTip("Colour scale: each map, each layer, or the whole network "
                                    "spans the colour map from its lowest to its highest value")
         self._scale_box.currentIndexChanged.connect(self._on_scale_box_changed)
-        self.hover_label = QLabel("hover a map for values · click to enlarge")
+        self.hover_label = QLabel(HOVER_HINT)
         self.hover_label.setStyleSheet(f"color: rgb{cm.MUTED};")
         self.hover_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         head = QHBoxLayout()
@@ -94,6 +95,8 @@ class FeatureMapsPanel(QWidget):
         self._spec: list | None = None
         self._rows: list[MapRow] = []
         self._hovered_layer = ""
+        self._hovered: MapPoint | None = None  # the unit under the pointer, if any
+        self._hovered_at = (0.0, 0.0)
         self._activations: dict[str, np.ndarray] | None = None
         self.selected: MapPoint | None = None
 
@@ -117,10 +120,19 @@ class FeatureMapsPanel(QWidget):
                 return r.image.image
         return None
 
+    def filled(self) -> tuple[float, float]:
+        """The share of the view's width and of its height the maps take."""
+        w, h = self._box.width(), self._box.height()
+        if not self._rows or w <= 0 or h <= 0:
+            return 0.0, 0.0
+        return ((self._rows[0].rect.width() + LABEL_WIDTH + 2 * MARGIN) / w,
+                (self._rows[-1].rect.bottom() + MARGIN) / h)
+
     def set_model(self, model: Sequential) -> None:
         """Build one row per layer; only rebuilt when the architecture changes."""
         self._model = model
         self.detail.set_model(model)
+        self._forget_hover()  # a value read from the old model's maps would mislead
         if model.spec == self._spec:
             return
         self._spec = model.spec
@@ -170,6 +182,8 @@ class FeatureMapsPanel(QWidget):
             row.set_range("" if mode == "map" and not row.flat else f"{lo:.2g} … {hi:.2g}")
         if self.selected is not None:
             self.detail.set_values(self._values_of(self.selected))
+        if self._hovered is not None:  # the pointer rests on a unit: show its new value
+            self._show_hover(self.point_at(*self._hovered_at))
 
     # --- layout --------------------------------------------------------------------------------
 
@@ -264,17 +278,30 @@ class FeatureMapsPanel(QWidget):
         if layer and layer != self._hovered_layer:
             self._hovered_layer = layer
             self.layer_hovered.emit(layer)
+        self._hovered_at = (pos.x(), pos.y())
         point = self.point_at(pos.x(), pos.y())
+        self._show_hover(point)
         if point is None:
             self._hover_mark.setVisible(False)
             self.map_hovered.emit(None)
             return
         self._mark(self._hover_mark, point)
+        self.map_hovered.emit(point)
+
+    def _show_hover(self, point: MapPoint | None) -> None:
+        """The hovered unit's value in the label; the hint when there is none."""
+        self._hovered = point
+        if point is None:
+            self.hover_label.setText(HOVER_HINT)
+            return
         where = (f"unit {point.channel}" if self._row(point.layer).flat
                  else f"map {point.channel} · row {point.row}, col {point.col}")
         value = "—" if np.isnan(point.value) else f"{point.value:.3g}"
         self.hover_label.setText(f"{point.layer} · {where} = {value}")
-        self.map_hovered.emit(point)
+
+    def _forget_hover(self) -> None:
+        self._hover_mark.setVisible(False)
+        self._show_hover(None)
 
     def _on_scene_mouse_clicked(self, event) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
@@ -305,7 +332,7 @@ class FeatureMapsPanel(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Leave:
-            self._hover_mark.setVisible(False)
+            self._forget_hover()
             self._hovered_layer = ""
             self.map_hovered.emit(None)
         return super().eventFilter(watched, event)

@@ -3,22 +3,23 @@
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
-from cnn.checkpoint import LETTERS
+from gui.class_labels import class_label, stack_labels
 from gui.colormaps import ACCENT, BAR, FOREGROUND, MUTED
 from gui.predictor import Prediction
 
 
 class _Verdict(QWidget):
-    """The letter, how sure, and the top three, painted directly.
+    """The letter large, how sure, and the top three as a short column, painted directly.
 
     Painting the text ourselves keeps the size hint constant: a QLabel whose text changes asks
     the whole window to lay its docks out again, thirty times a second while drawing.
     """
 
     HEIGHT = 76
+    TEXT_X = 84  # right of the large letter
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -31,6 +32,8 @@ class _Verdict(QWidget):
         self._letter_font.setBold(True)
         self._sure_font = QFont(self.font())
         self._sure_font.setPointSize(14)
+        self._top_font = QFont(self.font())
+        self._top_font.setPointSizeF(max(7.0, self.font().pointSizeF() - 0.5))
 
     def sizeHint(self) -> QSize:
         return QSize(220, self.HEIGHT)
@@ -42,6 +45,23 @@ class _Verdict(QWidget):
         self.letter, self.sure, self.top = letter, sure, top
         self.update()
 
+    def top_lines(self) -> list[str]:
+        """The top three as painted, one a line: '1. Rr  71%'."""
+        lines = []
+        for i, (text, q) in enumerate(self.top):
+            if q is None:
+                lines.append(text)
+            else:
+                share = f"{q:.0%}" if q >= 0.095 or q < 0.001 else f"{q:.1%}"
+                lines.append(f"{i + 1}. {text}  {share}")
+        return lines
+
+    def needed_width(self) -> int:
+        """The width the text takes, so a test (and a narrow dock) can tell it is not cut."""
+        widths = [QFontMetrics(self._sure_font).horizontalAdvance(self.sure)]
+        widths += [QFontMetrics(self._top_font).horizontalAdvance(t) for t in self.top_lines()]
+        return self.TEXT_X + max(widths)
+
     def paintEvent(self, event) -> None:
         p = QPainter(self)
         p.fillRect(event.rect(), self.palette().window())
@@ -50,23 +70,17 @@ class _Verdict(QWidget):
         p.setFont(self._letter_font)
         p.setPen(QColor(*(MUTED if blank else ACCENT)))
         p.drawText(QRectF(0, 0, 76, self.HEIGHT), Qt.AlignmentFlag.AlignCenter, self.letter)
+        x, width = self.TEXT_X, self.width() - self.TEXT_X
+        left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         p.setFont(self._sure_font)
         p.setPen(QColor(*FOREGROUND))
-        p.drawText(QRectF(84, 10, self.width() - 84, 30),
-                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.sure)
-        p.setFont(self.font())
-        x = 84.0
-        metrics = p.fontMetrics()
-        for i, (text, q) in enumerate(self.top):
-            label = text if q is None else f"{i + 1}. {text} "
-            p.setPen(QColor(*(MUTED if q is None else FOREGROUND)))
-            p.drawText(QRectF(x, 42, 200, 22), Qt.AlignmentFlag.AlignVCenter, label)
-            x += metrics.horizontalAdvance(label)
-            if q is not None:
-                share = f"{q:.0%}  " if q >= 0.095 or q < 0.001 else f"{q:.1%}  "
-                p.setPen(QColor(*MUTED))
-                p.drawText(QRectF(x, 42, 200, 22), Qt.AlignmentFlag.AlignVCenter, share)
-                x += metrics.horizontalAdvance(share)
+        p.drawText(QRectF(x, 2, width, 28), left, self.sure)
+        # The top three as a column: it fits the narrowest dock, whatever the numbers.
+        p.setFont(self._top_font)
+        line = (self.HEIGHT - 31) / 3
+        for i, text in enumerate(self.top_lines()):
+            p.setPen(QColor(*(MUTED if blank or i else FOREGROUND)))
+            p.drawText(QRectF(x, 30 + i * line, width, line), left, text)
         p.end()
 
 
@@ -85,8 +99,8 @@ class PredictionPanel(QWidget):
         self._plot.setXRange(-0.6, 25.6, padding=0)
         self._plot.setMinimumHeight(110)
         axis = self._plot.getAxis("bottom")
-        axis.setTicks([[(i, c) for i, c in enumerate(LETTERS)]])
         axis.setStyle(tickLength=0)
+        stack_labels(axis)  # A over a: one class for both cases
         left = self._plot.getAxis("left")
         left.setTicks([[(0, "0"), (0.5, ".5"), (1, "1")]])
         left.setWidth(22)
@@ -117,9 +131,9 @@ class PredictionPanel(QWidget):
             self._bars.setOpts(height=self.probs, brushes=None, brush=self._brush)
             return
         self.probs = prediction.probs
-        top = prediction.top(3)
-        letter, p = top[0]
-        self.verdict.set_text(letter, f"{p:.0%} sure", top)
+        order = np.argsort(self.probs)[::-1][:3]
+        top = [(class_label(i), float(self.probs[i])) for i in order]
+        self.verdict.set_text(prediction.top_letter, f"{top[0][1]:.0%} sure", top)
         brushes = [self._brush] * 26
         brushes[prediction.top_index] = self._top_brush
         self._bars.setOpts(height=self.probs, brushes=brushes)

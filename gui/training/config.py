@@ -1,9 +1,29 @@
 """What one training run is made of: data sources, architecture and hyper-parameters."""
 
+import math
 from dataclasses import asdict, dataclass, field
 
 DEFAULT_LR = {"adam": 1e-3, "sgd": 0.05}
+MAX_LR = 10.0  # larger steps only wreck the weights (every class but one dies)
 DEFAULT_DEGRADE = 0.3  # the share of a batch given paper and screen effects when ticked
+
+
+def parse_lr(text: str) -> float:
+    """The learning rate typed in the form; ValueError with a reason a person can act on."""
+    try:
+        lr = float(text.strip())
+    except ValueError:
+        raise ValueError(f"the learning rate {text.strip()!r} is not a number; "
+                         "type e.g. 0.001 or 1e-3") from None
+    if not math.isfinite(lr):
+        raise ValueError("the learning rate must be a finite number, e.g. 0.001")
+    if lr <= 0:
+        raise ValueError("the learning rate must be above 0, e.g. 0.001")
+    if lr > MAX_LR:
+        raise ValueError(f"a learning rate above {MAX_LR:g} only wrecks the weights; "
+                         f"try {DEFAULT_LR['adam']:g} with Adam or {DEFAULT_LR['sgd']:g} "
+                         "with SGD")
+    return lr
 
 
 @dataclass

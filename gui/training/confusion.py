@@ -10,11 +10,10 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QWidget
 
-from cnn.data import LETTERS
+from gui.class_labels import axis_ticks, class_label, stack_labels
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
-_TICKS = [[(i + 0.5, c) for i, c in enumerate(LETTERS)]]
 _LUT = pg.colormap.get("inferno").getLookupTable(nPts=256)
 
 
@@ -57,11 +56,13 @@ class ConfusionPanel(pg.GraphicsLayoutWidget):
         self.matrix.setMouseEnabled(False, False)
         self.matrix.hideButtons()
         self.matrix.setMenuEnabled(False)
+        # One class for both cases: the rows read Aa, Bb, …; the columns A over a.
         for side, label in (("bottom", "read as"), ("left", "true letter")):
             axis = self.matrix.getAxis(side)
-            axis.setTicks(_TICKS)
             axis.setStyle(tickLength=0, tickFont=None)
             self.matrix.setLabel(side, label)
+        self.matrix.getAxis("left").setTicks(axis_ticks(0.5))
+        stack_labels(self.matrix.getAxis("bottom"), 0.5)
         self.image = _CellImage(axisOrder="row-major")
         self.image.setLookupTable(_LUT)
         self.image.setImage(np.zeros((26, 26), np.float32), levels=(0, 1))
@@ -82,7 +83,7 @@ class ConfusionPanel(pg.GraphicsLayoutWidget):
         self.bars_plot.setXRange(0, 26, padding=0.01)
         self.bars_plot.setMouseEnabled(False, False)
         self.bars_plot.hideButtons()
-        self.bars_plot.getAxis("bottom").setTicks(_TICKS)
+        stack_labels(self.bars_plot.getAxis("bottom"), 0.5)
         self.bars_plot.showGrid(y=True, alpha=0.15)
         self.bars = pg.BarGraphItem(x=np.arange(26) + 0.5, height=np.zeros(26), width=0.75,
                                     brush=(86, 156, 214))
@@ -122,6 +123,6 @@ class ConfusionPanel(pg.GraphicsLayoutWidget):
     def _on_image_hovered(self, row: int, col: int) -> None:
         if 0 <= row < 26 and 0 <= col < 26:
             n = int(self.confusion[row, col])
-            self.image.setToolTip(f"true {LETTERS[row]}, read as {LETTERS[col]}: {n}")
+            self.image.setToolTip(f"true {class_label(row)}, read as {class_label(col)}: {n}")
         else:
             self.image.setToolTip("")

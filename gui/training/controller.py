@@ -193,4 +193,5 @@ class TrainController(QObject):
         if self.last_epoch is not None and "per_class" in self.last_epoch:
             meta.update(val_accuracy=self.last_epoch["entry"]["val_accuracy"],
                         val_per_class=self.last_epoch["per_class"])
+            meta.pop("changed_since_validation", None)  # validated again: these weights'
         return meta

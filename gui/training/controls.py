@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QV
 from gui.training.controller import IDLE, LOADING, PAUSED, RUNNING, STOPPING
 
 _PAUSED = " · paused"
+_START_TIP = "Load the data and train with these settings"
 
 
 def clock(seconds: float) -> str:
@@ -24,7 +25,7 @@ class RunControls(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.start_button = QPushButton("Start")
-        self.start_button.setToolTip("Load the data and train with these settings")
+        self.start_button.setToolTip(_START_TIP)
         self.pause_button = QPushButton("Pause")
         self.stop_button = QPushButton("Stop")
         self.step_button = QPushButton("Step")
@@ -56,14 +57,23 @@ class RunControls(QWidget):
         v.addWidget(self.progress)
         v.addWidget(self.status)
         v.addWidget(self.banner)
+        self._state, self._blocked = IDLE, ""
+
+    def set_blocked(self, reason: str) -> None:
+        """The form cannot start a run ("" when it can): Start and Step say why, disabled."""
+        self._blocked = reason
+        self.set_state(self._state)
 
     def set_state(self, state: str) -> None:
+        self._state = state
         busy = state != IDLE
-        self.start_button.setEnabled(not busy)
+        blocked = bool(self._blocked)
+        self.start_button.setEnabled(not busy and not blocked)
+        self.start_button.setToolTip(f"Cannot start: {self._blocked}" if blocked else _START_TIP)
         self.pause_button.setEnabled(state in (RUNNING, PAUSED))
         self.pause_button.setText("Resume" if state == PAUSED else "Pause")
         self.stop_button.setEnabled(state in (LOADING, RUNNING, PAUSED))
-        self.step_button.setEnabled(state in (IDLE, PAUSED, RUNNING))
+        self.step_button.setEnabled(state in (PAUSED, RUNNING) or state == IDLE and not blocked)
         self.save_button.setEnabled(state in (IDLE, PAUSED))
         self.open_button.setEnabled(not busy)
         if state == PAUSED:

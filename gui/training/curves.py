@@ -58,6 +58,10 @@ class CurvesPanel(pg.GraphicsLayoutWidget):
         p = self.addPlot(row=row, col=col, title=title)
         p.showGrid(x=True, y=True, alpha=0.15)
         p.setLabel("bottom", "epoch")
+        # Early in a run the x range is a thousandth of an epoch: ticks read 0.001 … 0.004
+        # epoch, never "epoch (x0.001)" with ticks 1 … 4. Values keep their own units too.
+        for side in ("bottom", "left"):
+            p.getAxis(side).enableAutoSIPrefix(False)
         p.setDownsampling(auto=True, mode="peak")
         p.setClipToView(True)
         p.addLegend(offset=legend_at, labelTextSize="8pt", brush=(30, 31, 36, 200),

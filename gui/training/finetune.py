@@ -14,6 +14,11 @@ from cnn.train import as_input, evaluate, fit, forward_backward, predict_proba
 
 REPLAY_N = 2600  # synthetic letters kept as the replay pool (100 per letter)
 REPLAY_SEED = 7  # a pool of its own, not the training run's letters
+# Accuracy on the samples just trained on says little, so fine-tuning keeps some letters out:
+HOLD_OUT_EVERY = 4  # every 4th of my samples, in the order added: the same ones every time
+MIN_TO_HOLD_OUT = 8  # fewer samples than this are too few to spare any
+CHECK_N = 520  # replay letters never fine-tuned on (20 a letter): what it forgets
+CHECK_SEED = 11
 
 
 def replay_pool(report=None, cancelled=None) -> LetterSet:
@@ -55,31 +60,60 @@ def teach_steps(model: Sequential, image28: np.ndarray, label: int, *, steps: in
     return before, probabilities(model, image28)
 
 
+def hold_out(mine: LetterSet) -> tuple[LetterSet, LetterSet | None]:
+    """(samples to fine-tune on, samples held out to test on, or None when too few).
+    Every HOLD_OUT_EVERY-th in the order added, so a sample held out once stays out."""
+    if len(mine) < MIN_TO_HOLD_OUT:
+        return mine, None
+    held = np.arange(len(mine)) % HOLD_OUT_EVERY == HOLD_OUT_EVERY - 1
+    return mine.subset(np.flatnonzero(~held)), mine.subset(np.flatnonzero(held))
+
+
+def replay_check(replay: LetterSet) -> tuple[LetterSet, LetterSet]:
+    """(replay letters to mix in, a fixed set of them never fine-tuned on: the check)."""
+    n = min(CHECK_N, len(replay) // 4)
+    order = np.random.default_rng(CHECK_SEED).permutation(len(replay))
+    return replay.subset(np.sort(order[n:])), replay.subset(np.sort(order[:n]))
+
+
+def _accuracy(model: Sequential, s: LetterSet | None) -> float | None:
+    return None if s is None or not len(s) else evaluate(model, s.x, s.y)["accuracy"]
+
+
 def fine_tune(model: Sequential, mine: LetterSet, replay: LetterSet | None = None, *,
               epochs: int = 4, lr: float = 1e-3, batch_size: int = 32, replay_ratio: int = 3,
               rng: np.random.Generator | None = None) -> dict:
-    """Fine-tune `model` in place on my samples plus replay_ratio times as many replay letters
-    (at least four batches' worth); my samples are repeated to make a quarter of the mix.
+    """Fine-tune `model` in place on my samples (less those held out) plus replay_ratio times
+    as many replay letters (at least four batches' worth); my samples are repeated to make a
+    quarter of the mix.
 
-    Returns accuracy on my samples before and after, how many of each were used, and the
-    per-epoch loss and accuracy.
+    Returns accuracy before and after (pairs, None where there was nothing to test) on the
+    samples held out, on replay letters kept out of the mix, and on the samples trained on;
+    how many of each; and the per-epoch loss and accuracy.
     """
     if not len(mine):
         raise ValueError("there are no samples of your handwriting yet: add some first")
     rng = np.random.default_rng() if rng is None else rng
-    before = evaluate(model, mine.x, mine.y)["accuracy"]
-    sets, n_replay = [mine], 0
+    train, held = hold_out(mine)
+    check = None
     if replay is not None and len(replay):
-        n_replay = min(len(replay), max(replay_ratio * len(mine), 4 * batch_size))
-        repeats = max(1, round(n_replay / (3 * len(mine))))
-        sets = [mine] * repeats
+        replay, check = replay_check(replay)
+    tests = {"held_out": held, "replay": check, "trained": train}
+    before = {k: _accuracy(model, s) for k, s in tests.items()}
+    sets, n_replay = [train], 0
+    if replay is not None and len(replay):
+        n_replay = min(len(replay), max(replay_ratio * len(train), 4 * batch_size))
+        repeats = max(1, round(n_replay / (3 * len(train))))
+        sets = [train] * repeats
         sets.append(replay.subset(np.sort(rng.choice(len(replay), n_replay, replace=False))))
-    data = combine(sets) if len(sets) > 1 else mine
+    data = combine(sets) if len(sets) > 1 else train
     history = []
     for item in fit(model, data.x, data.y, epochs=epochs, batch_size=batch_size,
                     optimizer=Adam(lr=lr), rng=rng, augment=random_affine):
         if item.kind == "epoch":
             history.append({"loss": item.loss, "accuracy": item.accuracy})
-    after = evaluate(model, mine.x, mine.y)["accuracy"]
-    return {"before": before, "after": after, "n_mine": len(mine), "n_replay": n_replay,
-            "epochs": history}
+    result = {k: None if before[k] is None else (before[k], _accuracy(model, s))
+              for k, s in tests.items()}
+    return {**result, "n_mine": len(mine), "n_trained": len(train),
+            "n_held_out": 0 if held is None else len(held), "n_replay": n_replay,
+            "n_check": 0 if check is None else len(check), "epochs": history}

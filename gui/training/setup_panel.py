@@ -25,8 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from gui.training.arch_editor import ArchEditor
-from gui.training.config import DEFAULT_DEGRADE, DEFAULT_LR, RunConfig
+from gui.training.config import DEFAULT_DEGRADE, DEFAULT_LR, RunConfig, parse_lr
 from gui.training.sources import file_size
+from gui.wheel_guard import guard_wheel
 
 _OPTIMISERS = {"adam": "Adam", "sgd": "SGD with momentum"}
 
@@ -37,6 +38,7 @@ class SetupPanel(QWidget):
     changed = Signal()
     augment_toggled = Signal(bool)
     degrade_changed = Signal(float)  # the share of letters given paper and screen effects
+    problem_changed = Signal(str)  # why the form cannot start a run as filled in; "" when it can
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -49,6 +51,8 @@ class SetupPanel(QWidget):
         layout.addStretch(1)
         self.set_config(RunConfig())
         self.set_current_model(None)
+        # The panel scrolls: the wheel scrolls it, and changes a field only once it is focused.
+        self._wheel_guard = guard_wheel(self)
 
     # --- building ------------------------------------------------------------------------------
 
@@ -146,26 +150,36 @@ class SetupPanel(QWidget):
         self.momentum.setSingleStep(0.05)
         self.lr = QLineEdit()
         self.lr.setToolTip("Learning rate, e.g. 0.001 or 1e-3")
+        self.lr_error = QLabel()  # says what is wrong with the rate as it is typed
+        self.lr_error.setWordWrap(True)
+        self.lr_error.setStyleSheet("color: #e06c6c;")
+        self.lr_error.setVisible(False)
+        self._problem = ""
+        self.lr.textChanged.connect(self._on_lr_edited)
         self.batch_size = QSpinBox()
         self.batch_size.setRange(1, 2048)
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 500)
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
-        self.augment = QCheckBox("Augment: small random turns, stretches, shifts")
+        # Short texts, the rest in tooltips: a checkbox never wraps, and the panel must fit
+        # its column at 1280 pixels.
+        self.augment = QCheckBox("Augment: turns, stretches, shifts")
+        self.augment.setToolTip("Give each letter of a batch a small random turn, stretch "
+                                "and shift, so the network learns shapes, not positions")
         self.augment.toggled.connect(self.augment_toggled)
-        self.degrade = QCheckBox("Paper and screen effects: bold or thin ink, low resolution")
+        self.degrade = QCheckBox("Paper and screen effects")
         self.degrade.setToolTip(
             "Give a share of each batch the look of scanned, photographed or small-screen "
             "letters: bolder or thinner strokes, blocky or soft low resolution, faint or uneven "
             "ink, a little blur. Helps a model read letters that were not drawn in this window.")
         self.degrade.toggled.connect(
             lambda on: self.degrade_changed.emit(self._degrade_share() if on else 0.0))
-        self.one_core = QCheckBox("Train on one core, leave the rest to the window")
+        self.one_core = QCheckBox("Train on one core")
         self.one_core.setToolTip(
-            "One thread for training. On an idle machine all cores train faster; when "
-            "anything else runs (or you draw while it trains) one thread is smoother and, "
-            "on two cores, several times faster.")
+            "One thread for training, the rest left to the window. On an idle machine all "
+            "cores train faster; when anything else runs (or you draw while it trains) one "
+            "thread is smoother and, on two cores, several times faster.")
         self.name = QLineEdit()
         self.name.setToolTip("The model's name, shown in the window and used for its file name")
         sizes = QHBoxLayout()
@@ -177,6 +191,7 @@ class SetupPanel(QWidget):
         form.addRow("Optimiser", self.optimizer)
         form.addRow("Momentum", self.momentum)
         form.addRow("Learning rate", self.lr)
+        form.addRow("", self.lr_error)
         form.addRow("Batch size", self.batch_size)
         form.addRow("Epochs", sizes)
         form.addRow(self.augment)
@@ -189,12 +204,7 @@ class SetupPanel(QWidget):
 
     def config(self) -> RunConfig:
         """The form as a RunConfig; raises ValueError with a message for a person."""
-        try:
-            lr = float(self.lr.text())
-        except ValueError:
-            raise ValueError(f"the learning rate {self.lr.text()!r} is not a number") from None
-        if not lr > 0:
-            raise ValueError("the learning rate must be above 0")
+        lr = parse_lr(self.lr.text())
         files = [self.files.item(i).data(Qt.ItemDataRole.UserRole)
                  for i in range(self.files.count())
                  if self.files.item(i).checkState() == Qt.CheckState.Checked]
@@ -254,6 +264,23 @@ class SetupPanel(QWidget):
         self.degrade.setChecked(c.degrade > 0)
         self.one_core.setChecked(c.blas_threads == 1)
         self.name.setText(c.name)
+
+    def problem(self) -> str:
+        """Why a run cannot start with the form as it is ("" when it can)."""
+        return self._problem
+
+    def _on_lr_edited(self, text: str) -> None:
+        try:
+            parse_lr(text)
+            problem = ""
+        except ValueError as e:
+            problem = str(e)
+        self.lr_error.setText(problem[:1].upper() + problem[1:] + "." if problem else "")
+        self.lr_error.setVisible(bool(problem))
+        self.lr.setStyleSheet("QLineEdit { border: 1px solid #e06c6c; }" if problem else "")
+        if problem != self._problem:
+            self._problem = problem
+            self.problem_changed.emit(problem)
 
     def _degrade_share(self) -> float:
         """The share a ticked box stands for: what the config said, else DEFAULT_DEGRADE."""

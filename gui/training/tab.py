@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from cnn import checkpoint
 from cnn.model import Sequential
 from cnn.paths import DEFAULT_MODEL, data_dir
+from gui.training.collapse import collapse_warning
 from gui.training.controller import IDLE, LOADING, PAUSED, TrainController
 from gui.training.controls import RunControls
 from gui.training.history import History
@@ -55,6 +56,7 @@ class TrainTab(QWidget):
         self.controller = TrainController(self)
         self.last_message: tuple[str, str, str] | None = None
         self.unsaved = False  # trained weights not yet written to a file
+        self.collapse = ""  # the warning when the last epoch's predictions collapsed, or ""
         self._create_widgets()
         self._connect_signals()
         self._on_controller_state_changed(IDLE)
@@ -104,6 +106,7 @@ class TrainTab(QWidget):
         self.open_button.clicked.connect(self._on_open_clicked)
         self.setup.augment_toggled.connect(self.preview.set_augment)
         self.setup.degrade_changed.connect(self.preview.set_degrade)
+        self.setup.problem_changed.connect(self.controls.set_blocked)
         c = self.controller
         c.state_changed.connect(self._on_controller_state_changed)
         c.status_changed.connect(self._on_controller_status_changed)
@@ -137,6 +140,7 @@ class TrainTab(QWidget):
                 self._say("There is no current model to fine-tune.", error=True)
                 return False
         self.controls.hide_banner()
+        self.collapse = ""
         self.controller.start(config, model, meta, paused=paused)
         self.views.show_history(self.controller.history)
         return True
@@ -337,6 +341,11 @@ class TrainTab(QWidget):
             text += f"; validation loss {e['val_loss']:.3f}, accuracy {e['val_accuracy']:.1%}"
         self._say(text + ".")
         self.views.set_epoch_result(result)
+        # A model reading everything as one letter: say so at once (the loss may look fine).
+        found = result.get("collapse")
+        self.collapse = collapse_warning(found, e["epoch"]) if found else ""
+        if found:
+            self.show_message("warning", "Predictions collapsed.", self.collapse)
 
     def _on_controller_step_inspected(self, flow: dict) -> None:
         self.views.set_flow(flow)
@@ -355,6 +364,11 @@ class TrainTab(QWidget):
                         "The last good weights were restored.")
             self.show_message("warning", title, text)
             self._say(result["message"], error=True)
+        elif self.collapse:
+            self.show_message("warning", "Training finished, but predictions collapsed.",
+                              self.collapse)
+            self._say((result["message"] or "Training finished.") + " " + self.collapse,
+                      error=True)
         else:
             self._say(result["message"] or "Training finished. Save the model to keep it.")
         self.controls.set_finished(reason)

@@ -18,6 +18,8 @@ from gui.training.background import BackgroundCall
 from gui.training.finetune import fine_tune, replay_pool, teach_steps
 
 CurrentModel = Callable[[], tuple[Sequential | None, dict]]
+# Metadata: what changed the weights after their validation accuracy was measured.
+CHANGED_SINCE_VALIDATION = "changed_since_validation"
 
 
 def _label_index(label) -> int:
@@ -32,7 +34,7 @@ class TeachController(QObject):
     sample_added = Signal(str, int)  # sample id, label 0..25
     counts_changed = Signal(object)  # (26,) samples per letter
     taught = Signal(object)  # {'label', 'before' (26,), 'after' (26,)}
-    fine_tuned = Signal(object)  # {'before', 'after' accuracy on my samples, 'n_mine', ...}
+    fine_tuned = Signal(object)  # finetune.fine_tune's result: held_out, replay, trained, ...
     weights_published = Signal(object, object)  # the taught model (a new one), meta
     busy_changed = Signal(bool)
     failed = Signal(str)
@@ -145,19 +147,27 @@ class TeachController(QObject):
         self.busy_changed.emit(True)
         return True
 
-    def _publish(self, work: Sequential, meta: dict, **extra) -> None:
-        meta = {**meta, **extra}
+    def _publish(self, work: Sequential, meta: dict, change: str, **extra) -> None:
+        """Send the changed weights on; their validation accuracy is now from before `change`
+        ('teaching' or 'fine-tuning', the latter saying more), until a run validates again."""
+        if meta.get(CHANGED_SINCE_VALIDATION) == "fine-tuning":
+            change = "fine-tuning"
+        meta = {**meta, **extra, CHANGED_SINCE_VALIDATION: change}
         self.weights_published.emit(work, meta)
 
     def _on_taught(self, result: dict, work: Sequential, meta: dict) -> None:
         taught = int(meta.get("taught_drawings", 0)) + 1
-        self._publish(work, meta, taught_drawings=taught)
+        self._publish(work, meta, "teaching", taught_drawings=taught)
         self.taught.emit(result)
 
     def _on_fine_tuned(self, result: dict, work: Sequential, meta: dict) -> None:
         runs = list(meta.get("fine_tuned_on_my_samples", []))
-        runs.append({k: result[k] for k in ("before", "after", "n_mine", "n_replay")})
-        self._publish(work, meta, fine_tuned_on_my_samples=runs)
+        run = {k: result[k] for k in ("n_mine", "n_held_out", "n_replay", "n_check")}
+        for key in ("held_out", "replay", "trained"):  # flat: (before, after), None: not tested
+            pair = result[key] or (None, None)
+            run.update({f"{key}_before": pair[0], f"{key}_after": pair[1]})
+        runs.append(run)
+        self._publish(work, meta, "fine-tuning", fine_tuned_on_my_samples=runs)
         self.fine_tuned.emit(result)
 
     def _on_call_finished(self, result: object) -> None:

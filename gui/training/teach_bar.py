@@ -1,20 +1,45 @@
 """A compact strip for the Draw tab: label the drawing, add it to my samples, teach it, and
-see the probabilities before and after."""
+see the probabilities before and after (on demand, over the canvas: the canvas never shrinks)."""
 
 from collections.abc import Callable
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from cnn.data import LETTERS
-
-pg.setConfigOptions(imageAxisOrder="row-major")
+from gui.training.finetune import MIN_TO_HOLD_OUT
+from gui.training.teach_results import TeachResults
 
 # (strokes, image28 (28, 28) float in [0, 1], probs (26,) or None), or None when blank.
 CurrentDrawing = Callable[[], tuple | None]
-_TICKS = [[(i, c) for i, c in enumerate(LETTERS)]]
+RUN_WAITS = "Teaching waits while the Train tab is training."
+
+
+def _change(pair: tuple[float, float]) -> str:
+    return f"{pair[0]:.0%} → {pair[1]:.0%}"
+
+
+def fine_tune_report(r: dict) -> tuple[str, str]:
+    """(one line, details as HTML) of a fine-tune result: held-out samples and replay letters
+    first (they tell what it learned and forgot), the samples trained on last."""
+    line, rows = [], []
+    if r["held_out"]:
+        line.append(f"{r['n_held_out']} held-out samples {_change(r['held_out'])}")
+        rows.append(f"Your {r['n_held_out']} held-out samples (not trained on): "
+                    f"<b>{_change(r['held_out'])}</b>")
+    else:
+        line.append(f"too few samples to hold any out (under {MIN_TO_HOLD_OUT})")
+        rows.append(f"Too few samples to hold any out and test on (fewer than "
+                    f"{MIN_TO_HOLD_OUT}): add more to see what it learned.")
+    if r["replay"]:
+        line.append(f"replay letters {_change(r['replay'])}")
+        rows.append(f"{r['n_check']} replay letters it was not fine-tuned on (what it "
+                    f"forgot): <b>{_change(r['replay'])}</b>")
+    rows.append(f"The {r['n_trained']} samples it trained on: {_change(r['trained'])} "
+                "(says little: it has just learned them)")
+    rows.append(f"Fine-tuned with {r['n_replay']} replayed letters.")
+    return "Fine-tuned: " + "; ".join(line) + ".", "<br>".join(rows)
 
 
 class TeachBar(QWidget):
@@ -38,27 +63,12 @@ class TeachBar(QWidget):
                                      "mixed with other letters so nothing else is forgotten")
         self.fine_tune_button = QPushButton("Fine-tune on my samples")
         self.counter = QLabel()
-        self.status = QLabel()
-        self.status.setWordWrap(True)
-        self.bars = pg.PlotWidget()
-        self.bars.setFixedHeight(90)
-        self.bars.setBackground((30, 31, 36))
-        self.bars.setMouseEnabled(False, False)
-        self.bars.hideButtons()
-        self.bars.setMenuEnabled(False)
-        self.bars.getAxis("bottom").setTicks(_TICKS)
-        self.bars.getAxis("left").setWidth(28)
-        self.bars.setYRange(0, 1, padding=0.02)
-        self.before_bars = pg.BarGraphItem(x=np.arange(26) - 0.2, height=np.zeros(26),
-                                           width=0.38, brush=(130, 130, 140))
-        self.after_bars = pg.BarGraphItem(x=np.arange(26) + 0.2, height=np.zeros(26),
-                                          width=0.38, brush=(255, 196, 61))
-        self.bars.addItem(self.before_bars)
-        self.bars.addItem(self.after_bars)
-        self.bars.setVisible(False)
+        # One line of results whatever they say: the bar's height, and so the canvas's, never
+        # changes; the chart opens over the canvas's lower edge on demand.
+        self.results = TeachResults(self)
 
-        # Two rows: the bar shares the Draw tab with the canvas between the docks, ~450 px wide
-        # in the first-run layout at 1366×768.
+        # Three rows: the bar shares the Draw tab with the canvas between the docks, ~450 px
+        # wide in the first-run layout at 1366×768.
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(QLabel("Letter"))
@@ -75,8 +85,7 @@ class TeachBar(QWidget):
         v.setSpacing(2)
         v.addLayout(row)
         v.addLayout(row2)
-        v.addWidget(self.status)
-        v.addWidget(self.bars)
+        v.addWidget(self.results)
 
         self.add_button.clicked.connect(self.add_current)
         self.teach_button.clicked.connect(self.teach_current)
@@ -98,8 +107,11 @@ class TeachBar(QWidget):
             self.label.setCurrentIndex(int(np.argmax(probs)))
 
     def new_drawing(self) -> None:
-        """The canvas was cleared: the next prediction preselects the label again."""
+        """The canvas was cleared: the next prediction preselects the label again, and what
+        the bar said about the last drawing goes (fine-tuning's results stay)."""
         self._chosen = False
+        if self.results.kind in ("message", "taught"):
+            self.results.clear()
 
     def set_label(self, letter: str) -> None:
         self.label.setCurrentIndex(LETTERS.index(letter.upper()))
@@ -121,7 +133,7 @@ class TeachBar(QWidget):
     def _drawing(self):
         drawing = self._current_drawing()
         if drawing is None:
-            self.status.setText("Draw a letter first.")
+            self.results.show_message("Draw a letter first.")
         return drawing
 
     def add_current(self) -> str | None:
@@ -131,7 +143,7 @@ class TeachBar(QWidget):
         strokes, image, _ = drawing
         letter = LETTERS[self.label.currentIndex()]
         sample_id = self.controller.add_sample(strokes, image, letter)
-        self.status.setText(f"Added this {letter} to your samples.")
+        self.results.show_message(f"Added this {letter} to your samples.")
         return sample_id
 
     def teach_current(self) -> bool:
@@ -139,11 +151,12 @@ class TeachBar(QWidget):
         if drawing is None:
             return False
         _, image, _ = drawing
-        self.status.setText(f"Teaching it that this is {LETTERS[self.label.currentIndex()]}…")
+        self.results.show_message(f"Teaching it that this is {LETTERS[self.label.currentIndex()]}…")
         return self.controller.start_teach_letter(image, self.label.currentIndex())
 
     def fine_tune(self) -> bool:
-        self.status.setText("Fine-tuning on your samples (with replayed letters)…")
+        self.results.show_message("Fine-tuning on your samples (with replayed letters)…",
+                                  kind="fine_tuning")
         return self.controller.start_fine_tune()
 
     # --- slots ---------------------------------------------------------------------------------
@@ -167,18 +180,12 @@ class TeachBar(QWidget):
     def _on_controller_taught(self, result: dict) -> None:
         i = result["label"]
         before, after = result["before"], result["after"]
-        self.before_bars.setOpts(height=before)
-        self.after_bars.setOpts(height=after)
-        self.bars.setVisible(True)
-        self.status.setText(
+        self.results.show_taught(
             f"P({LETTERS[i]}) {before[i]:.0%} → {after[i]:.0%} after {result['steps']} "
-            f"backprop steps; it now reads {LETTERS[int(np.argmax(after))]} "
-            "(grey: before, yellow: after).")
+            f"backprop steps; it now reads {LETTERS[int(np.argmax(after))]}.", before, after)
 
     def _on_controller_fine_tuned(self, result: dict) -> None:
-        self.status.setText(
-            f"Accuracy on your {result['n_mine']} samples: {result['before']:.0%} → "
-            f"{result['after']:.0%} (fine-tuned with {result['n_replay']} replayed letters).")
+        self.results.show_details("fine_tuned", *fine_tune_report(result))
 
     def set_run_active(self, active: bool) -> None:
         """While a Train tab run goes on, its next weights would overwrite what teaching did."""
@@ -194,7 +201,17 @@ class TeachBar(QWidget):
         for b in (self.teach_button, self.fine_tune_button):
             b.setEnabled(not busy and not run)
         if run:
-            self.status.setText("Teaching waits while the Train tab is training.")
+            self.results.show_message(RUN_WAITS, kind="run_waits")
+        elif self.results.kind == "run_waits":  # the run has ended: teaching works again
+            self.results.clear()
 
     def _on_controller_failed(self, message: str) -> None:
-        self.status.setText(f"<span style='color:#e06c6c'>{message}</span>")
+        self.results.show_message(message, error=True)
+
+    def moveEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().moveEvent(event)
+        self.results.place_details()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self.results.place_details()

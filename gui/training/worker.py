@@ -18,12 +18,14 @@ from cnn.data import split
 from cnn.model import Sequential, build_model
 from cnn.optim import make_optimizer
 from cnn.train import TrainingDiverged, fit, predict_proba
+from gui.training.collapse import collapsed_to
 from gui.training.config import RunConfig
 from gui.training.gradflow import gradient_flow
 from gui.training.sources import Cancelled, combined, load_file, load_sources
 
 DIVERGED = "Training stopped: the loss became NaN or infinite (learning rate too high?)."
 GALLERY = 60  # misclassified validation letters sent per epoch, most confident mistakes first
+TRAIN_CHECK = 512  # training letters read after each epoch, to notice a collapse to one letter
 
 
 def _layer_norms(norms: dict[str, float], layers: list[str]) -> list[float]:
@@ -164,6 +166,7 @@ class TrainWorker(QObject):
         self._probe = model.copy()
         self._probe_rng = np.random.default_rng(c.seed + 1)
         self._train_x, self._train_y = train.x, train.y
+        self._check = np.sort(self._probe_rng.permutation(len(train))[:TRAIN_CHECK])
         self._val_x, self._val_y = val.x, val.y
         self._layers = [n for n, layer in model.layers if layer.params]
         self.data_loaded.emit({
@@ -242,11 +245,15 @@ class TrainWorker(QObject):
                  "val_accuracy": item.val_accuracy, "lr": lr,
                  "seconds": round(time.perf_counter() - self._t0, 1)}
         out = {"entry": entry, "epoch": item.epoch, "epochs": item.epochs}
+        train_pred = predict_proba(self._model, self._train_x[self._check]).argmax(axis=1)
+        collapse = {"training": collapsed_to(train_pred, self._train_y[self._check])}
         if item.val is not None:
             pred = np.array(item.val["predictions"])
             out.update(confusion=np.array(item.val["confusion"]),
                        per_class=list(item.val["per_class"]), predictions=pred,
                        gallery=self._gallery(pred))
+            collapse["validation"] = collapsed_to(pred, self._val_y)
+        out["collapse"] = {k: v for k, v in collapse.items() if v is not None}
         self.epoch_finished.emit(out)
         self._publish(final=False)
 

@@ -1,0 +1,489 @@
+"""Everyday slips: the wheel over the setup panel, the teach bar's results, stale texts."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QEvent, QPoint, QPointF, QSettings, Qt, QTimer
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QComboBox,
+    QLabel,
+    QScrollArea,
+    QScrollBar,
+    QSpinBox,
+    QWidget,
+)
+
+from cnn import checkpoint
+from cnn.data import LETTERS, LetterSet, save_npz
+from cnn.model import build_model
+from cnn.paths import DEFAULT_MODEL
+from cnn.train import evaluate, fit
+from gui.layer_guide import explain
+from gui.main_window import MainWindow
+from gui.models import LoadedModel, startup_model
+from gui.panels.feature_maps_panel import HOVER_HINT
+from gui.replay import send_mouse, send_stroke
+from gui.training import finetune
+from gui.training.collapse import collapsed_to
+from gui.training.curves import CurvesPanel
+from gui.training.history import History
+from gui.training.tab import TrainTab
+from gui.training.teach_bar import RUN_WAITS
+from gui.training.teach_results import EMPTY_HINT
+from tests.test_gui_training import blobs, config, trained_small
+from tests.test_gui_window import draw_sample
+
+# The offscreen platform cannot pass a top-level window's size limits on; harmless here.
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+
+def wheel(widget, notches: int = -1) -> None:
+    """Turn the mouse wheel over the middle of `widget` (negative: towards the person)."""
+    centre = QPointF(widget.rect().center())
+    event = QWheelEvent(centre, QPointF(widget.mapToGlobal(centre.toPoint())), QPoint(0, 0),
+                        QPoint(0, 120 * notches), Qt.MouseButton.NoButton,
+                        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(widget, event)
+
+
+@pytest.fixture
+def train_tab(qtbot):
+    tab = TrainTab()
+    qtbot.addWidget(tab)
+    tab.resize(900, 420)  # short: the setup panel scrolls
+    tab.show()
+    qtbot.waitExposed(tab)
+    return tab
+
+
+def test_wheel_over_an_unfocused_field_scrolls_the_setup_panel(qtbot, train_tab):
+    scroll = train_tab.findChild(QScrollArea)
+    bar = scroll.verticalScrollBar()
+    assert bar.maximum() > 0
+    kernel = train_tab.setup.arch._rows[1]["kernel"]  # conv2's kernel
+    preset = train_tab.setup.arch.preset
+    assert not kernel.hasFocus() and kernel.isVisible()
+    value, preset_text, top = kernel.value(), preset.currentText(), bar.value()
+    wheel(kernel)
+    assert kernel.value() == value
+    assert bar.value() > top  # the panel scrolled instead
+    wheel(preset)
+    assert preset.currentText() == preset_text == "default"
+    # Focused (a click), the field takes the wheel.
+    qtbot.mouseClick(kernel, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(kernel.hasFocus)
+    scrolled = bar.value()
+    wheel(kernel)
+    assert kernel.value() == value - 1
+    assert bar.value() == scrolled
+    assert preset.currentText() == "custom"
+
+
+def test_every_field_of_the_setup_panel_is_guarded_also_ones_added_later(qtbot, train_tab):
+    setup = train_tab.setup
+    fields = setup.findChildren(QSpinBox) + setup.findChildren(QComboBox)
+    assert len(fields) > 10
+    assert all(f.focusPolicy() == Qt.FocusPolicy.StrongFocus for f in fields)
+    late = QSpinBox()
+    late.setRange(0, 10)
+    late.setValue(5)
+    setup.arch.layout().addWidget(late)  # a field the editor makes once it is shown
+    assert late.focusPolicy() == Qt.FocusPolicy.StrongFocus
+    late.show()
+    wheel(late)
+    assert late.value() == 5
+    born = QComboBox(setup.arch)  # made with its parent: it sets its own policy after that
+    born.addItems(["a", "b", "c"])
+    born.show()
+    assert born.focusPolicy() == Qt.FocusPolicy.StrongFocus
+    wheel(born)
+    assert born.currentIndex() == 0
+
+
+def test_curves_axis_reads_epochs_without_a_scale_factor_early_in_a_run(qtbot):
+    curves = CurvesPanel()
+    qtbot.addWidget(curves)
+    curves.resize(900, 600)
+    curves.show()
+    qtbot.waitExposed(curves)
+    history = History()
+    steps = 1000  # batches per epoch: the first few are thousandths of an epoch
+    history.add_batches({"x": np.arange(1, 5) / steps, "loss": np.array([3.3, 3.2, 3.1, 3.0]),
+                         "accuracy": np.array([0.0, 0.05, 0.04, 0.1])})
+    curves.set_history(history)
+    qtbot.waitUntil(lambda: curves.loss.getAxis("bottom").range[1] < 0.01)
+    for plot in (curves.loss, curves.acc):
+        axis = plot.getAxis("bottom")
+        assert "(x" not in axis.labelString() and "epoch" in axis.labelString()
+        assert axis.autoSIPrefixScale == 1.0
+        lo, hi = axis.range
+        ticks = [v for _, values in axis.tickValues(lo, hi, axis.width()) for v in values]
+        strings = axis.tickStrings(ticks, axis.autoSIPrefixScale, ticks[1] - ticks[0])
+        # The tick labels are the epochs themselves: decimals between 0 and 0.01.
+        assert all(0 <= float(s) < 0.01 for s in strings) and len(set(strings)) > 2
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+def make_window(qtbot, settings, loaded: LoadedModel | None = None, size=(1366, 768)):
+    window = MainWindow(loaded or startup_model()[0], settings)
+    qtbot.addWidget(window)
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def test_file_menu_opens_the_shipped_model_again(qtbot, settings, tmp_path):
+    window = make_window(qtbot, settings)
+    shipped_name = window.predictor.name
+    other = tmp_path / "other.npz"
+    checkpoint.save(build_model("small", np.random.default_rng(3)), other, {"name": "other"})
+    assert window.open_model(other)
+    assert window.predictor.name == "other" and window.model_path == other
+    action = window.actions_by_name["open_shipped"]
+    assert action in window.menuBar().actions()[0].menu().actions()  # in File
+    assert action.toolTip() and action.shortcut().toString() == "Ctrl+Shift+O"
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    with qtbot.waitSignal(window.model_changed):
+        qtbot.keyClick(window.canvas, Qt.Key.Key_O,
+                       Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert window.model_path == DEFAULT_MODEL and window.predictor.name == shipped_name
+    shipped, _ = checkpoint.load(DEFAULT_MODEL)
+    for key, value in shipped.parameters().items():
+        np.testing.assert_array_equal(window.model.parameters()[key], value)
+    assert window.last_file == DEFAULT_MODEL  # and it is the one to open next time
+
+
+def tick_labels(axis) -> list[str]:
+    return [text for level in axis._tickLevels for _, text in level]
+
+
+def test_classes_are_labelled_with_both_cases_everywhere(qtbot, settings):
+    window = make_window(qtbot, settings)
+    prediction = draw_sample(window, qtbot)
+    panel = window.prediction_panel
+    top = [letter + letter.lower() for letter, _ in prediction.top(3)]  # 'R' -> 'Rr'
+    assert [line.split()[1] for line in panel.verdict.top_lines()] == top
+    assert all(label in panel.text() for label in top)
+    assert tick_labels(panel._plot.getAxis("bottom")) == [c + "\n" + c.lower() for c in LETTERS]
+    confusion = window.train_tab.confusion
+    assert tick_labels(confusion.matrix.getAxis("left")) == [c + c.lower() for c in LETTERS]
+    for axis in (confusion.matrix.getAxis("bottom"), confusion.bars_plot.getAxis("bottom")):
+        assert tick_labels(axis) == [c + "\n" + c.lower() for c in LETTERS]
+    confusion.set_result(np.eye(26, dtype=np.int64) * 3, [1.0] * 26)
+    confusion._on_image_hovered(8, 11)
+    assert confusion.image.toolTip() == "true Ii, read as Ll: 0"
+    # The layer guide says why: one class for both cases, and I / l look alike.
+    softmax = explain("softmax")
+    assert "Aa" in softmax and "26 classes, not 52" in softmax
+    assert "capital I (class Ii)" in softmax and "small l (class Ll)" in softmax
+    assert "Aa" in explain("input")
+
+
+def test_teach_results_never_move_or_shrink_the_canvas(qtbot, settings):
+    window = make_window(qtbot, settings)
+    window._apply_default_layout()  # the first-run layout, at 1366×768
+    draw_sample(window, qtbot)
+    canvas, bar = window.canvas, window.teach_bar
+    geometry = canvas.geometry()
+    with qtbot.waitSignal(window.teach.taught, timeout=30_000):
+        qtbot.mouseClick(bar.teach_button, Qt.MouseButton.LeftButton)
+    results = bar.results
+    assert results.kind == "taught" and "→" in results.text()
+    assert canvas.geometry() == geometry
+    assert window.accuracy_label.text().endswith("% (before teaching)")
+    # Collapsed: one line, the whole text in its tooltip; the arrow opens the chart.
+    assert results.summary.toolTip() == results.text()
+    assert results.height() <= results.summary.fontMetrics().height() * 2
+    assert results.toggle.isEnabled() and not results.details.isVisible()
+    with qtbot.waitSignal(results.expanded_changed):
+        qtbot.mouseClick(results.toggle, Qt.MouseButton.LeftButton)
+    assert results.details.isVisible() and results.bars.isVisible()
+    assert canvas.geometry() == geometry
+    # It lies over the canvas's lower edge, just above the bar, as wide as the bar.
+    details = results.details.geometry()
+    assert details.bottom() + 1 == bar.geometry().top()
+    assert details.width() == bar.width() and canvas.geometry().contains(details.topLeft())
+    with qtbot.waitSignal(results.expanded_changed):
+        qtbot.mouseClick(results.toggle, Qt.MouseButton.LeftButton)
+    assert not results.details.isVisible() and canvas.geometry() == geometry
+
+
+def test_run_waits_text_goes_when_the_run_ends(qtbot, settings, tmp_path):
+    window = make_window(qtbot, settings)
+    bar, tab = window.teach_bar, window.train_tab
+    tab.setup.set_config(config(str(save_npz(blobs(), tmp_path / "blobs.npz")), epochs=200))
+    window.tabs.setCurrentWidget(tab)
+    with qtbot.waitSignal(tab.controller.state_changed):
+        qtbot.mouseClick(tab.start_button, Qt.MouseButton.LeftButton)
+    assert bar.results.text() == RUN_WAITS and not bar.teach_button.isEnabled()
+    with qtbot.waitSignal(tab.run_finished, timeout=30_000):
+        qtbot.mouseClick(tab.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not tab.is_running())
+    assert bar.teach_button.isEnabled()
+    assert bar.results.text() == "" and RUN_WAITS not in bar.results.summary.text()
+
+
+def test_a_new_drawing_clears_the_old_teach_chart(qtbot, settings):
+    window = make_window(qtbot, settings)
+    draw_sample(window, qtbot)
+    results = window.teach_bar.results
+    with qtbot.waitSignal(window.teach.taught, timeout=30_000):
+        qtbot.mouseClick(window.teach_bar.teach_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(results.toggle, Qt.MouseButton.LeftButton)
+    assert results.kind == "taught" and results.details.isVisible()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    with qtbot.waitSignal(window.predictor.predicted):
+        qtbot.keyClick(window.canvas, Qt.Key.Key_Escape)  # clear: a new letter comes
+    assert results.kind == "" and results.text() == "" and results.summary.text() == EMPTY_HINT
+    assert not results.details.isVisible() and not results.toggle.isEnabled()
+    draw_sample(window, qtbot)
+    assert results.kind == "" and not results.details.isVisible()
+
+
+def hover(panel, qtbot, layer="conv2", channel=3, row=5, col=6):
+    """Move the pointer onto one unit of the feature maps; returns the MapPoint hovered."""
+    r = next(r for r in panel._rows if r.name == layer)
+    ox, oy = r.mosaic.origin(channel)
+    scale = r.rect.width() / r.mosaic.shape[1]
+    scene = panel._box.mapViewToScene(QPointF(r.rect.left() + (ox + col + 0.5) * scale,
+                                              r.rect.top() + (oy + row + 0.5) * scale))
+    pos = panel._view.mapFromScene(scene)
+    with qtbot.waitSignal(panel.map_hovered) as blocker:
+        send_mouse(panel._view.viewport(), QEvent.Type.MouseMove, (pos.x(), pos.y()),
+                   buttons=Qt.MouseButton.NoButton)
+    return blocker.args[0]
+
+
+def test_feature_map_hover_label_never_shows_an_old_models_value(qtbot, settings, tmp_path):
+    window = make_window(qtbot, settings)
+    prediction = draw_sample(window, qtbot)
+    panel = window.feature_maps_panel
+    point = hover(panel, qtbot)
+    value = float(prediction.activations["conv2"][3, 5, 6])
+    assert panel.hover_label.text() == f"conv2 · map 3 · row 5, col 6 = {value:.3g}"
+    # The drawing changes under a resting pointer: the label follows it.
+    with qtbot.waitSignal(window.predictor.predicted):
+        send_stroke(window.canvas, [(20, 20), (60, 90), (100, 40)])
+    now = float(window.predictor.last.activations["conv2"][3, 5, 6])
+    assert now != value and panel.hover_label.text().endswith(f"= {now:.3g}")
+    # Another model: the old model's value goes.
+    other = tmp_path / "other.npz"
+    checkpoint.save(build_model("default", np.random.default_rng(5)), other, {"name": "other"})
+    assert window.open_model(other)
+    assert panel.hover_label.text() == HOVER_HINT
+    assert point.layer in panel.layer_names()
+    hover(panel, qtbot)
+    fresh = float(window.predictor.last.activations["conv2"][3, 5, 6])
+    assert panel.hover_label.text().endswith(f"= {fresh:.3g}")
+    QApplication.sendEvent(panel._view.viewport(), QEvent(QEvent.Type.Leave))
+    assert panel.hover_label.text() == HOVER_HINT  # the pointer left the maps
+
+
+def bar_letters(n: int, label: int) -> LetterSet:
+    """n different 'handwritten' letters (a bar at a different height each), all `label`."""
+    x = np.zeros((n, 28, 28), np.uint8)
+    for i in range(n):
+        x[i, 4 + i % 20:7 + i % 20, 3 + i // 20:25] = 255
+    return LetterSet(x, np.full(n, label), source="mine")
+
+
+def test_fine_tune_tests_on_samples_and_replay_letters_it_did_not_train_on(monkeypatch):
+    model = trained_small()
+    mine, replay = bar_letters(12, 11), blobs(seed=1)
+    seen = []
+
+    def spy(model, x, y, **kw):
+        seen.append(np.asarray(x).copy())
+        return fit(model, x, y, **kw)
+
+    monkeypatch.setattr(finetune, "fit", spy)
+    before_model = model.copy()
+    result = finetune.fine_tune(model, mine, replay, epochs=2, rng=np.random.default_rng(0))
+    trained = {x.tobytes() for x in seen[0]}
+    train, held = finetune.hold_out(mine)
+    assert result["n_held_out"] == len(held) == 3 and result["n_trained"] == len(train) == 9
+    assert not any(x.tobytes() in trained for x in held.x)  # held out: never trained on
+    assert all(x.tobytes() in trained for x in train.x)
+    _, check = finetune.replay_check(replay)
+    assert result["n_check"] == len(check) > 0
+    assert not any(x.tobytes() in trained for x in check.x)  # the replay check: neither
+    for key, s in (("held_out", held), ("replay", check), ("trained", train)):
+        assert result[key] == pytest.approx((evaluate(before_model, s.x, s.y)["accuracy"],
+                                             evaluate(model, s.x, s.y)["accuracy"])), key
+    # The same samples are held out as more are added: a held-out one is never trained on.
+    _, more_held = finetune.hold_out(bar_letters(20, 11))
+    assert {x.tobytes() for x in held.x} <= {x.tobytes() for x in more_held.x}
+    few = finetune.fine_tune(trained_small(), bar_letters(5, 11), replay, epochs=1)
+    assert few["held_out"] is None and few["n_trained"] == 5
+
+
+def test_fine_tune_reports_held_out_and_replay_and_marks_the_validation(qtbot, settings,
+                                                                         tmp_path):
+    window = make_window(qtbot, settings)
+    measured = f"validation accuracy: {window.predictor.meta['val_accuracy']:.1%}"
+    assert window.accuracy_label.text() == measured
+    window.teach._replay = blobs(seed=1)  # a small replay pool: quick
+    draw_sample(window, qtbot)
+    bar = window.teach_bar
+    for _ in range(9):
+        qtbot.mouseClick(bar.add_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(window.teach.fine_tuned, timeout=30_000) as blocker:
+        qtbot.mouseClick(bar.fine_tune_button, Qt.MouseButton.LeftButton)
+    result = blocker.args[0]
+    assert result["n_held_out"] == 2 and result["n_trained"] == 7 and result["n_check"] > 0
+    line = bar.results.text()
+    assert line.startswith("Fine-tuned: 2 held-out samples ") and "replay letters" in line
+    assert "held-out samples (not trained on)" in bar.results.details_text.text()
+    assert "what it forgot" in bar.results.details_text.text()
+    assert window.accuracy_label.text() == measured + " (before fine-tuning)"
+    # A run that validates these weights again drops the mark.
+    tab = window.train_tab
+    tab.setup.set_config(config(str(save_npz(blobs(), tmp_path / "blobs.npz")), epochs=1,
+                                from_current=True))
+    tab._ask_save_on_close = lambda: "discard"
+    with qtbot.waitSignal(tab.run_finished, timeout=60_000):
+        assert tab.start()
+    qtbot.waitUntil(lambda: not tab.is_running())
+    assert "(before" not in window.accuracy_label.text()
+
+
+@pytest.mark.parametrize("typed", ["inf", "nan", "-0.01", "0", "1e6", "abc", ""])
+def test_the_form_refuses_an_unusable_learning_rate_as_it_is_typed(qtbot, train_tab, typed):
+    setup, start = train_tab.setup, train_tab.start_button
+    assert start.isEnabled() and not setup.lr_error.isVisible()
+    setup.lr.selectAll()
+    qtbot.keyClick(setup.lr, Qt.Key.Key_Delete)
+    qtbot.keyClicks(setup.lr, typed)
+    assert setup.lr.text() == typed
+    assert setup.lr_error.isVisible() and "learning rate" in setup.lr_error.text()
+    assert not start.isEnabled() and not train_tab.step_button.isEnabled()
+    assert start.toolTip() == "Cannot start: " + setup.problem()
+    with pytest.raises(ValueError):
+        setup.config()
+    assert not train_tab.start() and not train_tab.is_running()
+    setup.lr.selectAll()
+    qtbot.keyClicks(setup.lr, "3e-3")
+    assert not setup.lr_error.isVisible() and start.isEnabled()
+    assert setup.config().lr == 0.003
+
+
+def test_collapse_to_one_letter_is_noticed_only_when_the_letters_vary():
+    y = np.arange(260) % 26
+    assert collapsed_to(np.full(260, 4), y) == (4, 1.0)
+    assert collapsed_to(np.where(y < 25, 4, y), y) is not None  # 96% as E
+    assert collapsed_to(y, y) is None  # right
+    assert collapsed_to(np.full(260, 4), np.full(260, 4)) is None  # all E: reading E is right
+    assert collapsed_to(np.full(10, 4), y[:10]) is None  # too few to tell
+
+
+def test_a_run_that_collapses_to_one_letter_warns_after_the_epoch_and_at_the_end(
+        qtbot, tmp_path):
+    tab = TrainTab()
+    qtbot.addWidget(tab)
+    tab.resize(1366, 720)
+    tab.show()
+    qtbot.waitExposed(tab)
+    tab.setup.set_config(config(str(save_npz(blobs(), tmp_path / "blobs.npz")), epochs=1))
+    tab.setup.lr.selectAll()
+    qtbot.keyClicks(tab.setup.lr, "5")  # allowed, but far too high for Adam
+    epochs = []
+    tab.controller.epoch_finished.connect(lambda r: epochs.append(
+        (tab.banner.isVisible(), tab.banner.text())))
+    with qtbot.waitSignal(tab.run_finished, timeout=30_000) as blocker:
+        qtbot.mouseClick(tab.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not tab.is_running())
+    assert blocker.args[0]["reason"] == "done"
+    assert epochs[0][0] and "collapsed" in epochs[0][1]  # said as soon as the epoch ended
+    found = tab.controller.last_epoch["collapse"]
+    letter, share = found["training"]
+    assert share >= 0.9 and found["validation"][0] == letter
+    assert "collapsed" in tab.collapse and f"as {LETTERS[letter]}" in tab.collapse
+    kind, title, text = tab.last_message
+    assert kind == "warning" and "collapsed" in title and text == tab.collapse
+    assert tab.banner.isVisible() and "collapsed" in tab.banner.text()
+    assert tab.collapse in tab.status.text()  # the run's end message says it too
+    # A healthy run clears the warning.
+    tab.setup.lr.selectAll()
+    qtbot.keyClicks(tab.setup.lr, "3e-3")
+    tab.setup.epochs.setValue(3)
+    with qtbot.waitSignal(tab.run_finished, timeout=30_000):
+        qtbot.mouseClick(tab.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not tab.is_running())
+    assert tab.collapse == "" and not tab.banner.isVisible()
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1366, 768), (1920, 1080)])
+def test_the_first_window_fits_from_1280x720_to_1920x1080(qtbot, settings, size):
+    window = MainWindow(startup_model()[0], settings)  # no saved layout: a first run
+    qtbot.addWidget(window)
+    window.resize(*size)  # as a window manager sizes (or maximises) the first window
+    window.show()
+    qtbot.waitExposed(window)
+    panel = window.feature_maps_panel
+    # The maps fill their dock: its whole width, or its whole height.
+    qtbot.waitUntil(lambda: min(panel.filled()) >= 0.85 and max(panel.filled()) >= 0.97)
+    assert max(panel.filled()) <= 1.0
+    # The Prediction dock's top three fit beside the letter, however wide the numbers.
+    verdict = window.prediction_panel.verdict
+    verdict.set_text("W", "100% sure", [("Ww", 0.9999), ("Mm", 0.0123), ("Nn", 0.0456)])
+    assert verdict.needed_width() <= verdict.width()
+    # The Train tab's setup panel fits its column: nothing cut off on the right.
+    window.tabs.setCurrentWidget(window.train_tab)
+    setup = window.train_tab.setup
+    viewport = window.train_tab.findChild(QScrollArea).viewport()
+    qtbot.waitUntil(lambda: setup.isVisible() and setup.width() == viewport.width())
+    for w in setup.findChildren(QWidget):
+        if w.isVisible() and not isinstance(w, QScrollBar):
+            right = w.mapTo(setup, w.rect().topRight()).x()
+            assert right < viewport.width(), (type(w).__name__, w.objectName())
+            if w.minimumWidth() != w.maximumWidth():  # a fixed width is meant
+                assert w.width() >= w.minimumSizeHint().width(), type(w).__name__
+    for label in setup.findChildren(QLabel) + setup.findChildren(QAbstractButton):
+        if label.isVisible() and label.text() and not getattr(label, "wordWrap", bool)():
+            text = label.text().replace("&", "")
+            assert label.fontMetrics().horizontalAdvance(text) <= label.width(), text
+
+
+def next_turn(qtbot) -> None:
+    """Let the event loop run what is already queued (zero-time timers go before this one)."""
+    timer = QTimer()
+    timer.setSingleShot(True)
+    with qtbot.waitSignal(timer.timeout):
+        timer.start(0)
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support (propagateSizeHints|raise)")
+def test_the_first_layout_stops_following_the_window_once_arranged(qtbot, settings):
+    window = make_window(qtbot, settings, size=(1366, 768))
+    maps = window.docks["feature_maps_dock"]
+    qtbot.waitUntil(lambda: maps.width() >= 0.44 * window.width())
+    window.tabs.setCurrentWidget(window.train_tab)  # the Train tab hides the docks...
+    window.tabs.setCurrentWidget(window.draw_tab)  # ...and puts them back where they were
+    window.resize(1920, 1080)  # maximised: the docks keep their proportions
+    qtbot.waitUntil(lambda: maps.width() >= 0.44 * 1920)
+    # The person presses a separator between docks: from then on the layout is theirs.
+    prediction = window.docks["prediction_dock"].geometry()
+    x = (prediction.right() + window.centralWidget().geometry().left()) // 2
+    assert window.childAt(x, prediction.center().y()) is None  # a separator
+    send_mouse(window, QEvent.Type.MouseButtonPress, (x, prediction.center().y()))
+    send_mouse(window, QEvent.Type.MouseButtonRelease, (x, prediction.center().y()),
+               buttons=Qt.MouseButton.NoButton)
+    width = maps.width()
+    window.resize(1920, 1200)  # the default layout would widen the maps to 960
+    next_turn(qtbot)
+    assert not window._layout_follower.following and maps.width() == width
+    # View › Reset layout makes it the default again, following the window; a dock pulled
+    # out of the window ends that too.
+    window.actions_by_name["reset_layout"].trigger()
+    assert window._layout_follower.following
+    window.docks["input_dock"].setFloating(True)
+    assert not window._layout_follower.following
