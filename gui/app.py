@@ -121,8 +121,7 @@ def _apply_palette(app) -> None:
 def _set_icon(app) -> None:
     from PySide6.QtGui import QIcon
 
-    from cnn.paths import ASSETS_DIR
+    from cnn.paths import ICON
 
-    icon = ASSETS_DIR / "icon.svg"
-    if icon.exists():
-        app.setWindowIcon(QIcon(str(icon)))
+    if ICON.exists():
+        app.setWindowIcon(QIcon(str(ICON)))

@@ -19,7 +19,7 @@ def shared_data():
 
 @pytest.fixture(autouse=True)
 def user_folders(tmp_path, monkeypatch):
-    """Every test gets its own data and cache folders: none reads or writes the user's."""
-    monkeypatch.setenv("LETTERLENS_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("LETTERLENS_CACHE_DIR", str(tmp_path / "cache"))
+    """Every test gets its own user folders: none reads or writes the user's."""
+    for kind in ("data", "cache", "config", "log"):
+        monkeypatch.setenv(f"LETTERLENS_{kind.upper()}_DIR", str(tmp_path / kind))
     return tmp_path
