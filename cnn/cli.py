@@ -12,6 +12,7 @@ from cnn import checkpoint
 from cnn.data import LETTERS, DataError, LetterSet, combine, load_npz, save_npz, split
 from cnn.model import PRESETS, build_model
 from cnn.optim import make_optimizer
+from cnn.paths import DEFAULT_MODEL
 from cnn.train import TrainingDiverged, evaluate, fit
 
 
@@ -82,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", required=True, metavar="MODEL.npz")
 
     e = sub.add_parser("evaluate", help="accuracy, per-class accuracy and confusion matrix")
-    e.add_argument("--model", required=True, metavar="MODEL.npz")
+    e.add_argument("--model", metavar="MODEL.npz",
+                   help="the model to evaluate (default: the shipped model)")
     e.add_argument("--data", action="append", required=True, metavar="FILE.npz")
     e.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -264,6 +266,9 @@ def _confusion_text(conf: np.ndarray) -> str:
 
 
 def evaluate_cmd(args) -> int:
+    if args.model is None:
+        args.model = str(DEFAULT_MODEL)
+        _log(f"no --model given: evaluating the shipped model, {DEFAULT_MODEL}")
     model, meta = checkpoint.load(args.model)
     data = combine([load_npz(p) for p in args.data])
     r = evaluate(model, data.x, data.y)
