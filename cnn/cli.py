@@ -1,4 +1,4 @@
-"""`python -m cnn train | evaluate | bench | folds`: the engine from a terminal."""
+"""`python -m cnn train | evaluate | export | bench | folds`: the engine from a terminal."""
 
 import argparse
 import json
@@ -87,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the model to evaluate (default: the shipped model)")
     e.add_argument("--data", action="append", required=True, metavar="FILE.npz")
     e.add_argument("--json", action="store_true", help="print one JSON object")
+
+    x = sub.add_parser("export", help="write a model for other tools (ONNX)")
+    x.add_argument("--onnx", required=True, metavar="MODEL.onnx",
+                   help="write an ONNX graph here (needs: pip install \"letterlens[onnx]\")")
+    x.add_argument("--model", metavar="MODEL.npz",
+                   help="the model to export (default: the shipped model)")
 
     b = sub.add_parser("bench", help="training and inference speed, against PyTorch if present")
     b.add_argument("--arch", action="append", choices=sorted(PRESETS),
@@ -293,6 +299,25 @@ def evaluate_cmd(args) -> int:
     return 0
 
 
+# --- export ------------------------------------------------------------------------------------
+
+def export_cmd(args) -> int:
+    from cnn.onnx_export import OnnxUnavailable, export_onnx
+
+    if args.model is None:
+        args.model = str(DEFAULT_MODEL)
+        _log(f"no --model given: exporting the shipped model, {DEFAULT_MODEL}")
+    model, meta = checkpoint.load(args.model)
+    try:
+        written = export_onnx(model, args.onnx, str(meta.get("name") or Path(args.model).stem))
+    except OnnxUnavailable as e:
+        _log(f"error: {e}")
+        return 2
+    print(f"wrote {written} ({model.num_parameters():,} parameters; outputs logits and "
+          "probabilities)")
+    return 0
+
+
 # --- folds -------------------------------------------------------------------------------------
 
 def folds_cmd(args) -> int:
@@ -319,6 +344,8 @@ def main(argv: list[str] | None = None) -> int:
             return evaluate_cmd(args)
         if args.command == "folds":
             return folds_cmd(args)
+        if args.command == "export":
+            return export_cmd(args)
         from cnn import bench
 
         bench.main(args.arch or sorted(PRESETS, key=list(PRESETS).index), args.json, args.rounds)

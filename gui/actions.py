@@ -8,6 +8,8 @@ ACTIONS = [
     ("open", "&Open model…", ["Ctrl+O"], "Open a LetterLens model file (.npz)", False),
     ("save", "&Save model as…", ["Ctrl+Shift+S"], "Save the current model to a file", False),
     ("export", "&Export drawing as PNG…", ["Ctrl+E"], "Save the drawing as an image", False),
+    ("export_onnx", "Export model as O&NNX…", [], "Write the model as a standard ONNX graph, "
+     "for other runtimes and for viewers such as Netron", False),
     ("quit", "&Quit", ["Ctrl+Q"], "", False),
     ("undo", "Undo", ["Ctrl+Z"], "Undo the last stroke, erase or clear (Ctrl+Z)", False),
     ("redo", "Redo", ["Ctrl+Shift+Z", "Ctrl+Y"], "Redo (Ctrl+Shift+Z)", False),
