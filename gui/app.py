@@ -35,6 +35,12 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    from gui import platform_check
+
+    problem = platform_check.missing_libraries() if platform_check.uses_xcb() else None
+    if problem:  # Qt would abort with a message that does not say what to install
+        print(problem, file=sys.stderr)
+        return 2
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
