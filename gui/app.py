@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     from gui.models import startup_model
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    collector = collect_garbage_in_gui_thread()  # noqa: F841  (kept while the app runs)
     app.setOrganizationName("LetterLens")
     app.setApplicationName("LetterLens")
     app.setStyle("Fusion")
@@ -71,6 +72,18 @@ def main(argv: list[str] | None = None) -> int:
         return _screenshot(app, window, args.screenshot)
     window.show()
     return app.exec()
+
+
+def collect_garbage_in_gui_thread():
+    """Collect cyclic garbage on a timer in this (the GUI) thread, never in a training thread.
+
+    Python collects on whichever thread allocates; a dead Qt object collected by a worker is
+    destroyed there, holding a Qt lock while it waits for the GIL that the GUI thread holds while
+    it waits for that lock: the app hangs. Keep the returned collector referenced.
+    """
+    from pyqtgraph.util.garbage_collector import GarbageCollector
+
+    return GarbageCollector(interval=1.0)
 
 
 def _screenshot(app, window, path: str) -> int:
