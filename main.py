@@ -2,8 +2,7 @@
 
 import sys
 
-import cnn  # noqa: F401  (first: it sets how BLAS threads wait before NumPy loads)
-from gui.app import main
+from gui.app import main  # the gui package sets the BLAS environment before NumPy loads
 
 if __name__ == "__main__":
     sys.exit(main())

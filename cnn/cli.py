@@ -1,4 +1,4 @@
-"""`python -m cnn train | evaluate | bench | folds`: the engine from a terminal."""
+"""`python -m cnn train | evaluate | export | bench | folds`: the engine from a terminal."""
 
 import argparse
 import json
@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 
 from cnn import checkpoint
-from cnn.cli_train import train
+from cnn.cli_train import log, train
 from cnn.data import LETTERS, combine, load_npz, require_letters, save_npz
 from cnn.model import PRESETS, build_model
+from cnn.paths import DEFAULT_MODEL
 from cnn.train import evaluate
 
 _SPEC_BYTES = 1 << 20  # a spec of 64 layers is a few kilobytes
@@ -114,9 +115,16 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", required=True, metavar="MODEL.npz")
 
     e = sub.add_parser("evaluate", help="accuracy, per-class accuracy and confusion matrix")
-    e.add_argument("--model", required=True, metavar="MODEL.npz")
+    e.add_argument("--model", metavar="MODEL.npz",
+                   help="the model to evaluate (default: the shipped model)")
     e.add_argument("--data", action="append", required=True, metavar="FILE.npz")
     e.add_argument("--json", action="store_true", help="print one JSON object")
+
+    x = sub.add_parser("export", help="write a model for other tools (ONNX)")
+    x.add_argument("--onnx", required=True, metavar="MODEL.onnx",
+                   help="write an ONNX graph here (needs: pip install \"letterlens[onnx]\")")
+    x.add_argument("--model", metavar="MODEL.npz",
+                   help="the model to export (default: the shipped model)")
 
     b = sub.add_parser("bench", help="training and inference speed, against PyTorch if present")
     b.add_argument("--arch", action="append", choices=sorted(PRESETS),
@@ -142,6 +150,9 @@ def _confusion_text(conf: np.ndarray) -> str:
 
 
 def evaluate_cmd(args) -> int:
+    if args.model is None:
+        args.model = str(DEFAULT_MODEL)
+        log(f"no --model given: evaluating the shipped model, {DEFAULT_MODEL}")
     model, meta = checkpoint.load(args.model)
     data = combine([require_letters(load_npz(p), p) for p in args.data])
     r = evaluate(model, data.x, data.y)
@@ -163,6 +174,25 @@ def evaluate_cmd(args) -> int:
               + ", ".join(f"{t}->{p} {n}" for t, p, n in pairs))
     print("confusion matrix (rows: true letter, columns: read as):")
     print(_confusion_text(r["confusion"]))
+    return 0
+
+
+# --- export ------------------------------------------------------------------------------------
+
+def export_cmd(args) -> int:
+    from cnn.onnx_export import OnnxUnavailable, export_onnx
+
+    if args.model is None:
+        args.model = str(DEFAULT_MODEL)
+        log(f"no --model given: exporting the shipped model, {DEFAULT_MODEL}")
+    model, meta = checkpoint.load(args.model)
+    try:
+        written = export_onnx(model, args.onnx, str(meta.get("name") or Path(args.model).stem))
+    except OnnxUnavailable as e:
+        log(f"error: {e}")
+        return 2
+    print(f"wrote {written} ({model.num_parameters():,} parameters; outputs logits and "
+          "probabilities)")
     return 0
 
 
@@ -194,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
             return evaluate_cmd(args)
         if args.command == "folds":
             return folds_cmd(args)
+        if args.command == "export":
+            return export_cmd(args)
         from cnn import bench
 
         bench.main(args.arch or sorted(PRESETS, key=list(PRESETS).index), args.json, args.rounds)

@@ -32,12 +32,12 @@ def _sources(args) -> tuple[list[LetterSet], list[LetterSet]]:
         store = SampleStore(args.user_samples or None)
         sets.append(store.to_letterset())
         for skipped in store.problems:
-            _log(f"  skipped the sample {skipped.name}: {skipped.reason}")
+            log(f"  skipped the sample {skipped.name}: {skipped.reason}")
     synthetic = []
     if args.synthetic:
         from cnn.synthetic import load_or_generate
 
-        _log(f"synthetic letters: {args.synthetic:,} (generated once, then cached)")
+        log(f"synthetic letters: {args.synthetic:,} (generated once, then cached)")
         synthetic.append(LetterSet(**load_or_generate(args.synthetic, seed=args.synthetic_seed),
                                    source="synthetic"))
     sets = [s for s in sets if len(s)]
@@ -46,7 +46,8 @@ def _sources(args) -> tuple[list[LetterSet], list[LetterSet]]:
     return sets, synthetic
 
 
-def _log(text: str) -> None:
+def log(text: str) -> None:
+    """A progress or note line on stderr, so stdout stays the command's output."""
     print(text, file=sys.stderr, flush=True)
 
 
@@ -93,7 +94,7 @@ def train(args) -> int:
         from cnn.synthetic import redraw
 
         redrawn = redraw(real_train, args.redraw, seed=args.seed)
-        _log(f"  redrawn from pen strokes: {len(redrawn):,} letters "
+        log(f"  redrawn from pen strokes: {len(redrawn):,} letters "
              f"({args.redraw} per training letter with strokes)")
         if len(redrawn):
             parts.append(redrawn)
@@ -101,8 +102,8 @@ def train(args) -> int:
     if args.save_val and len(val_set):
         save_npz(val_set, args.save_val)
     for s in sets:
-        _log(f"  {s.source or 'data'}: {len(s):,} letters")
-    _log(f"training on {len(train_set):,} letters, validating on {len(val_set):,}"
+        log(f"  {s.source or 'data'}: {len(s):,} letters")
+    log(f"training on {len(train_set):,} letters, validating on {len(val_set):,}"
          + (" (writer-disjoint where writers are known)" if not args.val_data else ""))
 
     if base is not None:
@@ -118,7 +119,7 @@ def train(args) -> int:
         from cnn.augment import compose
 
         augment = compose(args.augment, args.degrade, args.elastic)
-    _log(f"model: {model.num_parameters():,} parameters; {opt!r}")
+    log(f"model: {model.num_parameters():,} parameters; {opt!r}")
 
     t0 = time.perf_counter()
     last_draw = 0.0
@@ -138,14 +139,14 @@ def train(args) -> int:
                 history.append(entry)
                 val_text = ("" if item.val is None else
                             f" | val loss {item.val_loss:.3f} acc {item.val_accuracy:.2%}")
-                _log(f"\nepoch {item.epoch}/{item.epochs}: loss {item.loss:.3f} "
+                log(f"\nepoch {item.epoch}/{item.epochs}: loss {item.loss:.3f} "
                      f"acc {item.accuracy:.2%}{val_text}  ({now - t0:.0f} s)")
                 opt.lr *= args.lr_decay
     except TrainingDiverged as e:
-        _log(f"\n{e}\nThe last good weights are kept; nothing was saved.")
+        log(f"\n{e}\nThe last good weights are kept; nothing was saved.")
         return 1
     except KeyboardInterrupt:
-        _log("\ninterrupted: nothing was saved")
+        log("\ninterrupted: nothing was saved")
         return 130
     elapsed = time.perf_counter() - t0
 
@@ -174,13 +175,13 @@ def train(args) -> int:
     try:
         where, failed = checkpoint.save_rescuing(model, out, meta)
     except OSError as e:
-        _log(f"error: could not write {out} ({e.strerror or e}) nor a copy beside it, in the "
+        log(f"error: could not write {out} ({e.strerror or e}) nor a copy beside it, in the "
              "user data folder or the temporary folder: the trained weights are lost")
         return 1
     if failed is not None:
-        _log(f"error: could not write {out} ({failed.strerror or failed}); the trained model "
+        log(f"error: could not write {out} ({failed.strerror or failed}); the trained model "
              f"is kept in {where}")
         return 1
     acc = "" if final is None else f", validation accuracy {final['accuracy']:.2%}"
-    _log(f"saved {out} ({elapsed:.0f} s of training{acc})")
+    log(f"saved {out} ({elapsed:.0f} s of training{acc})")
     return 0

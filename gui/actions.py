@@ -10,6 +10,8 @@ ACTIONS = [
      "Go back to the model LetterLens comes with (Ctrl+Shift+O)", False),
     ("save", "&Save model as…", ["Ctrl+Shift+S"], "Save the current model to a file", False),
     ("export", "&Export drawing as PNG…", ["Ctrl+E"], "Save the drawing as an image", False),
+    ("export_onnx", "Export model as O&NNX…", [], "Write the model as a standard ONNX graph, "
+     "for other runtimes and for viewers such as Netron", False),
     ("quit", "&Quit", ["Ctrl+Q"], "", False),
     ("undo", "Undo", ["Ctrl+Z"], "Undo the last stroke, erase or clear (Ctrl+Z)", False),
     ("redo", "Redo", ["Ctrl+Shift+Z", "Ctrl+Y"], "Redo (Ctrl+Shift+Z)", False),

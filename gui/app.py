@@ -35,12 +35,19 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    from gui import platform_check
+
+    problem = platform_check.missing_libraries() if platform_check.uses_xcb() else None
+    if problem:  # Qt would abort with a message that does not say what to install
+        print(problem, file=sys.stderr)
+        return 2
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from gui.models import startup_model
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    collector = collect_garbage_in_gui_thread()  # noqa: F841  (kept while the app runs)
     app.setOrganizationName("LetterLens")
     app.setApplicationName("LetterLens")
     app.setStyle("Fusion")
@@ -65,6 +72,18 @@ def main(argv: list[str] | None = None) -> int:
         return _screenshot(app, window, args.screenshot)
     window.show()
     return app.exec()
+
+
+def collect_garbage_in_gui_thread():
+    """Collect cyclic garbage on a timer in this (the GUI) thread, never in a training thread.
+
+    Python collects on whichever thread allocates; a dead Qt object collected by a worker is
+    destroyed there, holding a Qt lock while it waits for the GIL that the GUI thread holds while
+    it waits for that lock: the app hangs. Keep the returned collector referenced.
+    """
+    from pyqtgraph.util.garbage_collector import GarbageCollector
+
+    return GarbageCollector(interval=1.0)
 
 
 def _screenshot(app, window, path: str) -> int:
@@ -121,8 +140,7 @@ def _apply_palette(app) -> None:
 def _set_icon(app) -> None:
     from PySide6.QtGui import QIcon
 
-    from cnn.paths import ASSETS_DIR
+    from cnn.paths import ICON
 
-    icon = ASSETS_DIR / "icon.svg"
-    if icon.exists():
-        app.setWindowIcon(QIcon(str(icon)))
+    if ICON.exists():
+        app.setWindowIcon(QIcon(str(ICON)))

@@ -122,7 +122,7 @@ class MainWindow(QMainWindow):
     def _create_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        for key in ("open", "open_shipped", "save", "export"):
+        for key in ("open", "open_shipped", "save", "export", "export_onnx"):
             file_menu.addAction(self.actions_by_name[key])
         file_menu.addSeparator()
         file_menu.addAction(self.actions_by_name["quit"])
@@ -158,6 +158,7 @@ class MainWindow(QMainWindow):
         acts["open_shipped"].triggered.connect(lambda: self.open_model(DEFAULT_MODEL))
         acts["save"].triggered.connect(self._on_save_action_triggered)
         acts["export"].triggered.connect(self._on_export_action_triggered)
+        acts["export_onnx"].triggered.connect(self._on_export_onnx_action_triggered)
         acts["quit"].triggered.connect(self.close)
         acts["undo"].triggered.connect(self.canvas.undo)
         acts["redo"].triggered.connect(self.canvas.redo)
@@ -265,6 +266,21 @@ class MainWindow(QMainWindow):
                               f"Could not write {path}.")
             return False
         self.statusBar().showMessage(f"Exported {path}", 5000)
+        return True
+
+    def export_onnx(self, path) -> bool:
+        """Write the current model as an ONNX graph, atomically; a failure is shown, not raised."""
+        from cnn.onnx_export import OnnxUnavailable, export_onnx
+
+        try:
+            written = export_onnx(self.model, path, self.predictor.name)
+        except OnnxUnavailable as e:
+            self.show_message("warning", "ONNX export is not installed", str(e))
+            return False
+        except (OSError, ValueError) as e:
+            self.show_message("warning", "Could not export the model", f"{path}: {e}")
+            return False
+        self.statusBar().showMessage(f"Exported {written}", 5000)
         return True
 
     def show_message(self, kind: str, title: str, text: str) -> None:
@@ -417,6 +433,12 @@ class MainWindow(QMainWindow):
                                               "PNG images (*.png)")
         if path:
             self.export_drawing(path if path.lower().endswith(".png") else path + ".png")
+
+    def _on_export_onnx_action_triggered(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export model as ONNX", "letterlens.onnx",
+                                              "ONNX models (*.onnx)")
+        if path:
+            self.export_onnx(path if path.lower().endswith(".onnx") else path + ".onnx")
 
     def _on_shortcuts_action_triggered(self) -> None:
         self.show_message("info", "Keyboard shortcuts", about.shortcuts_html())

@@ -1,3 +1,4 @@
+import gc
 import os
 from pathlib import Path
 
@@ -19,7 +20,27 @@ def shared_data():
 
 @pytest.fixture(autouse=True)
 def user_folders(tmp_path, monkeypatch):
-    """Every test gets its own data and cache folders: none reads or writes the user's."""
-    monkeypatch.setenv("LETTERLENS_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("LETTERLENS_CACHE_DIR", str(tmp_path / "cache"))
+    """Every test gets its own user folders: none reads or writes the user's."""
+    for kind in ("data", "cache", "config", "log"):
+        monkeypatch.setenv(f"LETTERLENS_{kind.upper()}_DIR", str(tmp_path / kind))
     return tmp_path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def garbage_in_the_main_thread():
+    """Cyclic garbage is collected between tests, in this thread, as the app does on a timer
+    (gui.app.collect_garbage_in_gui_thread): collected by a worker thread, a dead Qt object
+    can deadlock Qt's locks against the GIL."""
+    gc.disable()
+    yield
+    gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def collect_after_each_test():
+    yield
+    threshold, counts = gc.get_threshold(), gc.get_count()
+    for generation in range(3):  # what automatic collection would have done by now
+        if counts[generation] <= threshold[generation]:
+            break
+        gc.collect(generation)

@@ -59,3 +59,16 @@ def test_bad_files_give_a_message_not_a_traceback(tmp_path):
     r = _run("train", "--synthetic", "10", "--label-smoothing", "1", "--out",
              str(tmp_path / "m.npz"))
     assert r.returncode == 2 and "--label-smoothing" in r.stderr
+
+
+def test_evaluate_without_a_model_reads_with_the_shipped_one(tmp_path):
+    from cnn.paths import DEFAULT_MODEL
+    from cnn.synthetic import generate_set
+
+    s = generate_set(52, seed=5, workers=1)
+    save_npz(LetterSet(s["x"], s["y"], source="synthetic"), tmp_path / "letters.npz")
+    r = _run("evaluate", "--data", str(tmp_path / "letters.npz"), "--json")
+    assert r.returncode == 0, r.stderr
+    assert "shipped model" in r.stderr and str(DEFAULT_MODEL) in r.stderr
+    result = json.loads(r.stdout)  # stdout stays one JSON object
+    assert result["n"] == 52 and result["accuracy"] > 0.7

@@ -115,7 +115,7 @@ def test_train_tab_publishes_into_the_draw_tab_and_saves(window, qtbot, tmp_path
     tab.setup.set_config(config(blob_file, epochs=1))
     with qtbot.waitSignal(tab.run_finished, timeout=RUN_TIMEOUT_MS):
         assert tab.start()
-    qtbot.waitUntil(lambda: not tab.is_running(), timeout=5000)
+    qtbot.waitUntil(lambda: not tab.is_running(), timeout=RUN_TIMEOUT_MS)
     assert window.model is window.training.published
     assert "trained 1 epoch" in window.model_label.text()
     path = tmp_path / "trained.npz"

@@ -81,7 +81,7 @@ def test_teaching_in_the_background_reports_in_the_gui_thread(qtbot, teach):
     with qtbot.waitSignal(controller.taught, timeout=20_000) as blocker:
         assert controller.start_teach_letter(image, label)
     assert blocker.args[0]["after"][label] > blocker.args[0]["before"][label]
-    qtbot.waitUntil(lambda: not controller.is_busy(), timeout=5000)
+    qtbot.waitUntil(lambda: not controller.is_busy(), timeout=20_000)
     with qtbot.waitSignal(controller.failed, timeout=20_000) as blocker:
         controller.start_fine_tune()  # no samples yet: refused with a reason
     assert "no samples" in blocker.args[0]

@@ -7,6 +7,7 @@ import pytest
 from cnn.losses import SoftmaxCrossEntropy
 from cnn.model import PRESETS, build_model
 from tests.gradcheck import assert_close, numeric_grad
+from tests.tolerance import assert_close_float32, network_fan_in
 
 TINY = [
     {"type": "conv2d", "out_channels": 3, "kernel_size": 3, "stride": 1, "padding": 1},
@@ -69,10 +70,17 @@ def test_fused_steps_match_layer_by_layer_on_ties():
         logits = model.activations(x)["fc2"]
         loss.forward(logits, y)
         dx_plain = model.backward(loss.backward(), need_input_grad=True)
-        tol = 1e-12 if dtype == np.float64 else 2e-6
-        np.testing.assert_allclose(dx_fused, dx_plain, rtol=tol, atol=tol)
-        for name, g in model.gradients().items():
-            np.testing.assert_allclose(fused[name], g, rtol=tol, atol=tol, err_msg=name)
+        if dtype == np.float64:
+            np.testing.assert_allclose(dx_fused, dx_plain, rtol=1e-12, atol=1e-12)
+            for name, g in model.gradients().items():
+                np.testing.assert_allclose(fused[name], g, rtol=1e-12, atol=1e-12, err_msg=name)
+        else:
+            # A weight's gradient sums over every output position of the batch (4 x 28 x 28
+            # for conv1), in the order each path keeps its rows.
+            terms = x.shape[0] * 28 * 28 + network_fan_in(model)
+            assert_close_float32(dx_fused, dx_plain, terms)
+            for name, g in model.gradients().items():
+                assert_close_float32(fused[name], g, terms, err_msg=name)
         assert np.abs(fused["conv1.bias"]).sum() > 0
 
 
@@ -140,16 +148,19 @@ def test_input_shape_and_dtype_refused_with_clear_messages():
 
 def test_activations_every_layer_in_order_and_names():
     model = build_model("small", np.random.default_rng(0))
-    acts = model.activations(np.random.default_rng(1).random((2, 1, 28, 28), dtype=np.float32))
+    x = np.random.default_rng(1).random((2, 1, 28, 28), dtype=np.float32)
+    acts = model.activations(x)
     assert list(acts) == ["conv1", "relu1", "pool1", "conv2", "relu2", "pool2", "flatten",
                           "fc1", "relu3", "fc2"]
     assert acts["conv1"].shape == (2, 8, 28, 28)
     assert acts["pool2"].shape == (2, 16, 7, 7)
     assert acts["fc2"].shape == (2, 26)
     assert all(a.dtype == np.float32 for a in acts.values())
-    np.testing.assert_allclose(acts["fc2"], model.forward(np.asarray(acts["conv1"][:0].sum()) +
-                               np.random.default_rng(1).random((2, 1, 28, 28), dtype=np.float32)),
-                               rtol=1e-5)
+    kept = {k: v.copy() for k, v in acts.items()}
+    # forward runs fused steps, activations each layer alone: the same sums in another order.
+    assert_close_float32(model.forward(x), acts["fc2"], network_fan_in(model))
+    for name, a in acts.items():  # a later forward leaves the returned outputs alone
+        np.testing.assert_array_equal(a, kept[name], err_msg=name)
 
 
 def test_input_gradient_is_the_class_score_gradient():

@@ -165,18 +165,22 @@ def test_synthetic_letters_look_like_real_ones(shared_data):
     assert (guess == d["y"]).mean() > 0.35  # chance is 1/26
 
 
-def test_generation_reports_progress_and_can_be_cancelled():
-    from cnn.synthetic import CHUNK, Cancelled, generate_set
+def test_generation_reports_progress_and_can_be_cancelled(monkeypatch):
+    from cnn.synthetic import Cancelled, generate_set
 
+    chunk = 4  # chunks of a few letters: the calls are what is counted, not the drawing
+    monkeypatch.setattr(synthetic, "CHUNK", chunk)
     seen = []
-    generate_set(2 * CHUNK + 10, seed=3, workers=1, report=lambda done, n: seen.append((done, n)))
-    assert seen == [(CHUNK, 2 * CHUNK + 10), (2 * CHUNK, 2 * CHUNK + 10),
-                    (2 * CHUNK + 10, 2 * CHUNK + 10)]
+    out = generate_set(2 * chunk + 1, seed=3, workers=1, report=lambda done, n: seen.append(
+        (done, n)))
+    assert seen == [(chunk, 2 * chunk + 1), (2 * chunk, 2 * chunk + 1),
+                    (2 * chunk + 1, 2 * chunk + 1)]
+    assert out["x"].shape == (2 * chunk + 1, 28, 28)
     calls = []
     with pytest.raises(Cancelled):
-        generate_set(2 * CHUNK, seed=3, workers=1, cancelled=lambda: calls.append(1) or
-                     len(calls) > 1)
-    assert len(calls) == 2  # stopped before the second chunk
+        generate_set(3 * chunk, seed=3, workers=1, report=lambda done, n: seen.append(done),
+                     cancelled=lambda: calls.append(1) or len(calls) > 1)
+    assert len(calls) == 2 and seen[-1] == chunk  # stopped before the second chunk
 
 
 def test_hand_fonts_give_their_forms_and_futural_for_the_rest():

@@ -27,6 +27,7 @@ class TrainController(QObject):
     step_inspected = Signal(object)
     weights_published = Signal(object, object)  # model (yours to keep), meta
     run_finished = Signal(object)  # the worker's result dict
+    worker_paused = Signal()  # the worker finished its batch and waits (after Pause or a Step)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -80,6 +81,7 @@ class TrainController(QObject):
         worker.epoch_finished.connect(self._on_worker_epoch_finished)
         worker.step_inspected.connect(self.step_inspected)
         worker.weights_ready.connect(self._on_worker_weights_ready)
+        worker.paused.connect(self.worker_paused)
         worker.finished.connect(self._on_worker_finished)
         thread.finished.connect(self._on_thread_finished)
         self._thread, self._worker = thread, worker

@@ -45,6 +45,7 @@ class TrainWorker(QObject):
     epoch_finished = Signal(object)  # dict: history entry, confusion, per_class, gallery
     step_inspected = Signal(object)  # gradient_flow() of one sample, after a Step
     weights_ready = Signal(object, object)  # a model nobody else holds, info dict
+    paused = Signal()  # between batches, everything so far sent; waits for resume, step or stop
     finished = Signal(object)  # dict: reason ('done', 'stopped', 'diverged', 'failed'), message
 
     PROGRESS_INTERVAL = 0.2  # 5 redraws a second look live; more takes the trainer's CPU
@@ -102,6 +103,8 @@ class TrainWorker(QObject):
             self._flush(force=True)
             if self._last_weights < self._last_emit:
                 self._publish(final=False)
+        if idle:
+            self.paused.emit()
         with self._cv:
             while self._paused and not self._stop and not self._steps_wanted:
                 self._cv.wait()

@@ -1,0 +1,43 @@
+"""What the README promises and shows, run: its PyTorch snippet, its apt-get line."""
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cnn import checkpoint
+from cnn.model import build_model
+from gui.platform_check import APT_LINE
+from tests.tolerance import assert_close_float32, network_fan_in
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+
+
+def python_block_after(heading: str) -> str:
+    """The first ```python block after a README heading."""
+    section = README[README.index(heading):]
+    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+
+
+def test_the_pytorch_snippet_loads_a_checkpoint_that_reads_as_ours(tmp_path, monkeypatch):
+    torch = pytest.importorskip("torch")
+    spec = [{"type": "conv2d", "out_channels": 4, "kernel_size": 5, "stride": 2, "padding": 1},
+            {"type": "relu"}, {"type": "maxpool2d", "kernel_size": 3, "stride": 2},
+            {"type": "flatten"}, {"type": "linear", "out_features": 26}]
+    for model in (build_model("small", np.random.default_rng(0)),
+                  build_model(spec, np.random.default_rng(1))):
+        checkpoint.save(model, tmp_path / "my.npz", {"name": "mine"})
+        monkeypatch.chdir(tmp_path)  # the snippet opens my.npz
+        scope = {}
+        exec(python_block_after("### In PyTorch"), scope)  # the README's own code
+        net, x = scope["net"], np.random.default_rng(2).random((5, 1, 28, 28), dtype=np.float32)
+        assert [name for name, _ in net.named_children()] == [n for n, _ in model.layers]
+        with torch.no_grad():
+            ours = net(torch.from_numpy(x)).numpy()
+        assert_close_float32(ours, model.forward(x), network_fan_in(model))
+        assert scope["probabilities"].shape == (1, 26)
+
+
+def test_the_readme_gives_the_apt_line_the_app_prints():
+    assert APT_LINE in README
