@@ -170,9 +170,10 @@ class TeachBar(QWidget):
         self.before_bars.setOpts(height=before)
         self.after_bars.setOpts(height=after)
         self.bars.setVisible(True)
+        steps = result["steps"]
         self.status.setText(
-            f"P({LETTERS[i]}) {before[i]:.0%} → {after[i]:.0%} after {result['steps']} "
-            f"backprop steps; it now reads {LETTERS[int(np.argmax(after))]} "
+            f"P({LETTERS[i]}) {before[i]:.0%} → {after[i]:.0%} after {steps} backprop "
+            f"step{'s' if steps != 1 else ''}; it now reads {LETTERS[int(np.argmax(after))]} "
             "(grey: before, yellow: after).")
 
     def _on_controller_fine_tuned(self, result: dict) -> None:
