@@ -30,13 +30,6 @@ from gui.step_through.relu_view import ReluView
 from gui.step_through.softmax_view import SoftmaxView
 from gui.step_through.truth import Truth
 
-KEYS_HELP = [
-    ("Space", "play / pause"),
-    ("Right, Left", "one stop on, one stop back"),
-    ("Home", "back to the first stop"),
-    ("Page Down, Page Up", "next, previous chapter"),
-]
-
 
 class StepThroughTab(QWidget):
     """`set_context(ctx)`, `show_chapter(key)`, `open_at(key, **position)`."""
@@ -77,7 +70,7 @@ class StepThroughTab(QWidget):
 
     def _empty_page(self) -> QWidget:
         page = QWidget()
-        sample = QPushButton("Draw the sample letter")
+        sample = self.sample_button = QPushButton("Draw the sample letter")
         sample.setToolTip("Put the sample R on the Draw tab's canvas and step through it")
         sample.clicked.connect(self.sample_requested)
         draw = QPushButton("Go to the Draw tab")

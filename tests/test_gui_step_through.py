@@ -1,0 +1,364 @@
+"""The Step through tab, driven as a person would (pytest-qt, headless): chapters switch, the
+window steps by the stride, clicks jump, the playground follows the formula, the numbers are
+the layers' own, and only "Keep this step" changes the app's model."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QEvent, Qt
+
+from cnn import explain
+from cnn.model import build_model
+from gui.replay import send_mouse
+from gui.step_through.chapters import KEYS
+from gui.step_through.player import SPEEDS
+from gui.step_through.shading import number
+from tests.test_gui_window import draw_sample, make_window
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+# A convolution with stride 2 and padding 2, so that stepping by the stride is visible.
+STRIDED = [
+    {"type": "conv2d", "out_channels": 4, "kernel_size": 3, "stride": 2, "padding": 2},
+    {"type": "relu"},
+    {"type": "maxpool2d", "kernel_size": 2, "stride": 2},
+    {"type": "conv2d", "out_channels": 6, "kernel_size": 3, "stride": 1, "padding": 1},
+    {"type": "relu"},
+    {"type": "flatten"},
+    {"type": "linear", "out_features": 26},
+]
+
+
+@pytest.fixture
+def settings(tmp_path):
+    from PySide6.QtCore import QSettings
+
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+def open_tab(window, qtbot, chapter: str | None = None):
+    """Switch to the tab with Ctrl+3, then to `chapter` by clicking it in the list."""
+    qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    tab = window.step_through.tab
+    assert window.tabs.currentWidget() is tab
+    if chapter is not None:
+        click_chapter(tab, qtbot, chapter)
+    return tab
+
+
+def click_chapter(tab, qtbot, key: str) -> None:
+    chapters = tab.chapters
+    rect = chapters.visualItemRect(chapters.item(KEYS.index(key)))
+    qtbot.mouseClick(chapters.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert tab.current_chapter() == key
+
+
+def click_cell(qtbot, grid, row: int, col: int) -> None:
+    centre = grid.cell_rect(row, col).center()
+    qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=centre.toPoint())
+
+
+def hover(grid, row: int, col: int) -> None:
+    centre = grid.cell_rect(row, col).center()
+    send_mouse(grid, QEvent.Type.MouseMove, (centre.x(), centre.y()),
+               buttons=Qt.MouseButton.NoButton)
+
+
+def press(qtbot, tab, key) -> None:
+    qtbot.keyClick(tab.stack.currentWidget(), key)
+
+
+@pytest.fixture
+def window(qtbot, settings):
+    return make_window(qtbot, settings, model=build_model("small", np.random.default_rng(0)))
+
+
+@pytest.fixture
+def strided(qtbot, settings):
+    return make_window(qtbot, settings, model=build_model(STRIDED, np.random.default_rng(2)))
+
+
+def test_chapters_switch_and_only_the_one_on_screen_recomputes(window, qtbot):
+    tab = window.step_through.tab
+    assert not tab.isVisible()
+    draw_sample(window, qtbot)
+    assert all(v.refreshes == 0 for v in tab.views.values())  # hidden: nothing computed
+    open_tab(window, qtbot)
+    assert not any(d.isVisible() for d in window.docks.values())  # the tab has the room
+    for key in KEYS:
+        click_chapter(tab, qtbot, key)
+        view = tab.views[key]
+        assert tab.stack.currentWidget() is view and view.refreshes == 1, key
+    press(qtbot, tab, Qt.Key.Key_PageUp)
+    assert tab.current_chapter() == KEYS[-2]
+    press(qtbot, tab, Qt.Key.Key_PageDown)
+    assert tab.current_chapter() == KEYS[-1]
+    counts = {k: v.refreshes for k, v in tab.views.items()}
+    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentWidget() is window.draw_tab
+    assert window.docks["feature_maps_dock"].isVisible()
+    window.canvas.clear()
+    draw_sample(window, qtbot)
+    assert {k: v.refreshes for k, v in tab.views.items()} == counts
+    open_tab(window, qtbot)  # back at the chapter it showed: that one catches up
+    after = {k: v.refreshes for k, v in tab.views.items()}
+    assert {k for k in KEYS if after[k] != counts[k]} == {KEYS[-1]}
+    click_chapter(tab, qtbot, "softmax")
+    assert {k for k, v in tab.views.items() if v.refreshes != after[k]} == {"softmax"}
+
+
+def test_a_blank_canvas_offers_the_sample_letter(window, qtbot):
+    tab = open_tab(window, qtbot, "convolution")
+    assert tab.stack.currentWidget() is tab.empty
+    with qtbot.waitSignal(window.predictor.predicted):
+        qtbot.mouseClick(tab.sample_button, Qt.MouseButton.LeftButton)
+    assert not window.predictor.last.blank
+    assert tab.stack.currentWidget() is tab.views["convolution"]
+
+
+def test_step_moves_the_window_by_the_stride_and_the_sum_is_the_activation(strided, qtbot):
+    window = strided
+    prediction = draw_sample(window, qtbot)
+    tab = open_tab(window, qtbot, "convolution")
+    view = tab.views["convolution"]
+    layer = window.model.layer("conv1")
+    s, p, k = layer.stride, layer.padding, layer.kernel_size
+    out = prediction.activations["conv1"][0]
+    press(qtbot, tab, Qt.Key.Key_Home)
+    assert view.index == 0 and (view.stop.top, view.stop.left) == (-p, -p)
+    assert view.stop.in_padding[0].all()  # the first stop lies partly on the padding
+    wo = out.shape[1]
+    for i in range(1, wo + 2):
+        before = (view.stop.top, view.stop.left)
+        press(qtbot, tab, Qt.Key.Key_Right)
+        row, col = divmod(i, wo)
+        assert view.position() == (row, col)
+        if col:  # along a row: the stride to the right
+            assert (view.stop.top, view.stop.left) == (before[0], before[1] + s)
+        else:  # a new row: the stride down, back to the left edge
+            assert (view.stop.top, view.stop.left) == (before[0] + s, -p)
+        assert view.stop.total == pytest.approx(float(out[row, col]), rel=1e-4, abs=1e-5)
+        assert view.input_grid.marks[0].row == view.stop.top
+        assert (view.input_grid.marks[0].rows, view.input_grid.marks[0].cols) == (k, k)
+    press(qtbot, tab, Qt.Key.Key_Left)
+    assert view.position() == divmod(wo, wo)
+    shown = view.output_grid.values.reshape(-1)
+    assert np.isnan(shown[view.index + 1:]).all()  # the map has grown to this stop only
+    np.testing.assert_allclose(shown[:view.index + 1], out.reshape(-1)[:view.index + 1])
+    total = view.arithmetic.total_line.text()
+    assert total.endswith(f"= output {number(view.stop.total, 3)}")
+
+
+def test_clicking_an_output_pixel_jumps_there_and_play_fills_the_map(window, qtbot):
+    prediction = draw_sample(window, qtbot)
+    tab = open_tab(window, qtbot, "convolution")
+    view = tab.views["convolution"]
+    view.filter_box.setValue(3)
+    out = prediction.activations["conv1"][3]
+    click_cell(qtbot, view.output_grid, 12, 17)
+    assert view.position() == (12, 17)
+    stop = view.stop
+    assert (stop.filter, stop.row, stop.col) == (3, 12, 17)
+    assert stop.total == pytest.approx(float(out[12, 17]), rel=1e-4, abs=1e-5)
+    np.testing.assert_array_equal(view.arithmetic.products.values, stop.products[0])
+    # Clicking the input centres the window on that pixel.
+    click_cell(qtbot, view.input_grid, 5, 9)
+    assert view.position() == (5, 9) and (view.stop.top, view.stop.left) == (4, 8)
+    player = view.player
+    player.speed.setValue(len(SPEEDS) - 1)
+    with qtbot.waitSignal(player.playing_changed, timeout=20_000,
+                          check_params_cb=lambda playing: not playing):
+        press(qtbot, tab, Qt.Key.Key_Space)
+    assert view.index == out.size - 1 and player.frames > 1
+    np.testing.assert_allclose(view.output_grid.values, out, rtol=1e-6)
+
+
+def test_deeper_layers_show_one_input_map_at_a_time_and_the_running_sum(window, qtbot):
+    prediction = draw_sample(window, qtbot)
+    tab = open_tab(window, qtbot, "convolution")
+    view = tab.views["convolution"]
+    view.layer_box.setCurrentText("conv2")
+    assert view.channel_box.isVisible()
+    view.by_channel.setChecked(True)
+    x = prediction.activations["pool1"]
+    press(qtbot, tab, Qt.Key.Key_Home)
+    for c in range(1, 4):
+        press(qtbot, tab, Qt.Key.Key_Right)
+        assert view.channel == c and view.index == 0
+        np.testing.assert_array_equal(view.input_grid.values, x[c])
+        running = view.stop.running_sums[c]
+        assert f"maps 0–{c}: {number(running, 3)};" in view.arithmetic.channel_line.text()
+    assert view.stop.total == pytest.approx(float(prediction.activations["conv2"][0, 0, 0]),
+                                            rel=1e-4, abs=1e-5)
+    channels = x.shape[0]
+    for _ in range(channels - 3):
+        press(qtbot, tab, Qt.Key.Key_Right)
+    assert (view.index, view.channel) == (1, 0)  # all maps done: on to the next stop
+
+
+def test_playground_output_size_follows_the_formula(window, qtbot):
+    draw_sample(window, qtbot)
+    tab = open_tab(window, qtbot, "convolution")
+    view = tab.views["convolution"]
+    view.pages.setCurrentIndex(1)
+    ground = view.playground
+    k = 3
+    for source in (ground.toy_button, ground.letter_button):
+        qtbot.mouseClick(source, Qt.MouseButton.LeftButton)
+        n = 7 if source is ground.toy_button else 28
+        for s in (1, 2, 3):
+            ground.stride_box.setCurrentText(str(s))
+            for p in (0, 1, 2):
+                ground.padding_box.setCurrentText(str(p))
+                size = (n + 2 * p - k) // s + 1
+                assert ground.output_grid.values.shape == (size, size)
+                assert ground.input_grid.grid_shape() == (n + 2 * p, n + 2 * p)
+                assert f"= {size}  →  {size}×{size}" in ground.formula.text()
+                assert ground.window_top_left() == (-p, -p)
+                press(qtbot, tab, Qt.Key.Key_Right)  # the playground's own player
+                assert ground.window_top_left() == (-p, -p + s)
+    np.testing.assert_allclose(ground.output, explain.convolve(
+        window.predictor.last.pre.image, ground._kernel, 3, 2, ground._bias))
+
+
+def test_relu_pooling_and_flatten_show_the_layers_numbers(window, qtbot):
+    prediction = draw_sample(window, qtbot)
+    acts = prediction.activations
+    tab = open_tab(window, qtbot, "relu")
+    relu = tab.views["relu"]
+    relu.map_box.setValue(2)
+    before = acts["conv1"][2]
+    assert f"{int((before < 0).sum())} of {before.size}" in relu.counts.text()
+    click_cell(qtbot, relu.overview, 14, 14)
+    window_after = relu.after.values
+    np.testing.assert_array_equal(window_after, np.maximum(relu.before.values, 0))
+    np.testing.assert_array_equal(window_after, acts["relu1"][2][relu.top:relu.top + 8,
+                                                                 relu.left:relu.left + 8])
+
+    click_chapter(tab, qtbot, "pooling")
+    pool = tab.views["pooling"]
+    pool.map_box.setValue(5)
+    click_cell(qtbot, pool.output_grid, 6, 4)
+    for _ in range(5):
+        stop = pool.stop
+        r, c = divmod(pool.index, acts["pool1"].shape[2])
+        assert stop.value == acts["pool1"][5, r, c]  # the winner is the pooled value
+        assert pool.output_grid.values[r, c] == stop.value
+        press(qtbot, tab, Qt.Key.Key_Right)
+        assert pool.stop.left == stop.left + 2 or pool.stop.left == 0
+
+    click_chapter(tab, qtbot, "flatten")
+    flat = tab.views["flatten"]
+    c, h, w = acts["pool2"].shape
+    grid = flat.vector
+    hover(grid, 3, 5)
+    assert flat.unit == 3 * h * w + 5
+    assert f"map 3, row {5 // w}, column {5 % w}" in flat.unit_line.text()
+
+
+def test_fully_connected_and_softmax_equal_the_prediction_dock(window, qtbot):
+    prediction = draw_sample(window, qtbot)
+    tab = open_tab(window, qtbot, "fully-connected")
+    dense = tab.views["fully-connected"]
+    assert dense.layer_box.currentText() == "fc2"  # the letters' scores first
+    assert dense.unit_box.currentIndex() == prediction.top_index
+    for unit in (0, 7, 25):
+        dense.unit_box.setCurrentIndex(unit)
+        assert dense.unit.total == pytest.approx(float(prediction.activations["fc2"][unit]),
+                                                 rel=1e-4, abs=1e-5)
+    click_chapter(tab, qtbot, "softmax")
+    softmax = tab.views["softmax"]
+    shown = window.prediction_panel.probs
+    np.testing.assert_allclose(softmax.table_probs(), shown, rtol=1e-12, atol=1e-15)
+    qtbot.mouseClick(softmax.sort_box, Qt.MouseButton.LeftButton)
+    assert softmax.table.item(0, 0).text() == prediction.top_letter
+    np.testing.assert_allclose(softmax.table_probs(), shown, rtol=1e-12, atol=1e-15)
+    assert "1.0000" in softmax.total_line.text()
+    assert "smiley" in softmax.share_line.text()
+
+
+def test_keep_this_step_changes_the_model_and_nothing_else_does(window, qtbot):
+    prediction = draw_sample(window, qtbot)
+    model = window.model
+    state = model.state_dict()
+
+    def unchanged(what):
+        assert window.model is model, what
+        for key, value in window.model.state_dict().items():
+            np.testing.assert_array_equal(value, state[key], err_msg=what)
+
+    tab = open_tab(window, qtbot)
+    actions = {
+        "input": lambda v: v.zoom.set_level(2),
+        "convolution": lambda v: (press(qtbot, tab, Qt.Key.Key_Right),
+                                  click_cell(qtbot, v.output_grid, 3, 3),
+                                  v.layer_box.setCurrentText("conv2"),
+                                  v.pages.setCurrentIndex(1),
+                                  v.playground.stride_box.setCurrentText("2")),
+        "relu": lambda v: press(qtbot, tab, Qt.Key.Key_Right),
+        "pooling": lambda v: press(qtbot, tab, Qt.Key.Key_Right),
+        "flatten": lambda v: press(qtbot, tab, Qt.Key.Key_Right),
+        "fully-connected": lambda v: v.layer_box.setCurrentText("fc1"),
+        "softmax": lambda v: v.sort_box.setChecked(True),
+        "loss": lambda v: tab.truth.choose(1),
+        "backpropagation": lambda v: v.rate_box.setCurrentText("0.1"),
+        "initialisation": lambda v: qtbot.mouseClick(v.reinit_button,
+                                                     Qt.MouseButton.LeftButton),
+    }
+    for key, act in actions.items():
+        click_chapter(tab, qtbot, key)
+        act(tab.views[key])
+        unchanged(key)
+    assert tab.views["loss"].loss == pytest.approx(-np.log(prediction.probs[1]))
+
+    click_chapter(tab, qtbot, "backpropagation")
+    view = tab.views["backpropagation"]
+    step = view.step
+    assert step.true == 1 and step.lr == 0.1 and step.base is model
+    with qtbot.waitSignal(window.predictor.model_changed):
+        qtbot.mouseClick(view.keep_button, Qt.MouseButton.LeftButton)
+    assert window.model is step.model and window.model is not model
+    assert window.predictor.meta["taught_drawings"] == 1
+    assert "(unsaved)" in window.predictor.name
+    changed = window.model.state_dict()
+    assert any(not np.array_equal(changed[k], state[k]) for k in state)
+    np.testing.assert_allclose(window.predictor.last.probs, step.probs_after, rtol=1e-5)
+    assert "after 1 backprop step;" in window.teach_bar.status.text()
+    assert view.step.base is window.model  # worked out again on the new network
+
+
+def test_keep_this_step_waits_for_a_training_run(window, qtbot, monkeypatch):
+    draw_sample(window, qtbot)
+    model = window.model
+    tab = open_tab(window, qtbot, "backpropagation")
+    view = tab.views["backpropagation"]
+    monkeypatch.setattr(window.train_tab, "is_running", lambda: True)
+    qtbot.mouseClick(view.keep_button, Qt.MouseButton.LeftButton)
+    assert window.model is model and "Stop the run first" in view.status.text()
+
+
+def test_initialisation_compares_with_a_fresh_copy(window, qtbot):
+    draw_sample(window, qtbot)
+    tab = open_tab(window, qtbot, "initialisation")
+    view = tab.views["initialisation"]
+    view.layer_box.setCurrentText("conv2")
+    h = view.histogram
+    assert h.fan_in == 8 * 3 * 3 and h.std == pytest.approx(np.sqrt(2 / 72))
+    assert "√(2 / 72) = 0.1667" in view.stats.text()
+    first = view.fresh
+    qtbot.mouseClick(view.reinit_button, Qt.MouseButton.LeftButton)
+    assert view.fresh is not first and view.fresh is not window.model
+    assert not np.array_equal(view.fresh.layer("conv1").params["weight"],
+                              window.model.layer("conv1").params["weight"])
+    assert view.maps[1].values.shape == view.maps[0].values.shape
+
+
+def test_hover_shows_a_value(window, qtbot):
+    prediction = draw_sample(window, qtbot)
+    tab = open_tab(window, qtbot, "input")
+    view = tab.views["input"]
+    image = prediction.pre.image
+    r, c = np.argwhere((image > 0.2) & (image < 0.9))[0]
+    hover(view.grid, r, c)
+    assert view.hover.text() == f"row {r}, column {c}: {image[r, c]:.2f}"
+    assert view.grid.hover_text(r, c) == f"row {r}, column {c}: {number(image[r, c], 4)}"
+    assert view.small.marks[0].row == r and view.grid.marks[0].col == c
