@@ -216,8 +216,11 @@ def test_playground_output_size_follows_the_formula(window, qtbot):
                 assert ground.window_top_left() == (-p, -p)
                 press(qtbot, tab, Qt.Key.Key_Right)  # the playground's own player
                 assert ground.window_top_left() == (-p, -p + s)
+    ground.filter_box.setValue(4)
+    conv1 = window.model.layer("conv1")
     np.testing.assert_allclose(ground.output, explain.convolve(
-        window.predictor.last.pre.image, ground._kernel, 3, 2, ground._bias))
+        window.predictor.last.pre.image, conv1.params["weight"][4, 0], 3, 2,
+        conv1.params["bias"][4]))
 
 
 def test_relu_pooling_and_flatten_show_the_layers_numbers(window, qtbot):

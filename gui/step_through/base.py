@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import QComboBox, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
 
 from cnn import explain
 from cnn.data import LETTERS
@@ -17,6 +17,7 @@ from gui.layer_guide import explain_step
 from gui.predictor import Prediction
 from gui.step_through.chapters import TITLES, TOPICS
 from gui.step_through.player import Player
+from gui.step_through.readout import Readout
 
 
 @dataclass(frozen=True)
@@ -66,14 +67,11 @@ def caption(text: str = "", muted: bool = False, size: float | None = None,
     return label
 
 
-def readout(lines: int = 1, size: float | None = None, bold: bool = False) -> QLabel:
-    """A label whose text changes every frame: a fixed height and a width that ignores its
-    text, so a new number never lays the tab out again."""
-    label = caption(size=size, bold=bold)
-    label.setWordWrap(lines > 1)
-    label.setFixedHeight(QFontMetrics(label.font()).lineSpacing() * lines + 6)
-    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-    return label
+def readout(lines: int = 1, size: float | None = None, bold: bool = False,
+            muted: bool = False) -> Readout:
+    """Text that changes every frame: painted in a fixed height, so a new number never lays
+    the tab out again."""
+    return Readout(lines, size, bold, muted)
 
 
 def layer_box(tip: str) -> QComboBox:

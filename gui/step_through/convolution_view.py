@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 from cnn import explain
 from gui.step_through import shading
 from gui.step_through.arithmetic import StopArithmetic
-from gui.step_through.base import ChapterView, caption, fill_names, layer_box
+from gui.step_through.base import ChapterView, fill_names, layer_box, readout
 from gui.step_through.number_grid import Mark, NumberGrid
 from gui.step_through.player import Player
 from gui.step_through.playground import Playground
@@ -53,8 +53,8 @@ class ConvolutionView(ChapterView):
         self.output_grid = NumberGrid(shading.SIGNED, cell_hint=20, max_font_px=12)
         self.output_grid.setToolTip("The feature map, filled in stop by stop; click a pixel "
                                     "to jump to its stop")
-        self.input_title = caption(muted=True)
-        self.output_title = caption(muted=True)
+        self.input_title = readout(lines=2, muted=True)
+        self.output_title = readout(muted=True)
         self.output_legend = Legend(shading.SIGNED)
         left, right = QVBoxLayout(), QVBoxLayout()
         left.addWidget(self.input_title)
@@ -63,18 +63,20 @@ class ConvolutionView(ChapterView):
         right.addWidget(self.output_grid, 1)
         right.addWidget(self.output_legend)
         slide = QWidget()
-        row = QHBoxLayout(slide)
-        row.setContentsMargins(0, 4, 0, 0)
+        row = QHBoxLayout()
         row.addLayout(left, 3)
         row.addWidget(self.arithmetic, 4)
         row.addLayout(right, 3)
+        page = QVBoxLayout(slide)
+        page.setContentsMargins(0, 4, 0, 0)
+        page.addLayout(controls)
+        page.addLayout(row, 1)
         self.playground = Playground()
         self.pages = QTabWidget()
         self.pages.addTab(slide, "Slide the filter")
         self.pages.addTab(self.playground, "Stride and padding playground")
         self.pages.setTabToolTip(1, "Change the stride and padding on your letter or a 7×7 "
                                  "toy and watch the output size follow the formula")
-        self.body.addLayout(controls)
         self.body.addWidget(self.pages, 1)
 
         self.index = 0  # the stop, in reading order over the output map
@@ -214,11 +216,10 @@ class ConvolutionView(ChapterView):
             self.go_to(row * self._map.shape[1] + col, reveal_all=True)
 
     def _update_playground_kernel(self) -> None:
+        """The playground slides the first layer's filters (one input map: one k×k kernel)."""
         first = self.ctx.names("conv2d")[0]
         conv = self.ctx.model.layer(first)
-        f = min(self.filter_box.value(), conv.out_channels - 1)
-        self.playground.set_kernel(conv.params["weight"][f, 0], float(conv.params["bias"][f]),
-                                   f"{first} filter {f}")
+        self.playground.set_kernels(conv.params["weight"][:, 0], conv.params["bias"], first)
 
     # --- slots ----------------------------------------------------------------------------------
 
@@ -233,7 +234,6 @@ class ConvolutionView(ChapterView):
     def _on_filter_changed(self, _value: int) -> None:
         if self.ctx is not None and self.ctx.ready:
             self._load_layer()
-            self._update_playground_kernel()
 
     def _on_channel_box_changed(self, value: int) -> None:
         self.channel = value

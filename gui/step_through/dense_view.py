@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QTableWidget,
     QTableWidgetItem,
@@ -58,6 +59,10 @@ class DenseView(ChapterView):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setToolTip("The inputs that move this unit's score the most")
         self.table.setMinimumWidth(330)
+        font = self.table.font()
+        font.setPointSizeF(font.pointSizeF() + 1)
+        self.table.setFont(font)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
         self.rest_line = readout(lines=2)
         side = QVBoxLayout()
@@ -66,7 +71,7 @@ class DenseView(ChapterView):
         side.addWidget(self.rest_line)
         side.addWidget(Legend(shading.SIGNED, numbers=False))
         row = QHBoxLayout()
-        row.addLayout(grids, 3)
+        row.addLayout(grids, 5)
         row.addLayout(side, 2)
         self.body.addLayout(controls)
         self.body.addWidget(self.equation)
@@ -116,7 +121,7 @@ class DenseView(ChapterView):
                 return [f"map {c} ({r}, {k})" for c, r, k in
                         (explain.map_position(shape, j) for j in range(size))]
         self._columns = COLUMNS
-        return [f"{source} unit {j}" for j in range(size)]
+        return [f"unit {j}" for j in range(size)]
 
     def _show(self) -> None:
         name = self.layer_box.currentText()
@@ -124,6 +129,9 @@ class DenseView(ChapterView):
         x = np.asarray(self.ctx.input_of(name))
         u = self.unit = explain.dense_unit(layer, x, max(0, self.unit_box.currentIndex()))
         self._names = self._input_names(name, u.inputs.size)
+        names = [n for n, _ in self.ctx.model.layers]
+        source = names[names.index(name) - 1] if names.index(name) else "input"
+        self.table.setHorizontalHeaderItem(0, QTableWidgetItem(f"input ({source})"))
         cols = self._columns
         rows = -(-u.inputs.size // cols)
         hidden = np.arange(rows * cols).reshape(rows, cols) >= u.inputs.size
@@ -154,7 +162,6 @@ class DenseView(ChapterView):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight
                                       | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(r, c, item)
-        self.table.resizeColumnsToContents()
         rest = u.weighted_sum - float(u.contributions[top].sum())
         self.rest_line.setText(f"These {len(top)} add up to "
                                f"{shading.number(float(u.contributions[top].sum()), 3)}; "

@@ -160,11 +160,13 @@ class NumberGrid(QWidget):
         finite = self.values[np.isfinite(self.values)]
         samples = [0.0]
         if finite.size:
-            # The longest texts: the extremes, and a small number of each sign (all decimals).
-            small = 0.88 * 10.0 ** -1
-            samples += [float(finite.min()), float(finite.max())]
-            samples += [small] if (finite > 0).any() else []
-            samples += [-small] if (finite < 0).any() else []
+            # The longest texts: the extremes, and the nearest to zero of each sign (they need
+            # every decimal, or more).
+            positive, negative = finite[finite > 0], finite[finite < 0]
+            samples += [float(finite.min()), float(finite.max()), 0.088, -0.088]
+            samples += [float(positive.min())] if positive.size else []
+            samples += [float(negative.max())] if negative.size else []
+            samples = [v for v in samples if v >= 0 or negative.size]
         self._show_numbers = False
         for compact in (False, True):
             widest = max((shading.number(v, self.decimals, compact) for v in samples),

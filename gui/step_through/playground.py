@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QRadioButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -23,7 +24,8 @@ TOY_SIZE = 7
 
 
 class Playground(QWidget):
-    """`set_letter(image)` and `set_kernel(kernel, bias, name)` feed it; the rest is its own."""
+    """`set_letter(image)` and `set_kernels(kernels, biases, layer)` feed it; the rest is its
+    own."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -44,22 +46,24 @@ class Playground(QWidget):
         self.padding_box.setCurrentIndex(1)
         self.padding_box.setToolTip("Padding: rings of zeros added round the edge, so the "
                                     "window can stop on the border pixels too")
+        self.filter_box = QSpinBox()
+        self.filter_box.setPrefix("filter ")
+        self.filter_box.setToolTip("Which of the first layer's filters to slide")
         self.player = Player("window")
         controls = QHBoxLayout()
         for w in (self.toy_button, self.letter_button, QLabel("  Stride"), self.stride_box,
-                  QLabel("Padding"), self.padding_box):
+                  QLabel("Padding"), self.padding_box, self.filter_box):
             controls.addWidget(w)
-        controls.addSpacing(12)
-        controls.addWidget(self.player, 1)
+        controls.addStretch(1)
 
         size = self.font().pointSizeF()
         self.formula = readout(size=size + 6, bold=True)
         self.formula.setToolTip("Output size = (n + 2·padding − kernel) / stride + 1, rounded "
                                 "down: how many stops fit along each side")
         self.where = readout(lines=2)
-        self.input_grid = NumberGrid(shading.INK, cell_hint=34, max_font_px=15)
+        self.input_grid = NumberGrid(shading.INK, cell_hint=34, max_font_px=22)
         self.input_grid.setToolTip("The input with its padding; the window at its current stop")
-        self.output_grid = NumberGrid(shading.SIGNED, cell_hint=34, max_font_px=15)
+        self.output_grid = NumberGrid(shading.SIGNED, cell_hint=34, max_font_px=22)
         self.output_grid.setToolTip("The output: one number per stop; click one to jump there")
         self.input_title, self.output_title = caption(muted=True), caption(muted=True)
         grids = QHBoxLayout()
@@ -73,17 +77,19 @@ class Playground(QWidget):
         v = QVBoxLayout(self)
         v.setContentsMargins(0, 4, 0, 0)
         v.addLayout(controls)
+        v.addWidget(self.player)
         v.addWidget(self.formula)
         v.addWidget(self.where)
         v.addLayout(grids, 1)
 
         self._letter = np.zeros((28, 28), np.float32)
-        self._kernel = np.zeros((3, 3))
-        self._bias, self._kernel_name = 0.0, ""
+        self._kernels, self._biases = np.zeros((1, 3, 3)), np.zeros(1)
+        self._layer = ""
         self.output = np.zeros((0, 0))
         self.index = 0
         for box in (self.stride_box, self.padding_box):
             box.currentIndexChanged.connect(self._rebuild)
+        self.filter_box.valueChanged.connect(self._rebuild)
         self.toy_button.toggled.connect(self._rebuild)
         self.player.stepped.connect(self.advance)
         self.player.restarted.connect(lambda: self.go_to(0, reveal_all=True))
@@ -102,6 +108,14 @@ class Playground(QWidget):
         return int(self.padding_box.currentText())
 
     @property
+    def kernel(self) -> np.ndarray:
+        return self._kernels[self.filter_box.value()]
+
+    @property
+    def bias(self) -> float:
+        return float(self._biases[self.filter_box.value()])
+
+    @property
     def source(self) -> np.ndarray:
         return explain.toy_image(TOY_SIZE) if self.toy_button.isChecked() else self._letter
 
@@ -110,22 +124,26 @@ class Playground(QWidget):
         if self.letter_button.isChecked():
             self._rebuild()
 
-    def set_kernel(self, kernel: np.ndarray, bias: float, name: str) -> None:
-        self._kernel, self._bias, self._kernel_name = np.asarray(kernel, np.float64), bias, name
+    def set_kernels(self, kernels: np.ndarray, biases: np.ndarray, layer: str) -> None:
+        """The filters to choose from: kernels (F, k, k) and biases (F,) of `layer`."""
+        self._kernels, self._biases, self._layer = np.asarray(kernels, np.float64), biases, layer
+        self.filter_box.blockSignals(True)
+        self.filter_box.setMaximum(len(kernels) - 1)
+        self.filter_box.blockSignals(False)
         self._rebuild()
 
     # --- stops ----------------------------------------------------------------------------------
 
     def _rebuild(self, *_) -> None:
-        x, k = self.source, self._kernel.shape[0]
+        x, k = self.source, self.kernel.shape[0]
         s, p = self.stride, self.padding
         n = x.shape[0]
-        self.output = explain.convolve(x, self._kernel, s, p, self._bias)
+        self.output = explain.convolve(x, self.kernel, s, p, self.bias)
         size = explain.output_size(n, k, s, p)
         self.formula.setText(f"output size = {explain.size_formula(n, k, s, p)}  →  "
                              f"{size}×{size}, {size * size} stops")
         self.input_title.setText(f"input {n}×{n} with padding {p} (dotted zeros); "
-                                 f"{self._kernel_name}, {k}×{k}")
+                                 f"{self._layer} filter {self.filter_box.value()}, {k}×{k}")
         self.output_title.setText(f"output {size}×{size}")
         self.input_grid.set_values(x, padding=p, span=1.0)
         self.index = 0
@@ -149,7 +167,7 @@ class Playground(QWidget):
             for i in range(old + 1, self.index + 1):
                 self.output_grid.set_cell(*divmod(i, wo), float(self.output.flat[i]))
         row, col = divmod(self.index, wo)
-        k, s, p = self._kernel.shape[0], self.stride, self.padding
+        k, s, p = self.kernel.shape[0], self.stride, self.padding
         top, left = row * s - p, col * s - p
         self.input_grid.set_marks([Mark(top, left, k, k)])
         self.output_grid.set_marks([Mark(row, col)])

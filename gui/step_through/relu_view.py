@@ -5,7 +5,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSpinBox, QVBoxL
 
 from cnn import explain
 from gui.step_through import shading
-from gui.step_through.base import ChapterView, caption, fill_names, layer_box, readout
+from gui.step_through.base import ChapterView, fill_names, layer_box, readout
 from gui.step_through.number_grid import Mark, NumberGrid
 from gui.step_through.player import Player
 from gui.step_through.shading import NEGATIVE, Legend
@@ -48,7 +48,7 @@ class ReluView(ChapterView):
         self.legend = Legend(shading.SIGNED)
         self.window_line = readout(size=self.font().pointSizeF() + 3, bold=True)
         self.counts = readout(lines=2)
-        self.titles = [caption(muted=True) for _ in range(3)]
+        self.titles = [readout(muted=True) for _ in range(3)]
         grid = QGridLayout()
         for col, (title, w, stretch) in enumerate(zip(self.titles,
                                                       (self.overview, self.before, self.after),

@@ -60,9 +60,13 @@ def number(value: float, decimals: int = 2, compact: bool = False) -> str:
     size = abs(value)
     places = 0 if size >= 100 else 1 if size >= 10 else decimals
     text = f"{value:.{places}f}"
-    if float(text) == 0:  # rounds to zero: say which side
-        text = f"{value:.1e}" if not compact else ("−0" if value < 0 else "0")
-    elif compact:  # '1' for 1.00, '.5' for 0.50
+    if float(text) == 0:  # rounds to zero: two more decimals, else powers of ten
+        text = f"{value:.{places + 2}f}"
+        if float(text) == 0:
+            text = f"{value:.1e}"
+    if compact and "e" in text:
+        text = "−0" if value < 0 else "0"
+    elif compact:  # '1' for 1.00, '.5' for 0.50, '.0018' for 0.0018
         if "." in text:
             text = text.rstrip("0").rstrip(".")
         if size < 1:
