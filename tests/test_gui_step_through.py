@@ -365,3 +365,38 @@ def test_hover_shows_a_value(window, qtbot):
     assert view.hover.text() == f"row {r}, column {c}: {image[r, c]:.2f}"
     assert view.grid.hover_text(r, c) == f"row {r}, column {c}: {number(image[r, c], 4)}"
     assert view.small.marks[0].row == r and view.grid.marks[0].col == c
+
+
+MLP = [{"type": "flatten"}, {"type": "linear", "out_features": 32}, {"type": "relu"},
+       {"type": "linear", "out_features": 26}]
+NO_POOL = [{"type": "conv2d", "out_channels": 3, "kernel_size": 5, "stride": 3, "padding": 0},
+           {"type": "relu"}, {"type": "flatten"}, {"type": "linear", "out_features": 26}]
+
+
+@pytest.mark.parametrize("spec", [MLP, NO_POOL, STRIDED])
+def test_every_chapter_follows_a_model_of_another_shape(window, qtbot, spec):
+    draw_sample(window, qtbot)
+    tab = open_tab(window, qtbot)
+    model = build_model(spec, np.random.default_rng(5))
+    kinds = {layer.kind for _, layer in model.layers}
+    for key in KEYS:
+        click_chapter(tab, qtbot, key)
+        press(qtbot, tab, Qt.Key.Key_Right)  # a view of the old model, stepped once
+        with qtbot.waitSignal(window.predictor.predicted):
+            window.set_model(model.copy(), {}, "other shape")
+        view = tab.views[key]
+        for k in (Qt.Key.Key_Right, Qt.Key.Key_Right, Qt.Key.Key_Left, Qt.Key.Key_Home):
+            press(qtbot, tab, k)
+        missing = view.needs is not None and view.needs not in kinds
+        assert view.notice.isVisible() == missing, key
+        assert view.content.isVisible() == (not missing), key
+        with qtbot.waitSignal(window.predictor.predicted):
+            window.set_model(build_model("small", np.random.default_rng(0)), {}, "small")
+        assert view.content.isVisible() and not view.notice.isVisible()
+    click_chapter(tab, qtbot, "convolution")
+    if "conv2d" in kinds:
+        window.set_model(model.copy(), {}, "other shape")
+        view = tab.views["convolution"]
+        out = window.predictor.last.activations["conv1"]
+        click_cell(qtbot, view.output_grid, out.shape[1] - 1, out.shape[2] - 1)
+        assert view.stop.total == pytest.approx(float(out[0, -1, -1]), rel=1e-4, abs=1e-5)

@@ -44,6 +44,8 @@ class StopArithmetic(QWidget):
         self.products = NumberGrid(shading.SIGNED, **big)
         self.products.setToolTip("Each number under the window × the weight above it")
         self.grids = (self.patch, self.kernel, self.products)
+        for grid in self.grids:
+            grid.widest = "−0.00"  # one font size for the three
         grids = QGridLayout()
         grids.setHorizontalSpacing(4)
         grids.setContentsMargins(0, 0, 0, 0)

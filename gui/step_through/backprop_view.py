@@ -32,6 +32,7 @@ DEFAULT_RATE = "0.01"
 
 class BackpropView(ChapterView):
     key = "backpropagation"
+    needs = "conv2d"
 
     keep_requested = Signal(object)  # the BackpropStep to keep
 

@@ -110,6 +110,7 @@ class ChapterView(QWidget):
     """
 
     key = ""
+    needs: str | None = None  # the layer kind this chapter explains, if it needs one
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -121,14 +122,19 @@ class ChapterView(QWidget):
         title = caption(TITLES[self.key], size=self.font().pointSizeF() + 5, bold=True)
         self.intro = caption(explain_step(TOPICS[self.key]))
         self.intro.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
-        self.body = QVBoxLayout()
+        self.content = QWidget()
+        self.body = QVBoxLayout(self.content)
+        self.body.setContentsMargins(0, 0, 0, 0)
         self.body.setSpacing(6)
+        self.notice = caption(size=self.font().pointSizeF() + 2)
+        self.notice.setVisible(False)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(8, 4, 8, 4)
         outer.setSpacing(4)
         outer.addWidget(title)
         outer.addWidget(self.intro)
-        outer.addLayout(self.body, 1)
+        outer.addWidget(self.notice)
+        outer.addWidget(self.content, 1)
 
     def set_context(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -139,8 +145,22 @@ class ChapterView(QWidget):
         self.stale = False
         if self.ctx is None or not self.ctx.ready:
             return
+        missing = self.needs is not None and not self.ctx.names(self.needs)
+        self.notice.setVisible(missing)
+        self.content.setVisible(not missing)
+        if missing:
+            kind = {"conv2d": "convolution", "relu": "ReLU", "maxpool2d": "pooling"}
+            self.notice.setText(f"This network has no {kind.get(self.needs, self.needs)} "
+                                "layer: nothing to show here. (The Train tab builds networks "
+                                "with other shapes.)")
+            return
         self.refreshes += 1
         self.update_view()
+
+    def has_layers(self) -> bool:
+        """The current model has what this chapter explains."""
+        return (self.ctx is not None and self.ctx.ready
+                and (self.needs is None or bool(self.ctx.names(self.needs))))
 
     def refresh_if_stale(self) -> None:
         if self.stale:

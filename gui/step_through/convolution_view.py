@@ -24,6 +24,7 @@ from gui.step_through.shading import Legend
 
 class ConvolutionView(ChapterView):
     key = "convolution"
+    needs = "conv2d"
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -157,7 +158,7 @@ class ConvolutionView(ChapterView):
 
     def go_to(self, index: int, channel: int | None = None, reveal_all: bool = False) -> None:
         """Move the window to stop `index` (reading order); the map shows stops 0..index."""
-        if self._map is None:
+        if self._map is None or not self.has_layers():
             return
         old = self.index
         self.index = int(np.clip(index, 0, self.stops() - 1))
@@ -181,7 +182,7 @@ class ConvolutionView(ChapterView):
 
     def advance(self, n: int) -> None:
         """Move n stops on (or back); map by map when that is ticked."""
-        if self._map is None:
+        if self._map is None or not self.has_layers():
             return
         if self.by_channel.isChecked() and self.by_channel.isVisible():
             c = self.layer.in_channels
@@ -201,7 +202,7 @@ class ConvolutionView(ChapterView):
                 row: int | None = None, col: int | None = None,
                 channel: int | None = None, **_) -> None:
         """Show `layer`'s `filter` at output pixel (row, col), input map `channel`."""
-        if self.ctx is None or not self.ctx.ready:
+        if not self.has_layers():
             return
         fill_names(self.layer_box, self.ctx.names("conv2d"))
         if layer:
@@ -224,7 +225,7 @@ class ConvolutionView(ChapterView):
     # --- slots ----------------------------------------------------------------------------------
 
     def _on_layer_changed(self, _index: int) -> None:
-        if self.ctx is not None and self.ctx.ready:
+        if self.has_layers():
             self.index, self.channel = 0, 0
             self.channel_box.blockSignals(True)
             self.channel_box.setValue(0)
@@ -232,12 +233,12 @@ class ConvolutionView(ChapterView):
             self._load_layer()
 
     def _on_filter_changed(self, _value: int) -> None:
-        if self.ctx is not None and self.ctx.ready:
+        if self.has_layers():
             self._load_layer()
 
     def _on_channel_box_changed(self, value: int) -> None:
         self.channel = value
-        if self._x is not None and self.ctx is not None and self.ctx.ready:
+        if self._x is not None and self.has_layers():
             self._load_layer()
 
     def _on_output_cell_clicked(self, row: int, col: int) -> None:

@@ -169,7 +169,7 @@ class DenseView(ChapterView):
                                f"{shading.number(rest, 3)}.")
 
     def open_at(self, layer: str | None = None, channel: int | None = None, **_) -> None:
-        if self.ctx is None or not self.ctx.ready:
+        if not self.has_layers():
             return
         fill_names(self.layer_box, self.ctx.names("linear"))
         if layer:
@@ -189,10 +189,10 @@ class DenseView(ChapterView):
                 f"{shading.number(float(u.contributions[j]), 4)}")
 
     def _on_layer_changed(self, _index: int) -> None:
-        if self.ctx is not None and self.ctx.ready:
+        if self.has_layers():
             self._fill_units()
             self._show()
 
     def _on_unit_changed(self, _index: int) -> None:
-        if self.ctx is not None and self.ctx.ready:
+        if self.has_layers():
             self._show()

@@ -118,7 +118,7 @@ class InitView(ChapterView):
 
     def reinitialise(self) -> None:
         """Fresh Gaussian weights into a new copy; the app's model is left alone."""
-        if self.ctx is None or not self.ctx.ready:
+        if not self.has_layers():
             return
         self.fresh = explain.reinitialised_copy(self.ctx.model, self._rng, self._init_std())
         self._show_fresh_histogram()

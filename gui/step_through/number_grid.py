@@ -48,6 +48,7 @@ class NumberGrid(QWidget):
         self.hidden: np.ndarray | None = None  # cells not drawn at all (gaps between maps)
         self.marks: list[Mark] = []
         self.describe: Callable[[int, int, float], str] | None = None  # the hover text
+        self.widest = ""  # a text the font must fit (grids side by side share one size)
         self._cache: QPixmap | None = None
         self._geometry = (0.0, 0.0, 0.0)  # x0, y0, cell
         self._font = QFont(self.font())
@@ -169,8 +170,8 @@ class NumberGrid(QWidget):
             samples = [v for v in samples if v >= 0 or negative.size]
         self._show_numbers = False
         for compact in (False, True):
-            widest = max((shading.number(v, self.decimals, compact) for v in samples),
-                         key=len)
+            texts = [shading.number(v, self.decimals, compact) for v in samples]
+            widest = max(texts + [self.widest], key=len)
             size = min(self.max_font_px, cell * 0.5)
             while size >= 7:
                 self._font.setPixelSize(int(size))

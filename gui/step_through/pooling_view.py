@@ -15,6 +15,7 @@ from gui.step_through.shading import Legend
 
 class PoolingView(ChapterView):
     key = "pooling"
+    needs = "maxpool2d"
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -99,7 +100,7 @@ class PoolingView(ChapterView):
         self.go_to(min(self.index, self.stops() - 1), reveal_all=True)
 
     def go_to(self, index: int, reveal_all: bool = False) -> None:
-        if self._out is None:
+        if self._out is None or not self.has_layers():
             return
         old = self.index
         self.index = int(np.clip(index, 0, self.stops() - 1))
@@ -131,7 +132,7 @@ class PoolingView(ChapterView):
             f"→ output row {row}, column {col}.")
 
     def advance(self, n: int) -> None:
-        if self._out is None:
+        if self._out is None or not self.has_layers():
             return
         self.go_to(self.index + n)
         if n > 0 and self.index == self.stops() - 1:
@@ -139,7 +140,7 @@ class PoolingView(ChapterView):
 
     def open_at(self, layer: str | None = None, channel: int | None = None,
                 row: int | None = None, col: int | None = None, **_) -> None:
-        if self.ctx is None or not self.ctx.ready:
+        if not self.has_layers():
             return
         fill_names(self.layer_box, self.ctx.names("maxpool2d"))
         if layer:
@@ -151,7 +152,7 @@ class PoolingView(ChapterView):
             self.go_to(row * self._out.shape[1] + col, reveal_all=True)
 
     def _on_choice_changed(self, *_) -> None:
-        if self.ctx is not None and self.ctx.ready:
+        if self.has_layers():
             self._load()
 
     def _on_output_cell_clicked(self, row: int, col: int) -> None:

@@ -26,6 +26,7 @@ def as_map(values: np.ndarray) -> np.ndarray:
 
 class ReluView(ChapterView):
     key = "relu"
+    needs = "relu"
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -144,7 +145,7 @@ class ReluView(ChapterView):
 
     def open_at(self, layer: str | None = None, channel: int | None = None,
                 row: int | None = None, col: int | None = None, **_) -> None:
-        if self.ctx is None or not self.ctx.ready:
+        if not self.has_layers():
             return
         fill_names(self.layer_box, self.ctx.names("relu"))
         if layer:
@@ -159,7 +160,7 @@ class ReluView(ChapterView):
         self.refresh()
 
     def _on_choice_changed(self, *_) -> None:
-        if self.ctx is not None and self.ctx.ready:
+        if self.has_layers():
             self._load()
 
     def _on_overview_cell_clicked(self, row: int, col: int) -> None:
