@@ -400,3 +400,41 @@ def test_every_chapter_follows_a_model_of_another_shape(window, qtbot, spec):
         out = window.predictor.last.activations["conv1"]
         click_cell(qtbot, view.output_grid, out.shape[1] - 1, out.shape[2] - 1)
         assert view.stop.total == pytest.approx(float(out[0, -1, -1]), rel=1e-4, abs=1e-5)
+
+
+def test_random_positions_show_the_layers_own_numbers(window, qtbot):
+    prediction = draw_sample(window, qtbot)
+    acts = prediction.activations
+    rng = np.random.default_rng(11)
+    tab = open_tab(window, qtbot, "convolution")
+    conv = tab.views["convolution"]
+    for layer in ("conv1", "conv2"):
+        conv.layer_box.setCurrentText(layer)
+        for _ in range(6):
+            f, r, c = (int(rng.integers(n)) for n in acts[layer].shape)
+            conv.filter_box.setValue(f)
+            click_cell(qtbot, conv.output_grid, r, c)
+            want = float(acts[layer][f, r, c])
+            assert conv.stop.total == pytest.approx(want, rel=1e-4, abs=1e-5), (layer, f, r, c)
+            assert conv.arithmetic.total_line.text().endswith(
+                f"= output {number(conv.stop.total, 3)}")
+            assert conv.output_grid.values[r, c] == pytest.approx(want)
+    click_chapter(tab, qtbot, "pooling")
+    pool = tab.views["pooling"]
+    for layer in ("pool1", "pool2"):
+        pool.layer_box.setCurrentText(layer)
+        for _ in range(6):
+            ch, r, c = (int(rng.integers(n)) for n in acts[layer].shape)
+            pool.map_box.setValue(ch)
+            click_cell(qtbot, pool.output_grid, r, c)
+            assert pool.stop.value == acts[layer][ch, r, c], (layer, ch, r, c)
+            assert f"largest of 4: {number(pool.stop.value, 3)}" == pool.winner_line.text()
+    click_chapter(tab, qtbot, "fully-connected")
+    dense = tab.views["fully-connected"]
+    for layer in ("fc1", "fc2"):
+        dense.layer_box.setCurrentText(layer)
+        for unit in rng.integers(acts[layer].size, size=5):
+            dense.unit_box.setCurrentIndex(int(unit))
+            assert dense.unit.total == pytest.approx(float(acts[layer][unit]), rel=1e-4,
+                                                     abs=1e-5), (layer, unit)
+            assert dense.equation.text().endswith(f"= {number(dense.unit.total, 3)}")

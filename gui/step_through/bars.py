@@ -10,6 +10,15 @@ from gui.step_through.shading import NEGATIVE, POSITIVE
 _TICKS = [[(i, c) for i, c in enumerate(LETTERS)]]
 
 
+def still_plot(widget: pg.PlotWidget) -> pg.PlotWidget:
+    """A plot on the theme's background that the mouse does not pan, zoom or open menus on."""
+    widget.setBackground(BACKGROUND)
+    widget.setMouseEnabled(False, False)
+    widget.hideButtons()
+    widget.setMenuEnabled(False)
+    return widget
+
+
 class LetterBars(pg.PlotWidget):
     """`set_values(v, highlight=i)`; signed bars are red above zero and blue below;
     `set_pair(before, after)` shows two series side by side (grey, then yellow)."""
@@ -17,10 +26,7 @@ class LetterBars(pg.PlotWidget):
     def __init__(self, title: str = "", signed: bool = False, height: int = 150, parent=None):
         super().__init__(parent)
         self.signed = signed
-        self.setBackground(BACKGROUND)
-        self.setMouseEnabled(False, False)
-        self.hideButtons()
-        self.setMenuEnabled(False)
+        still_plot(self)
         self.setMinimumHeight(height)
         self.getAxis("bottom").setTicks(_TICKS)
         self.getAxis("left").setWidth(44)

@@ -164,14 +164,7 @@ class ConvolutionView(ChapterView):
         self.index = int(np.clip(index, 0, self.stops() - 1))
         if channel is not None and channel != self.channel:
             self.channel_box.setValue(channel)  # redraws the input and calls back here
-        ho, wo = self._map.shape
-        if reveal_all or self.index < old:
-            shown = self._map.copy().reshape(-1)
-            shown[self.index + 1:] = np.nan
-            self.output_grid.set_values(shown.reshape(ho, wo), span=shading.span_of(self._map))
-        else:  # moving on: only the newly reached pixels are painted
-            for i in range(old + 1, self.index + 1):
-                self.output_grid.set_cell(*divmod(i, wo), float(self._map.flat[i]))
+        self.output_grid.grow(self._map, self.index, None if reveal_all else old)
         row, col = self.position()
         layer = self.layer
         self.stop = explain.conv_stop(layer, self._x, self.filter_box.value(), row, col)

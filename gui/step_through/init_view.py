@@ -8,10 +8,10 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVB
 from cnn import explain
 from cnn.data import LETTERS
 from cnn.functional import softmax
-from gui.colormaps import ACCENT, BACKGROUND, BAR, FOREGROUND
+from gui.colormaps import ACCENT, BAR, FOREGROUND
 from gui.mosaic import Mosaic
 from gui.step_through import shading
-from gui.step_through.bars import LetterBars
+from gui.step_through.bars import LetterBars, still_plot
 from gui.step_through.base import ChapterView, caption, fill_names, layer_box, readout
 from gui.step_through.number_grid import NumberGrid
 
@@ -40,11 +40,7 @@ class InitView(ChapterView):
         for w in (QLabel("Layer"), self.layer_box, self.reinit_button):
             controls.addWidget(w)
         controls.addStretch(1)
-        self.plot = pg.PlotWidget()
-        self.plot.setBackground(BACKGROUND)
-        self.plot.setMouseEnabled(False, False)
-        self.plot.hideButtons()
-        self.plot.setMenuEnabled(False)
+        self.plot = still_plot(pg.PlotWidget())
         self.plot.setLabel("bottom", "weight")
         self.plot.setLabel("left", "how many")
         self.plot.addLegend(offset=(10, 10), labelTextColor=FOREGROUND)

@@ -7,8 +7,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from cnn import explain
 from cnn.data import LETTERS
-from gui.colormaps import ACCENT, BACKGROUND, BAR
-from gui.step_through.bars import LetterBars
+from gui.colormaps import ACCENT, BAR
+from gui.step_through.bars import LetterBars, still_plot
 from gui.step_through.base import ChapterView, caption, letter_box, readout
 
 EXAMPLES = (0.99, 0.9, 0.5, 0.1, 0.01)
@@ -32,11 +32,7 @@ class LossView(ChapterView):
         self.guess_note = caption(muted=True)
         controls.addWidget(self.guess_note, 1)
         self.equation = readout(size=self.font().pointSizeF() + 8, bold=True)
-        self.plot = pg.PlotWidget()
-        self.plot.setBackground(BACKGROUND)
-        self.plot.setMouseEnabled(False, False)
-        self.plot.hideButtons()
-        self.plot.setMenuEnabled(False)
+        self.plot = still_plot(pg.PlotWidget())
         self.plot.setLabel("bottom", "p(true letter)")
         self.plot.setLabel("left", "loss = −ln p")
         self.plot.setToolTip("The loss for every probability the true letter could get")

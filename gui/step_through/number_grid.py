@@ -76,14 +76,34 @@ class NumberGrid(QWidget):
 
     def set_cell(self, row: int, col: int, value: float) -> None:
         """Change one number; only its cell is repainted."""
-        self.values[row, col] = value
+        self.set_cells([(row, col)], [value])
+
+    def set_cells(self, cells: list[tuple[int, int]], values) -> None:
+        """Change a few numbers; only their cells are repainted, in one go."""
+        for (row, col), value in zip(cells, values, strict=True):
+            self.values[row, col] = value
         if self._cache is None:
             self.update()
             return
         p = QPainter(self._cache)
-        self._paint_cells(p, row, row + 1, col, col + 1)
+        for row, col in cells:
+            self._paint_cells(p, row, row + 1, col, col + 1)
         p.end()
-        self.update(self.cell_rect(row, col).toAlignedRect().adjusted(-3, -3, 3, 3))
+        for row, col in cells:
+            self.update(self.cell_rect(row, col).toAlignedRect().adjusted(-3, -3, 3, 3))
+
+    def grow(self, full: np.ndarray, index: int, previous: int | None = None,
+             span: float | None = None) -> None:
+        """Show a map filled in up to cell `index` in reading order, not yet after it. Moving
+        on from `previous` paints only the cells reached since; anything else redraws."""
+        h, w = full.shape
+        if previous is None or index < previous or self.values.shape != full.shape:
+            shown = np.array(full, np.float64).reshape(-1)
+            shown[index + 1:] = np.nan
+            self.set_values(shown.reshape(h, w), span=span or shading.span_of(full))
+            return
+        reached = range(previous + 1, index + 1)
+        self.set_cells([divmod(i, w) for i in reached], [float(full.flat[i]) for i in reached])
 
     def set_marks(self, marks: list[Mark]) -> None:
         if marks != self.marks:

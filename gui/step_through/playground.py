@@ -158,14 +158,7 @@ class Playground(QWidget):
             return
         old = self.index
         self.index = int(np.clip(index, 0, ho * wo - 1))
-        if reveal_all or self.index < old:
-            shown = self.output.copy().reshape(-1)
-            shown[self.index + 1:] = np.nan
-            self.output_grid.set_values(shown.reshape(ho, wo),
-                                        span=shading.span_of(self.output))
-        else:
-            for i in range(old + 1, self.index + 1):
-                self.output_grid.set_cell(*divmod(i, wo), float(self.output.flat[i]))
+        self.output_grid.grow(self.output, self.index, None if reveal_all else old)
         row, col = divmod(self.index, wo)
         k, s, p = self.kernel.shape[0], self.stride, self.padding
         top, left = row * s - p, col * s - p

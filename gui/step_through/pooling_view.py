@@ -104,16 +104,9 @@ class PoolingView(ChapterView):
             return
         old = self.index
         self.index = int(np.clip(index, 0, self.stops() - 1))
-        ho, wo = self._out.shape
-        span = self.input_grid.span
-        if reveal_all or self.index < old:
-            shown = self._out.copy().reshape(-1)
-            shown[self.index + 1:] = np.nan
-            self.output_grid.set_values(shown.reshape(ho, wo), span=span)
-        else:
-            for i in range(old + 1, self.index + 1):
-                self.output_grid.set_cell(*divmod(i, wo), float(self._out.flat[i]))
-        row, col = divmod(self.index, wo)
+        span = self.input_grid.span  # the pooled map in the colours of the map it came from
+        self.output_grid.grow(self._out, self.index, None if reveal_all else old, span)
+        row, col = divmod(self.index, self._out.shape[1])
         stop = self.stop = explain.pool_stop(self.layer, self._x, self.map_box.value(), row,
                                              col)
         k = self.layer.kernel_size
