@@ -165,6 +165,7 @@ class BackpropView(ChapterView):
         self.refresh()
 
     def _on_settings_changed(self, *_) -> None:
+        self.say("")  # a new step: what was said about the last one no longer applies
         self.stale = True
         if self.isVisible():
             self.refresh()

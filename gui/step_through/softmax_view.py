@@ -2,7 +2,8 @@
 the raw scores beside them, because softmax always shares out all 100 %."""
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -41,12 +42,12 @@ class SoftmaxView(ChapterView):
         self.table.setToolTip("Each letter's score, e to that power, divided by the total of "
                               "all 26: its probability")
         self.table.setMinimumWidth(380)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.table.verticalHeader().setDefaultSectionSize(
-            self.table.fontMetrics().height() + 6)
-        font = self.table.font()
-        font.setPointSizeF(font.pointSizeF() + 1)
-        self.table.setFont(font)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self._row_font = QFont(self.table.font())
+        self.table.viewport().installEventFilter(self)
         self.total_line = readout(lines=2, size=self.font().pointSizeF() + 2, bold=True)
         self.share_line = readout(lines=3)
         self.scores = LetterBars("raw scores (what the last layer gives)", signed=True)
@@ -95,7 +96,6 @@ class SoftmaxView(ChapterView):
                     font.setBold(True)
                     item.setFont(font)
                 self.table.setItem(r, c, item)
-        self.table.resizeColumnsToContents()
         self.total_line.setText(
             f"total of e^score: {_exp_text(t.total)}; the probabilities add up to "
             f"{probs.sum():.4f}")
@@ -109,6 +109,21 @@ class SoftmaxView(ChapterView):
         self.scores.set_values(t.scores, highlight=top)
         self.probs.set_values(probs, highlight=top)
         self.probs.setYRange(0, 1, padding=0.02)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and watched is self.table.viewport():
+            self._fit_rows()
+        return super().eventFilter(watched, event)
+
+    def _fit_rows(self) -> None:
+        """All 26 rows in view when there is room, in as large a font as the rows allow."""
+        base = self.fontMetrics().height() + 6
+        row = max(base, (self.table.viewport().height() - 2) // len(LETTERS))
+        self.table.verticalHeader().setDefaultSectionSize(row)
+        size = min(self.font().pointSizeF() + 5, max(self.font().pointSizeF() + 1, row * 0.42))
+        if self._row_font.pointSizeF() != size:
+            self._row_font.setPointSizeF(size)
+            self.table.setFont(self._row_font)
 
     def table_probs(self) -> np.ndarray:
         """(26,) the probabilities in the table, A to Z, as the numbers behind the text."""
