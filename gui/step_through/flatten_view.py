@@ -42,7 +42,7 @@ class FlattenView(ChapterView):
         self.body.addWidget(self.unit_line)
         self.body.addLayout(row, 1)
         self.body.addWidget(self.legend)
-        self.unit = 0
+        self.unit: int | None = None
         self.shape: tuple[int, int, int] | None = None
         self._mosaic: Mosaic | None = None
         self._before: np.ndarray | None = None
@@ -50,7 +50,7 @@ class FlattenView(ChapterView):
         self.vector.cell_hovered.connect(self._on_vector_cell_hovered)
         self.maps.cell_clicked.connect(lambda r, c: self._on_maps_cell_hovered((r, c)))
         self.vector.cell_clicked.connect(lambda r, c: self._on_vector_cell_hovered((r, c)))
-        self.player.stepped.connect(lambda n: self.select(self.unit + n))
+        self.player.stepped.connect(lambda n: self.select((self.unit or 0) + n))
         self.player.restarted.connect(lambda: self.select(0))
 
     def update_view(self) -> None:
@@ -75,6 +75,8 @@ class FlattenView(ChapterView):
         self.vector_title.setText(f"the list: {c} lines (one per map) of {h * w} numbers")
         self.length_line.setText(f"length of the list = {explain.flatten_formula(self.shape)}"
                                  " numbers; nothing is computed, only the shape changes")
+        if self.unit is None:  # first shown: point at the strongest number, not a 0
+            self.unit = int(np.argmax(flat))
         self.select(min(self.unit, flat.size - 1))
 
     def select(self, unit: int) -> None:
