@@ -117,10 +117,6 @@ class NumberGrid(QWidget):
         h, w = self.values.shape
         return float(self.values[row, col]) if 0 <= row < h and 0 <= col < w else 0.0
 
-    @property
-    def shows_numbers(self) -> bool:
-        return self._show_numbers
-
     # --- geometry -------------------------------------------------------------------------------
 
     def grid_shape(self) -> tuple[int, int]:
@@ -178,16 +174,7 @@ class NumberGrid(QWidget):
     def _choose_font(self, cell: float) -> None:
         """The largest font up to max_font_px whose widest number fits a cell, written in full
         or else compact ('.48'); no numbers below 7 px."""
-        finite = self.values[np.isfinite(self.values)]
-        samples = [0.0]
-        if finite.size:
-            # The longest texts: the extremes, and the nearest to zero of each sign (they need
-            # every decimal, or more).
-            positive, negative = finite[finite > 0], finite[finite < 0]
-            samples += [float(finite.min()), float(finite.max()), 0.088, -0.088]
-            samples += [float(positive.min())] if positive.size else []
-            samples += [float(negative.max())] if negative.size else []
-            samples = [v for v in samples if v >= 0 or negative.size]
+        samples = shading.longest_numbers(self.values)
         self._show_numbers = False
         for compact in (False, True):
             texts = [shading.number(v, self.decimals, compact) for v in samples]

@@ -74,6 +74,19 @@ def number(value: float, decimals: int = 2, compact: bool = False) -> str:
     return text.replace("-", "−")
 
 
+def longest_numbers(values: np.ndarray) -> list[float]:
+    """The values whose texts are the longest: the extremes, and the nearest to zero of each
+    sign (they need every decimal, or more)."""
+    finite = values[np.isfinite(values)]
+    if not finite.size:
+        return [0.0]
+    positive, negative = finite[finite > 0], finite[finite < 0]
+    samples = [float(finite.min()), float(finite.max()), 0.088]
+    samples += [float(positive.min())] if positive.size else []
+    samples += [float(negative.max()), -0.088] if negative.size else []
+    return samples
+
+
 class Legend(QWidget):
     """A small colour bar: what the colours of the grids beside it mean."""
 
