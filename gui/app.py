@@ -6,6 +6,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+VIEWS = ("draw", "train", "explain")
+# The Step through tab's chapters (gui.step_through.chapters.KEYS; listed here so that --help
+# does not load Qt).
+CHAPTERS = ("input", "convolution", "relu", "pooling", "flatten", "fully-connected", "softmax",
+            "loss", "backpropagation", "initialisation")
+
 
 def _has_display() -> bool:
     if sys.platform != "linux" or os.environ.get("QT_QPA_PLATFORM"):
@@ -21,11 +27,21 @@ def _parser() -> argparse.ArgumentParser:
                         "instead of the last one used or the shipped default")
     parser.add_argument("--screenshot", metavar="PATH", help="draw a sample letter, save a "
                         "screenshot of the whole window to PATH and exit (works headless)")
+    parser.add_argument("--view", choices=VIEWS, default="draw",
+                        help="the tab a screenshot shows: draw (default), train, or explain "
+                        "(Step through)")
+    parser.add_argument("--chapter", choices=CHAPTERS, default=None,
+                        help="with --view explain: the chapter the screenshot shows")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if (args.view != "draw" or args.chapter) and not args.screenshot:
+        parser.error("--view and --chapter go with --screenshot")
+    if args.chapter and args.view != "explain":
+        parser.error("--chapter goes with --view explain")
     if args.screenshot and not _has_display():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a screenshot needs no screen
     if not _has_display():
@@ -69,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
 
     window = MainWindow(loaded, settings)
     if args.screenshot:
-        return _screenshot(app, window, args.screenshot)
+        return _screenshot(app, window, args.screenshot, args.view, args.chapter)
     window.show()
     return app.exec()
 
@@ -86,7 +102,8 @@ def collect_garbage_in_gui_thread():
     return GarbageCollector(interval=1.0)
 
 
-def _screenshot(app, window, path: str) -> int:
+def _screenshot(app, window, path: str, view: str = "draw",
+                chapter: str | None = None) -> int:
     from gui.layout import FIRST_RUN_SIZE
     from gui.sample_letter import sample_strokes
 
@@ -105,6 +122,12 @@ def _screenshot(app, window, path: str) -> int:
         app.processEvents()
     window.predict_now()
     app.processEvents()
+    if view == "train":
+        window.tabs.setCurrentWidget(window.train_tab)
+    elif view == "explain":
+        window.step_through.show_screenshot(chapter or "convolution")
+    for _ in range(3):
+        app.processEvents()
     if not window.grab().save(path):
         print(f"letterlens: could not write {path}", file=sys.stderr)
         return 1

@@ -146,3 +146,53 @@ def explain(topic: str, model: Sequential | None = None, layer: str | None = Non
         if note:
             text += f"<p><b>In this model</b> · {note}</p>"
     return text
+
+
+# How to read each chapter of the Step through tab (keyed by topic, like the texts above).
+STEP_TEXT = {
+    "input": (
+        "Each square is one of the 784 numbers the network receives for your drawing: 0.00 is "
+        "no ink, 1.00 is full ink. Hover a square for its value; zoom in to read them all."),
+    "conv2d": (
+        "The yellow window is the filter's flashlight. At each stop, the patch under it × the "
+        "kernel's weights gives the products; their sum plus the bias is one pixel of the "
+        "feature map. <b>Step</b> moves the window by the stride; the dotted ring is the "
+        "padding's zeros. Click a pixel of the map to jump there."),
+    "relu": (
+        "On the left the numbers ReLU receives, on the right what it passes on: blue "
+        "(negative) numbers are replaced by 0, red (positive) ones pass unchanged. Click the "
+        "small map to move the zoomed window."),
+    "maxpool2d": (
+        "The window covers a few numbers of the map; only the largest, outlined, passes on "
+        "to the smaller map. <b>Step</b> moves the window by the stride."),
+    "flatten": (
+        "Point at a number of the long list to see which map, row and column it came from, or "
+        "at a map to see where its number lands. Each line of the list is one map, row after "
+        "row."),
+    "linear": (
+        "Pick a unit (in the last layer, a letter). Its score is every input × its weight, "
+        "all added up, plus its bias. The largest contributions are listed: red ones push the "
+        "score up, blue ones down."),
+    "softmax": (
+        "Softmax always shares out exactly 100 % among the letters. So a smiley, a scribble or "
+        "a number still gets a <i>most likely letter</i>: the probabilities say which letter "
+        "it looks most like, not whether it is a letter at all. The raw scores tell more: "
+        "compare how high the best one is."),
+    "cross_entropy": (
+        "Pick the true letter (the guess, unless you choose). The loss is −ln p(true): 0 when "
+        "the network is sure and right, and it grows without limit as p falls."),
+    "backprop": (
+        "One step of gradient descent on this drawing alone, on a copy of the network: each "
+        "score's gradient is p − target, the chain rule carries it back to every weight, and "
+        "each weight moves by −learning rate × its gradient. The app's network changes only "
+        "if you press <b>Keep this step</b>."),
+    "init": (
+        "The bars are a layer's weights now; the curve is how a fresh random draw spreads "
+        "them. <b>Re-initialise a copy</b> reads your drawing with fresh random weights, next "
+        "to the trained ones."),
+}
+
+
+def explain_step(topic: str) -> str:
+    """HTML for a Step through chapter: the plain explanation, then how to read the page."""
+    return f"<p>{_TEXT[topic]}</p><p><i>On this page</i> · {STEP_TEXT[topic]}</p>"

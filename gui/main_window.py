@@ -34,6 +34,7 @@ from gui.panels.prediction_panel import PredictionPanel
 from gui.panels.saliency_panel import SaliencyPanel
 from gui.predictor import Prediction, Predictor
 from gui.receptive_field import receptive_field
+from gui.step_through.link import StepThroughLink
 from gui.throttle import Throttle
 from gui.training.tab import is_shipped_model
 from gui.training_link import TrainingLink
@@ -60,6 +61,7 @@ class MainWindow(QMainWindow):
         self._create_central_widget()
         self._create_docks()
         self._create_training()
+        self._create_step_through()
         self._create_menus()
         self._create_status_bar()
         self._connect_signals()
@@ -119,6 +121,9 @@ class MainWindow(QMainWindow):
         self.train_tab, self.teach = self.training.train_tab, self.training.teach
         self.teach_bar = self.training.teach_bar
 
+    def _create_step_through(self) -> None:
+        self.step_through = StepThroughLink(self)
+
     def _create_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
@@ -137,6 +142,8 @@ class MainWindow(QMainWindow):
             view.addAction(dock.toggleViewAction())
         view.addSeparator()
         view.addAction(self.actions_by_name["reset_layout"])
+        view.addSeparator()
+        view.addActions(self.step_through.tab_actions)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.actions_by_name["shortcuts"])
         help_menu.addAction(self.actions_by_name["about"])

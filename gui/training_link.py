@@ -100,8 +100,8 @@ class TrainingLink(QObject):
         return self._window.tabs.currentIndex() == self.train_index
 
     def dock_state(self) -> QByteArray:
-        """The dock layout to remember: the Draw tab's, even while the Train tab hides it."""
-        if self.is_train_current() and self._draw_state is not None:
+        """The dock layout to remember: the Draw tab's, even while another tab hides it."""
+        if self._draw_state is not None:  # another tab hides the docks
             return self._draw_state
         return self._window.saveState()
 
@@ -144,7 +144,8 @@ class TrainingLink(QObject):
 
     def _on_tabs_current_changed(self, index: int) -> None:
         w = self._window
-        training = index == self.train_index
+        # The docks belong to the Draw tab: every other tab (Train, Step through) hides them.
+        training = w.tabs.widget(index) is not w.draw_tab
         if training and self._draw_state is None:
             self._draw_state = w.saveState()
             self._shown_docks = [d for d in w.docks.values() if not d.isHidden()]

@@ -27,7 +27,7 @@ def window(qtbot, settings):
 
 def test_window_has_draw_and_train_tabs_and_a_teach_bar(window, tmp_path):
     tabs = window.tabs
-    assert [tabs.tabText(i) for i in range(tabs.count())] == ["Draw", "Train"]
+    assert [tabs.tabText(i) for i in range(tabs.count())] == ["Draw", "Train", "Step through"]
     assert window.teach_bar.parent() is window.draw_tab
     assert window.sample_store.folder == tmp_path / "data" / "samples"
     window.actions_by_name["shortcuts"].trigger()

@@ -263,9 +263,10 @@ def test_docks_are_named_listed_and_tabs_can_be_added(window):
     view_menu = next(a.menu() for a in window.menuBar().actions() if "View" in a.text())
     listed = {a.text() for a in view_menu.actions()}
     assert {d.windowTitle() for d in window.docks.values()} <= listed
-    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == ["Draw", "Train"]
-    assert window.add_tab(QLabel("more"), "More") == 2
-    assert window.tabs.tabText(2) == "More"
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == [
+        "Draw", "Train", "Step through"]
+    assert window.add_tab(QLabel("more"), "More") == 3
+    assert window.tabs.tabText(3) == "More"
 
 
 def test_guide_follows_the_pointer(window, qtbot):

@@ -235,7 +235,7 @@ def _assert_runs_clean(code: str) -> None:
 def test_import_cnn_loads_no_qt():
     _assert_runs_clean(
         "import sys, cnn, cnn.model, cnn.train, cnn.checkpoint, cnn.cli, cnn.preprocess, "
-        "cnn.synthetic, cnn.data; "
+        "cnn.synthetic, cnn.data, cnn.explain; "
         "bad = [m for m in sys.modules if m.split('.')[0] in "
         "('PySide6', 'shiboken6', 'pyqtgraph', 'gui')]; print(bad); assert not bad")
 

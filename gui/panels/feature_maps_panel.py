@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -26,7 +27,7 @@ from gui.panels.views import outline
 
 SCALES = {"map": "per map", "layer": "per layer", "network": "whole network"}
 MARGIN, LABEL_WIDTH, SPACING = 6, 84, 5
-HOVER_HINT = "hover a map for values · click to enlarge"
+HOVER_HINT = "hover a map for values · click to enlarge · right-click to step through"
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class FeatureMapsPanel(QWidget):
     map_clicked = Signal(object)  # MapPoint
     layer_hovered = Signal(str)  # layer name, for the layer guide
     scale_changed = Signal(str)
+    step_through_requested = Signal(object)  # MapPoint: show how it is computed
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -69,6 +71,11 @@ class FeatureMapsPanel(QWidget):
         self.detail = KernelDetail()
         self.detail.setVisible(False)
         self.detail.closed.connect(self._on_detail_closed)
+        self.detail.step_through_clicked.connect(self._on_detail_step_through_clicked)
+        self.step_menu = QMenu(self)
+        self._menu_point: MapPoint | None = None
+        self.step_menu.addAction("Step through this").triggered.connect(
+            lambda: self.step_through_requested.emit(self._menu_point))
 
         self._view = pg.GraphicsView()
         self._box = pg.ViewBox(invertY=True, enableMouse=False, enableMenu=False,
@@ -304,12 +311,26 @@ class FeatureMapsPanel(QWidget):
         self._show_hover(None)
 
     def _on_scene_mouse_clicked(self, event) -> None:
-        if event.button() != Qt.MouseButton.LeftButton:
-            return
         pos = self._box.mapSceneToView(event.scenePos())
         point = self.point_at(pos.x(), pos.y())
-        if point is not None:
+        if point is None:
+            return
+        if event.button() == Qt.MouseButton.LeftButton:
             self.select(point)
+        elif event.button() == Qt.MouseButton.RightButton:
+            self.offer_step_through(point, event.screenPos().toPoint())
+
+    def offer_step_through(self, point: MapPoint, at) -> None:
+        """A menu at screen position `at` offering to show how `point` is computed."""
+        self._menu_point = point
+        where = (f"unit {point.channel}" if self._row(point.layer).flat
+                 else f"map {point.channel} ({point.row}, {point.col})")
+        self.step_menu.actions()[0].setText(f"Step through this: {point.layer} {where}")
+        self.step_menu.popup(at)
+
+    def _on_detail_step_through_clicked(self) -> None:
+        if self.selected is not None:
+            self.step_through_requested.emit(self.selected)
 
     def select(self, point: MapPoint) -> None:
         """Enlarge the map holding `point`, with the kernel that produced it beside it."""

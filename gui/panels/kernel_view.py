@@ -38,6 +38,7 @@ class KernelDetail(QWidget):
     """One map enlarged, and beside it the kernel that produced it (for conv-derived maps)."""
 
     closed = Signal()
+    step_through_clicked = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -55,9 +56,15 @@ class KernelDetail(QWidget):
         close.setToolTip("Close the enlarged map")
         close.setAutoRaise(True)
         close.clicked.connect(self.closed)
+        self.step_button = QToolButton()
+        self.step_button.setText("Step through this ▸")
+        self.step_button.setToolTip("Open the Step through tab at this map: how each of its "
+                                    "numbers is computed")
+        self.step_button.clicked.connect(self.step_through_clicked)
         side = QVBoxLayout()
         side.addWidget(close, 0, Qt.AlignmentFlag.AlignRight)
         side.addWidget(self.caption, 1)
+        side.addWidget(self.step_button, 0, Qt.AlignmentFlag.AlignRight)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._view, 3)

@@ -1,16 +1,28 @@
 """Kernels panel: the first layer's filters as images; deeper filters per input map on demand."""
 
 import pyqtgraph as pg
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from cnn.model import Sequential
 from gui import colormaps as cm
+from gui.mosaic import Mosaic
 from gui.panels.kernel_view import kernel_image
 from gui.panels.views import image_box, show_image
 
 
 class KernelsPanel(QWidget):
     """`set_model` redraws the chosen conv layer's kernels (red positive, blue negative)."""
+
+    step_through_requested = Signal(str, int, int)  # layer, filter, input map
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -41,6 +53,13 @@ class KernelsPanel(QWidget):
         self._model: Sequential | None = None
         self._layer_box.currentIndexChanged.connect(self._on_layer_box_changed)
         self._channel_box.valueChanged.connect(self._on_channel_box_changed)
+        self._view.setToolTip("Click a kernel to step through it sliding over its input")
+        self._view.scene().sigMouseClicked.connect(self._on_scene_mouse_clicked)
+        self.step_menu = QMenu(self)
+        self._menu_kernel: tuple[str, int, int] | None = None
+        self.step_menu.addAction("Step through this").triggered.connect(
+            lambda: self.step_through_requested.emit(*self._menu_kernel))
+        self._tiles: tuple[Mosaic, int, int] | None = None  # mosaic, input maps, shown map
 
     def set_model(self, model: Sequential) -> None:
         self._model = model
@@ -83,14 +102,17 @@ class KernelsPanel(QWidget):
         name = self._layer_box.currentText()
         if inp == 1:
             image = kernel_image(w[:, 0])
+            self._tiles = (Mosaic(out, (k, k), min(out, 8)), 1, 0)
             text = f"{name}: {out} filters of {k}×{k}, each looks at the input image."
         elif self._channel_box.value() < 0:
             image = kernel_image(w.reshape(out * inp, k, k), columns=inp)
+            self._tiles = (Mosaic(out * inp, (k, k), inp), inp, -1)
             text = (f"{name}: {out} filters (rows) × {inp} input maps (columns), "
                     f"{k}×{k} each.")
         else:
             c = self._channel_box.value()
             image = kernel_image(w[:, c])
+            self._tiles = (Mosaic(out, (k, k), min(out, 8)), inp, c)
             text = (f"{name}: the {k}×{k} slice each of its {out} filters applies to "
                     f"input map {c} (of {inp}).")
         show_image(self._image, image)
@@ -105,3 +127,26 @@ class KernelsPanel(QWidget):
 
     def _on_channel_box_changed(self, _value: int) -> None:
         self._redraw()
+
+    def kernel_at(self, x: float, y: float) -> tuple[int, int] | None:
+        """(filter, input map) of the kernel at image pixel (x, y), or None on a gap."""
+        if self._tiles is None:
+            return None
+        mosaic, inputs, shown = self._tiles
+        hit = mosaic.locate(x, y)
+        if hit is None:
+            return None
+        tile = hit[0]
+        return divmod(tile, inputs) if shown < 0 else (tile, shown)
+
+    def _on_scene_mouse_clicked(self, event) -> None:
+        pos = self._image.mapFromScene(event.scenePos())
+        hit = self.kernel_at(pos.x(), pos.y())
+        if hit is None:
+            return
+        self._menu_kernel = (self._layer_box.currentText(), *hit)
+        f, c = hit
+        deep = "" if self._tiles[1] == 1 else f", input map {c}"
+        self.step_menu.actions()[0].setText(
+            f"Step through this: {self._menu_kernel[0]} filter {f}{deep}")
+        self.step_menu.popup(event.screenPos().toPoint())

@@ -91,6 +91,17 @@ class TeachController(QObject):
         self._on_fine_tuned(result, work, meta)
         return result
 
+    def keep_step(self, work: Sequential, label, before, after) -> bool:
+        """Publish weights that took one backprop step elsewhere (the Step through tab), as
+        teaching does: the same metadata, `taught` and `weights_published`. False if busy."""
+        if self._call.is_busy():
+            return False
+        _, meta = self._model()
+        result = {"label": _label_index(label), "before": np.asarray(before),
+                  "after": np.asarray(after), "steps": 1}
+        self._on_taught(result, work, meta)
+        return True
+
     # --- the same, in a background thread ------------------------------------------------------
 
     def is_busy(self) -> bool:

@@ -180,9 +180,11 @@ class TeachBar(QWidget):
     def _on_controller_taught(self, result: dict) -> None:
         i = result["label"]
         before, after = result["before"], result["after"]
+        steps = result["steps"]
         self.results.show_taught(
-            f"P({LETTERS[i]}) {before[i]:.0%} → {after[i]:.0%} after {result['steps']} "
-            f"backprop steps; it now reads {LETTERS[int(np.argmax(after))]}.", before, after)
+            f"P({LETTERS[i]}) {before[i]:.0%} → {after[i]:.0%} after {steps} backprop "
+            f"step{'s' if steps != 1 else ''}; it now reads {LETTERS[int(np.argmax(after))]}.",
+            before, after)
 
     def _on_controller_fine_tuned(self, result: dict) -> None:
         self.results.show_details("fine_tuned", *fine_tune_report(result))

@@ -1,0 +1,77 @@
+"""Bars over the 26 letters: scores, probabilities, gradients; one or two series."""
+
+import numpy as np
+import pyqtgraph as pg
+
+from cnn.data import LETTERS
+from gui.colormaps import ACCENT, BACKGROUND, BAR, MUTED
+from gui.step_through.shading import NEGATIVE, POSITIVE
+
+_TICKS = [[(i, c) for i, c in enumerate(LETTERS)]]
+
+
+def still_plot(widget: pg.PlotWidget) -> pg.PlotWidget:
+    """A plot on the theme's background that the mouse does not pan, zoom or open menus on."""
+    widget.setBackground(BACKGROUND)
+    widget.setMouseEnabled(False, False)
+    widget.hideButtons()
+    widget.setMenuEnabled(False)
+    return widget
+
+
+class LetterBars(pg.PlotWidget):
+    """`set_values(v, highlight=i)`; signed bars are red above zero and blue below;
+    `set_pair(before, after)` shows two series side by side (grey, then yellow)."""
+
+    def __init__(self, title: str = "", signed: bool = False, height: int = 150, parent=None):
+        super().__init__(parent)
+        self.signed = signed
+        still_plot(self)
+        self.setMinimumHeight(height)
+        self.getAxis("bottom").setTicks(_TICKS)
+        self.getAxis("left").setWidth(44)
+        if title:
+            self.setTitle(title, size="9pt", color=MUTED)
+        x = np.arange(len(LETTERS), dtype=float)
+        self._one = pg.BarGraphItem(x=x, height=np.zeros(len(LETTERS)), width=0.7,
+                                    brush=BAR, pen=None)
+        self._before = pg.BarGraphItem(x=x - 0.2, height=np.zeros(len(LETTERS)), width=0.38,
+                                       brush=(130, 130, 140), pen=None)
+        self._after = pg.BarGraphItem(x=x + 0.2, height=np.zeros(len(LETTERS)), width=0.38,
+                                      brush=ACCENT, pen=None)
+        for item in (self._one, self._before, self._after):
+            self.addItem(item)
+        self.addItem(pg.InfiniteLine(0, angle=0, pen=pg.mkPen(MUTED, width=1)))
+        self.values: np.ndarray | None = None
+
+    def set_values(self, values: np.ndarray, highlight: int | None = None) -> None:
+        values = np.asarray(values, float)
+        self.values = values
+        if self.signed:
+            brushes = [pg.mkBrush(*(POSITIVE if v >= 0 else NEGATIVE).astype(int))
+                       for v in values]
+        else:
+            brushes = [pg.mkBrush(*BAR)] * len(values)
+        if highlight is not None:
+            brushes[highlight] = pg.mkBrush(*ACCENT)
+        self._one.setOpts(height=values, brushes=brushes)
+        self._one.setVisible(True)
+        self._before.setVisible(False)
+        self._after.setVisible(False)
+        self._fit(values)
+
+    def set_pair(self, before: np.ndarray, after: np.ndarray) -> None:
+        self.values = np.asarray(after, float)
+        self._before.setOpts(height=np.asarray(before, float))
+        self._after.setOpts(height=self.values)
+        self._one.setVisible(False)
+        self._before.setVisible(True)
+        self._after.setVisible(True)
+        self._fit(np.concatenate([before, after]))
+
+    def _fit(self, values: np.ndarray) -> None:
+        lo, hi = min(0.0, float(values.min())), max(0.0, float(values.max()))
+        if hi - lo < 1e-9:
+            hi = lo + 1.0
+        self.setYRange(lo, hi, padding=0.08)
+        self.setXRange(-0.6, len(LETTERS) - 0.4, padding=0)

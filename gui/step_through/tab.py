@@ -1,0 +1,179 @@
+"""The Step through tab: the chapter list on the left, the chosen chapter on the right.
+
+It is given the Draw tab's prediction (`set_context`); only the chapter on screen recomputes,
+the others when they are next shown. Space, Left, Right and Home drive the chapter's player;
+Page Up and Page Down change chapter.
+"""
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.step_through.backprop_view import BackpropView
+from gui.step_through.base import ChapterView, Context, caption
+from gui.step_through.chapters import KEYS, ChapterList
+from gui.step_through.convolution_view import ConvolutionView
+from gui.step_through.dense_view import DenseView
+from gui.step_through.flatten_view import FlattenView
+from gui.step_through.init_view import InitView
+from gui.step_through.input_view import InputView
+from gui.step_through.loss_view import LossView
+from gui.step_through.player import Player
+from gui.step_through.pooling_view import PoolingView
+from gui.step_through.relu_view import ReluView
+from gui.step_through.softmax_view import SoftmaxView
+from gui.step_through.truth import Truth
+
+
+class StepThroughTab(QWidget):
+    """`set_context(ctx)`, `show_chapter(key)`, `open_at(key, **position)`."""
+
+    keep_requested = Signal(object)  # a BackpropStep the person wants the app's model to take
+    sample_requested = Signal()  # draw the sample letter on the canvas
+    draw_requested = Signal()  # go to the Draw tab
+    chapter_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("stepThroughTab")
+        self.truth = Truth(self)
+        self.chapters = ChapterList()
+        self.views: dict[str, ChapterView] = {
+            "input": InputView(), "convolution": ConvolutionView(), "relu": ReluView(),
+            "pooling": PoolingView(), "flatten": FlattenView(),
+            "fully-connected": DenseView(), "softmax": SoftmaxView(),
+            "loss": LossView(self.truth), "backpropagation": BackpropView(self.truth),
+            "initialisation": InitView(),
+        }
+        assert list(self.views) == KEYS
+        self.stack = QStackedWidget()
+        for view in self.views.values():
+            self.stack.addWidget(view)
+        self.empty = self._empty_page()
+        self.stack.addWidget(self.empty)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(4, 4, 4, 4)
+        row.addWidget(self.chapters)
+        row.addWidget(self.stack, 1)
+        self.ctx: Context | None = None
+        self._key = KEYS[0]
+        self.chapters.chapter_chosen.connect(self.show_chapter)
+        self.views["backpropagation"].keep_requested.connect(self.keep_requested)
+        self._create_shortcuts()
+        self.chapters.select(KEYS[0])
+
+    def _empty_page(self) -> QWidget:
+        page = QWidget()
+        sample = self.sample_button = QPushButton("Draw the sample letter")
+        sample.setToolTip("Put the sample R on the Draw tab's canvas and step through it")
+        sample.clicked.connect(self.sample_requested)
+        draw = QPushButton("Go to the Draw tab")
+        draw.setToolTip("Draw your own letter (Ctrl+1)")
+        draw.clicked.connect(self.draw_requested)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(sample)
+        buttons.addWidget(draw)
+        buttons.addStretch(1)
+        v = QVBoxLayout(page)
+        v.addStretch(1)
+        text = caption("Nothing to step through yet: draw a letter on the Draw tab, and every "
+                       "chapter here will show the arithmetic on it.",
+                       size=self.font().pointSizeF() + 3)
+        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        v.addWidget(text)
+        v.addLayout(buttons)
+        v.addStretch(2)
+        return page
+
+    def _create_shortcuts(self) -> None:
+        context = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        keys = {
+            Qt.Key.Key_Space: lambda p: p.toggle(),
+            Qt.Key.Key_Right: lambda p: p.step(1),
+            Qt.Key.Key_Left: lambda p: p.step(-1),
+            Qt.Key.Key_Home: lambda p: p.restart(),
+        }
+        self.shortcuts = []
+        for key, act in keys.items():
+            shortcut = QShortcut(QKeySequence(key), self, context=context)
+            shortcut.activated.connect(lambda act=act: self._drive_player(act))
+            self.shortcuts.append(shortcut)
+        for key, step in ((Qt.Key.Key_PageDown, 1), (Qt.Key.Key_PageUp, -1)):
+            shortcut = QShortcut(QKeySequence(key), self, context=context)
+            shortcut.activated.connect(lambda step=step: self.move_chapter(step))
+            self.shortcuts.append(shortcut)
+
+    # --- public --------------------------------------------------------------------------------
+
+    def set_context(self, ctx: Context) -> None:
+        """A new drawing or model: every chapter is out of date, the one on screen recomputes."""
+        self.ctx = ctx
+        for view in self.views.values():
+            view.set_context(ctx)
+        self._show_current()
+
+    def current_chapter(self) -> str:
+        return self._key
+
+    def current_view(self) -> ChapterView:
+        return self.views[self._key]
+
+    def show_chapter(self, key: str) -> None:
+        if key not in self.views:
+            raise ValueError(f"no chapter {key!r}; chapters are {KEYS}")
+        if key != self._key:
+            player = self.active_player()
+            if player is not None:
+                player.pause()
+        self._key = key
+        if self.chapters.key() != key:
+            self.chapters.select(key)
+        self._show_current()
+        self.chapter_changed.emit(key)
+
+    def open_at(self, key: str, **position) -> None:
+        """Show chapter `key` at a given place (layer, channel, row, col, filter)."""
+        self.show_chapter(key)
+        if self.ctx is not None and self.ctx.ready:
+            self.views[key].open_at(**position)
+
+    def move_chapter(self, step: int) -> None:
+        i = min(max(KEYS.index(self._key) + step, 0), len(KEYS) - 1)
+        self.show_chapter(KEYS[i])
+
+    def active_player(self) -> Player | None:
+        view = self.views[self._key]
+        if isinstance(view, ConvolutionView) and view.pages.currentIndex() == 1:
+            return view.playground.player
+        return view.player
+
+    # --- internals -----------------------------------------------------------------------------
+
+    def _show_current(self) -> None:
+        ready = self.ctx is not None and self.ctx.ready
+        view = self.views[self._key]
+        self.stack.setCurrentWidget(view if ready else self.empty)
+        if ready and self.isVisible():
+            view.refresh_if_stale()
+
+    def _drive_player(self, act) -> None:
+        player = self.active_player()
+        if player is not None and self.stack.currentWidget() is not self.empty:
+            act(player)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._show_current()
+
+    def hideEvent(self, event) -> None:
+        player = self.active_player()
+        if player is not None:
+            player.pause()  # no animation runs behind another tab
+        super().hideEvent(event)
