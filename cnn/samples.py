@@ -170,6 +170,7 @@ class SampleStore:
     def __init__(self, folder: str | os.PathLike | None = None):
         self.folder = Path(folder) if folder is not None else data_dir() / "samples"
         self._cache: dict[str, tuple[tuple[int, int], Sample]] = {}
+        self.skipped: list[tuple[str, str]] = []  # (file name, why) of the last listing
 
     def __repr__(self) -> str:
         return f"SampleStore({str(self.folder)!r}, n={len(self)})"
@@ -272,17 +273,18 @@ class SampleStore:
     def _samples(self) -> list[Sample]:
         if not self.folder.is_dir():
             return []
-        samples = []
+        samples, skipped = [], []
         for path in self.folder.glob("*.npz"):
             # Hidden names are atomic_write's temporary files, left behind by a crash.
             if path.name.startswith(".") or not _ID.fullmatch(path.stem):
                 continue
             try:
                 samples.append(self._load(path))
-            except DataError as e:  # its message names the file
-                warnings.warn(f"skipping unreadable sample: {e}", stacklevel=3)
-            except OSError as e:
-                warnings.warn(f"skipping unreadable sample {path}: {e}", stacklevel=3)
+            except Exception as e:  # zipfile and npy headers raise many kinds: one file only
+                reason = str(e) or type(e).__name__
+                skipped.append((path.name, reason))
+                warnings.warn(f"skipping unreadable sample {path.name}: {reason}", stacklevel=3)
+        self.skipped = sorted(skipped)
         alive = {s.id for s in samples}
         self._cache = {k: v for k, v in self._cache.items() if k in alive}
         return sorted(samples, key=lambda s: (s.created, s.id))
