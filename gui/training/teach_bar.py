@@ -1,6 +1,7 @@
 """A compact strip for the Draw tab: label the drawing, add it to my samples, teach it, and
 see the probabilities before and after."""
 
+import logging
 from collections.abc import Callable
 
 import numpy as np
@@ -8,7 +9,11 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from cnn.data import LETTERS
+from cnn.data import LETTERS, DataError
+from gui import logs
+from gui.untrusted import cap
+
+log = logging.getLogger(__name__)
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
@@ -39,6 +44,7 @@ class TeachBar(QWidget):
         self.fine_tune_button = QPushButton("Fine-tune on my samples")
         self.counter = QLabel()
         self.status = QLabel()
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # it quotes errors
         self.status.setWordWrap(True)
         self.bars = pg.PlotWidget()
         self.bars.setFixedHeight(90)
@@ -121,7 +127,7 @@ class TeachBar(QWidget):
     def _drawing(self):
         drawing = self._current_drawing()
         if drawing is None:
-            self.status.setText("Draw a letter first.")
+            self._set_status("Draw a letter first.")
         return drawing
 
     def add_current(self) -> str | None:
@@ -130,8 +136,16 @@ class TeachBar(QWidget):
             return None
         strokes, image, _ = drawing
         letter = LETTERS[self.label.currentIndex()]
-        sample_id = self.controller.add_sample(strokes, image, letter)
-        self.status.setText(f"Added this {letter} to your samples.")
+        try:
+            sample_id = self.controller.add_sample(strokes, image, letter)
+        except (OSError, DataError) as e:  # a full or read-only disk: say so, keep drawing
+            log.exception("could not add a sample to %s", self.controller.store.folder)
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            self._say_error(logs.with_hint(
+                f"Could not add this {letter} to your samples in "
+                f"{self.controller.store.folder}: {reason}. The drawing is still here."))
+            return None
+        self._set_status(f"Added this {letter} to your samples.")
         return sample_id
 
     def teach_current(self) -> bool:
@@ -139,11 +153,11 @@ class TeachBar(QWidget):
         if drawing is None:
             return False
         _, image, _ = drawing
-        self.status.setText(f"Teaching it that this is {LETTERS[self.label.currentIndex()]}…")
+        self._set_status(f"Teaching it that this is {LETTERS[self.label.currentIndex()]}…")
         return self.controller.start_teach_letter(image, self.label.currentIndex())
 
     def fine_tune(self) -> bool:
-        self.status.setText("Fine-tuning on your samples (with replayed letters)…")
+        self._set_status("Fine-tuning on your samples (with replayed letters)…")
         return self.controller.start_fine_tune()
 
     # --- slots ---------------------------------------------------------------------------------
@@ -170,13 +184,13 @@ class TeachBar(QWidget):
         self.before_bars.setOpts(height=before)
         self.after_bars.setOpts(height=after)
         self.bars.setVisible(True)
-        self.status.setText(
+        self._set_status(
             f"P({LETTERS[i]}) {before[i]:.0%} → {after[i]:.0%} after {result['steps']} "
             f"backprop steps; it now reads {LETTERS[int(np.argmax(after))]} "
             "(grey: before, yellow: after).")
 
     def _on_controller_fine_tuned(self, result: dict) -> None:
-        self.status.setText(
+        self._set_status(
             f"Accuracy on your {result['n_mine']} samples: {result['before']:.0%} → "
             f"{result['after']:.0%} (fine-tuned with {result['n_replay']} replayed letters).")
 
@@ -194,7 +208,15 @@ class TeachBar(QWidget):
         for b in (self.teach_button, self.fine_tune_button):
             b.setEnabled(not busy and not run)
         if run:
-            self.status.setText("Teaching waits while the Train tab is training.")
+            self._set_status("Teaching waits while the Train tab is training.")
 
     def _on_controller_failed(self, message: str) -> None:
-        self.status.setText(f"<span style='color:#e06c6c'>{message}</span>")
+        self._say_error(message)
+
+    def _set_status(self, text: str) -> None:
+        self.status.setStyleSheet("")
+        self.status.setText(text)
+
+    def _say_error(self, text: str) -> None:
+        self.status.setStyleSheet("color: #e06c6c")
+        self.status.setText(cap(text, 600))
