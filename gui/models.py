@@ -79,7 +79,9 @@ def startup_model(requested: str | None = None, last: str | None = None,
             problems.append(str(e))
             continue
         if problems:
-            loaded.note = f"{'; '.join(problems)} — opened {elide(path.name)} instead."
+            which = "the model asked for" if requested else "the last model used"
+            opened = "the shipped model" if path == default else elide(path.name)
+            loaded.note = f"Could not open {which}: {'; '.join(problems)}. Opened {opened} instead."
         return loaded, problems
     reason = "; ".join(problems) if problems else f"{default.name} is missing"
     return untrained_model(reason), problems

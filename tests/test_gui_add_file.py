@@ -38,7 +38,7 @@ def test_a_good_file_is_read_in_the_background_and_added(qtbot, panel, tmp_path)
     with qtbot.waitSignal(panel.loader.finished) as done:
         click_add(qtbot, panel, [path])
         assert panel.loader.is_busy() and not panel.add_button.isEnabled()
-        assert "Reading blobs.npz" in panel.file_progress.format()
+        assert "Reading blobs.npz" in panel.file_progress.text()
     assert done.args == [False]
     assert listed(panel) == ["blobs.npz (52)"]
     assert panel.config().files == [str(path)]

@@ -133,7 +133,8 @@ def test_a_remembered_model_that_no_longer_loads_falls_back_with_a_message(qtbot
         assert window.model_path == DEFAULT_MODEL, bad.name
         assert window.predictor.name == shipped_name()
         status = window.statusBar().currentMessage()
-        assert bad.name in status and "default_model.npz instead" in status, status
+        assert bad.name in status and "Opened the shipped model instead" in status, status
+        assert status.startswith("Could not open the last model used")
         window.show_startup_notes()
         kind, title, text = window.last_message
         assert kind == "warning" and bad.name in text

@@ -92,19 +92,25 @@ class SetupPanel(QWidget):
         self.loader.loaded.connect(self._on_loader_loaded)
         self.loader.refused.connect(self._on_loader_refused)
         self.loader.finished.connect(self._on_loader_finished)
-        self.file_progress = QProgressBar()
-        self.file_progress.setRange(0, 0)  # busy: one file is read in one call
-        self.file_progress.setTextVisible(True)
-        self.file_progress.setMaximumHeight(18)
+        self.file_progress = QLabel()
+        self.file_progress.setTextFormat(Qt.TextFormat.PlainText)
+        self.file_progress.setWordWrap(True)
+        busy = QProgressBar()
+        busy.setRange(0, 0)  # busy: NumPy reads a file in one call, with no progress to tell
+        busy.setTextVisible(False)
+        busy.setMaximumSize(160, 14)
         self.cancel_files = QPushButton("Cancel")
         self.cancel_files.setToolTip("Stop reading: the files not read yet are not added")
         self.cancel_files.clicked.connect(self.loader.cancel)
-        loading = QHBoxLayout()
-        loading.addWidget(self.file_progress, 1)
-        loading.addWidget(self.cancel_files)
         self._loading = QWidget()
-        self._loading.setLayout(loading)
+        loading = QVBoxLayout(self._loading)
         loading.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        row.addWidget(busy)
+        row.addWidget(self.cancel_files)
+        row.addStretch(1)
+        loading.addWidget(self.file_progress)
+        loading.addLayout(row)
         self._loading.setVisible(False)
         self.val_fraction = QDoubleSpinBox()
         self.val_fraction.setRange(0.0, 0.5)
@@ -372,7 +378,7 @@ class SetupPanel(QWidget):
     def _on_loader_reading(self, index: int, total: int, name: str) -> None:
         self.add_button.setEnabled(False)
         of = f" ({index + 1} of {total})" if total > 1 else ""
-        self.file_progress.setFormat(f"Reading {elide(name, 40)}{of}…")
+        self.file_progress.setText(f"Reading {elide(name, 40)}{of}…")
         self._loading.setVisible(True)
 
     def _on_loader_loaded(self, path: str, n: int) -> None:

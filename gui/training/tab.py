@@ -335,6 +335,7 @@ class TrainTab(QWidget):
     def refresh_samples_count(self) -> None:
         if self.store is not None:
             self.setup.set_samples_count(len(self.store), self.samples_note())
+            self.setup.samples_note.setToolTip(logs.hint())
 
     def samples_note(self) -> str:
         """'1 damaged sample skipped: x.npz — see the log' ('' when every sample reads)."""
@@ -347,8 +348,7 @@ class TrainTab(QWidget):
             return ""
         n = len(skipped)
         names = ", ".join(elide(name, 40) for name, _ in skipped[:3]) + (", …" if n > 3 else "")
-        where = f"the log ({logs.log_path()})" if logs.log_path() else "the log"
-        return f"{n} damaged sample{'s' if n != 1 else ''} skipped: {names} — see {where}"
+        return f"{n} damaged sample{'s' if n != 1 else ''} skipped: {names} — see the log"
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
