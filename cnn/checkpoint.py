@@ -15,7 +15,14 @@ import numpy as np
 
 from cnn.data import LETTERS
 from cnn.fileio import atomic_write
-from cnn.meta import FORMAT, FORMAT_VERSION, MAX_META_CHARS, CheckpointError, parse
+from cnn.meta import (
+    FORMAT,
+    FORMAT_VERSION,
+    MAX_META_CHARS,
+    CheckpointError,
+    parse,
+    without_bad_fields,
+)
 from cnn.model import INPUT_SHAPE, MAX_PARAMETERS, Sequential, build_model
 from cnn.paths import data_dir
 from cnn.safefile import NotRegularFile, NpzError, SingleArray, TooLarge, read_arrays
@@ -41,8 +48,12 @@ def _jsonable(obj):
     return obj
 
 
-def save(model: Sequential, path: str | os.PathLike, meta: dict | None = None) -> Path:
-    """Write model weights and metadata (spec, classes, preprocessing, history, date) atomically."""
+def save(model: Sequential, path: str | os.PathLike, meta: dict | None = None, *,
+         drop_bad_fields: bool = False) -> Path:
+    """Write model weights and metadata (spec, classes, preprocessing, history, date) atomically.
+
+    Metadata that load() would refuse is refused here too (ValueError), or with
+    `drop_bad_fields` the fields it would refuse are left out (the window's saves)."""
     from cnn.preprocess import PREPROCESS_VERSION
 
     full = {
@@ -56,7 +67,10 @@ def save(model: Sequential, path: str | os.PathLike, meta: dict | None = None) -
         "spec": model.spec,
         "input_shape": list(model.input_shape),
     }
-    text = json.dumps(_jsonable(full), allow_nan=False)
+    full = _jsonable(full)
+    if drop_bad_fields:
+        full, _ = without_bad_fields(full)
+    text = json.dumps(full, allow_nan=False)
     try:  # never write a file that load() would refuse
         parse(text, Path(path).name)
     except CheckpointError as e:

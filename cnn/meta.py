@@ -16,8 +16,10 @@ from cnn.safefile import NpzError, parse_json
 FORMAT = "letterlens-model"
 FORMAT_VERSION = 1
 # Metadata of a model trained in the window with its curves (2,000 points for each of ~10
-# layers' norms) is about 0.5 M characters; four times that leaves room for more layers.
-MAX_META_CHARS = 2 << 20
+# layers' norms) is about 0.5 M characters. The cap is far above that, so that a file whose
+# texts are merely too long (a 5-million-character name) still loads, its texts cut, while the
+# text in memory stays bounded (4 bytes a character: 64 MB at most).
+MAX_META_CHARS = 16 << 20
 MAX_NAME_CHARS = 200  # the status bar and title show it
 MAX_TEXT_CHARS = 2000  # other texts shown in Help › About (validation, created, command)
 MAX_ENTRIES = 100_000  # epochs in a history, points in a curve, runs in a list
@@ -90,6 +92,22 @@ def parse(text: object, name: str) -> dict:
         field, expected, got = e.args
         raise CheckpointError(f"{name}: {field!r} should be {expected}, got {_show(got)}"
                               ) from None
+
+
+def without_bad_fields(meta: dict) -> tuple[dict, list[str]]:
+    """(`meta` less every top-level field its check refuses, the names left out): for saving
+    metadata the app gathered itself, so that an odd field never costs a trained model."""
+    meta, dropped = dict(meta), []
+    while True:
+        try:
+            _check(meta, "")
+            return meta, dropped
+        except _Bad as e:
+            key = re.split(r"[.\[]", e.args[0])[0]
+            if key not in meta:  # a default the check supplies failed: nothing to leave out
+                raise CheckpointError(f"{e.args[0]!r} should be {e.args[1]}") from None
+            del meta[key]
+            dropped.append(key)
 
 
 def _check(meta: dict, name: str) -> dict:

@@ -297,7 +297,7 @@ class SampleStore:
                 continue
             try:
                 samples.append(self._load(path))
-            except (DataError, OSError) as e:
+            except Exception as e:  # zipfile and npy headers raise many kinds: one file only
                 reason = str(e).removeprefix(f"{path}: ")
                 problems.append(Skipped(path.name, reason))
                 warnings.warn(f"skipping unreadable sample {path}: {reason}", stacklevel=3)

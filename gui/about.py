@@ -4,6 +4,7 @@ from html import escape
 from pathlib import Path
 
 from cnn.model import Sequential
+from gui.untrusted import count, elide, entries, fraction, mapping, text_field
 
 SHORTCUTS = [
     ("Left button / pen", "draw"),
@@ -47,19 +48,28 @@ def _layers_html(model: Sequential) -> str:
     return "<table>" + "".join(rows) + "</table>"
 
 
+def _data_text(meta: dict) -> str | None:
+    """'synthetic (26,000), chars74k (3,410)' from the data a model was trained on."""
+    data = mapping(meta, "data")
+    parts = [f"{elide(k, 40)} ({v:,})" for k, v in list(data.items())[:20]
+             if isinstance(v, int) and not isinstance(v, bool)]
+    return ", ".join(parts) or text_field(meta, "data") or None
+
+
 def model_card_html(model: Sequential, meta: dict, name: str, path: Path | None) -> str:
-    """The model's card: what it is, how it was trained and validated, its layers."""
-    acc = meta.get("val_accuracy")
+    """The model's card: what it is, how it was trained and validated, its layers. Every value
+    from the file is type-checked, shortened and escaped: the card is text, whatever it says."""
+    acc = fraction(meta, "val_accuracy")
+    epochs = len(entries(meta, "history")) or count(meta, "epochs")
     facts = [
-        ("Model", name),
-        ("File", str(path) if path else "not saved (built in memory)"),
+        ("Model", elide(name)),
+        ("File", elide(path, 300) if path else "not saved (built in memory)"),
         ("Parameters", f"{model.num_parameters():,}"),
-        ("Validation accuracy", "—" if acc is None else f"{float(acc):.1%}"),
-        ("Validation", meta.get("validation")),
-        ("Trained on", ", ".join(f"{k} ({v:,})" for k, v in meta.get("data", {}).items())
-         if isinstance(meta.get("data"), dict) else meta.get("data")),
-        ("Created", meta.get("created")),
-        ("Epochs", len(meta["history"]) if meta.get("history") else None),
+        ("Validation accuracy", "—" if acc is None else f"{acc:.1%}"),
+        ("Validation", text_field(meta, "validation")),
+        ("Trained on", _data_text(meta)),
+        ("Created", text_field(meta, "created", limit=40)),
+        ("Epochs", epochs or None),
     ]
     rows = "".join(f"<tr><td><b>{escape(k)}</b>&nbsp;&nbsp;</td><td>{escape(str(v))}</td></tr>"
                    for k, v in facts if v not in (None, ""))

@@ -1,6 +1,7 @@
 """Application entry: parse arguments, check for a display, open the main window."""
 
 import argparse
+import logging
 import os
 import sys
 import tempfile
@@ -11,6 +12,8 @@ VIEWS = ("draw", "train", "explain")
 # does not load Qt).
 CHAPTERS = ("input", "convolution", "relu", "pooling", "flatten", "fully-connected", "softmax",
             "loss", "backpropagation", "initialisation")
+
+log = logging.getLogger(__name__)
 
 
 def _has_display() -> bool:
@@ -60,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from gui.models import startup_model
+    from gui import logs
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     collector = collect_garbage_in_gui_thread()  # noqa: F841  (kept while the app runs)
@@ -69,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     app.setStyle("Fusion")
     _apply_palette(app)
     _set_icon(app)
+    logs.setup()
+    sys.excepthook = _log_uncaught
     if args.screenshot:
         # A screenshot shows the first-run layout, never the user's own settings.
         settings_dir = tempfile.TemporaryDirectory()
@@ -76,17 +81,11 @@ def main(argv: list[str] | None = None) -> int:
                              QSettings.Format.IniFormat)
     else:
         settings = QSettings()
-    last = None if args.screenshot else (settings.value("model/last_path") or None)
-    loaded, problems = startup_model(args.model, last)
-    for problem in problems:
-        print(f"letterlens: {problem}", file=sys.stderr)
-
-    from gui.main_window import MainWindow
-
-    window = MainWindow(loaded, settings)
+    window = start_window(settings, args.model, remember=not args.screenshot)
     if args.screenshot:
         return _screenshot(app, window, args.screenshot, args.view, args.chapter)
     window.show()
+    window.show_startup_notes()
     return app.exec()
 
 
@@ -100,6 +99,25 @@ def collect_garbage_in_gui_thread():
     from pyqtgraph.util.garbage_collector import GarbageCollector
 
     return GarbageCollector(interval=1.0)
+
+
+def start_window(settings, requested: str | None = None, remember: bool = True):
+    """The main window with the model to start with: `requested`, else the remembered one,
+    else the shipped one. Nothing on disk stops it: what could not be read is noted."""
+    from gui import window_settings
+    from gui.main_window import MainWindow
+    from gui.models import startup_model
+
+    last = window_settings.last_model_path(settings) if remember else None
+    loaded, problems = startup_model(requested, last)
+    for problem in problems:
+        log.warning("start-up: %s", problem)
+    return MainWindow(loaded, settings)
+
+
+def _log_uncaught(kind, value, tb) -> None:
+    """A slot that raised: the traceback goes to the log (Qt would only print it)."""
+    log.critical("uncaught exception", exc_info=(kind, value, tb))
 
 
 def _screenshot(app, window, path: str, view: str = "draw",

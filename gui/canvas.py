@@ -12,6 +12,7 @@ from gui.ink import (
     PAPER,
     THUMB_INK,
     THUMBNAIL_SIDE,
+    GrowingStroke,
     Stroke,
     device_rect,
     distance,
@@ -24,6 +25,8 @@ MIN_PRESSURE_WIDTH = 0.35  # a feather-light pen still draws at this share of th
 
 class Canvas(QWidget):
     """Draw with the mouse or a pen; right button, the eraser toggle or a pen's eraser erases.
+    Ink stays on the canvas: a stroke dragged off it is cut at the edge and goes on where the
+    pointer comes back (the network reads exactly what the person sees).
 
     `stroke_changed` fires while a stroke grows, `drawing_changed` after every committed change
     (a finished stroke, an erase, undo, redo, clear), `stroke_finished` after a stroke only.
@@ -50,8 +53,7 @@ class Canvas(QWidget):
         self._pen_width = 14.0
         self._eraser = False
         self._mode: str | None = None  # "draw" or "erase" while a button or pen is down
-        self._points: list[tuple[float, float]] = []
-        self._widths: list[float] = []
+        self._growing: GrowingStroke | None = None  # the stroke being drawn
         self._before_erase: tuple[Stroke, ...] = ()
         self._pointer: QPointF | None = None
         self._image = QImage()
@@ -62,16 +64,13 @@ class Canvas(QWidget):
 
     def strokes(self) -> list[np.ndarray]:
         """Every stroke's (n, 2) points, the one being drawn included: the network's input."""
-        out = [s.points for s in self._strokes]
-        if self._mode == "draw" and self._points:
-            out.append(np.array(self._points, np.float32))
-        return out
+        return [points for points, _ in self._all_strokes()]
 
     def stroke_objects(self) -> tuple[Stroke, ...]:
         return self._strokes
 
     def is_empty(self) -> bool:
-        return not self._strokes and not (self._mode == "draw" and self._points)
+        return not self._strokes and self._growing is None
 
     def is_drawing(self) -> bool:
         return self._mode is not None
@@ -144,8 +143,8 @@ class Canvas(QWidget):
     def _all_strokes(self):
         """(points, widths) of every stroke, the one being drawn included."""
         out = [(s.points, s.widths) for s in self._strokes]
-        if self._mode == "draw" and self._points:
-            out.append((np.array(self._points, np.float32), np.array(self._widths, np.float32)))
+        if self._growing is not None:
+            out += self._growing.arrays()
         return out
 
     # --- history -------------------------------------------------------------------------------
@@ -165,7 +164,7 @@ class Canvas(QWidget):
         if self._mode == "erase":
             self._strokes = self._before_erase
         self._mode = None
-        self._points, self._widths = [], []
+        self._growing = None
         self._render()
 
     # --- input ---------------------------------------------------------------------------------
@@ -228,10 +227,11 @@ class Canvas(QWidget):
     def _begin(self, mode: str, pos: QPointF, pressure: float) -> None:
         self._mode = mode
         if mode == "draw":
-            self._points = [(pos.x(), pos.y())]
-            self._widths = [self._width_for(pressure)]
+            width = self._width_for(pressure)
+            self._growing = GrowingStroke((pos.x(), pos.y()), width, self.canvas_size())
             self.stroke_started.emit()
-            self._draw_segment(len(self._points) - 1)
+            start = self._growing.pieces[0][0][0]
+            self._draw_segment(start, start, width)
             self.stroke_changed.emit()
         else:
             self._before_erase = self._strokes
@@ -242,21 +242,18 @@ class Canvas(QWidget):
         if self._mode == "erase":
             self._erase_at(pos)
             return
-        x, y = pos.x(), pos.y()
-        px, py = self._points[-1]
-        if (x - px) ** 2 + (y - py) ** 2 < 0.25:  # sub-pixel jitter adds nothing
-            return
-        self._points.append((x, y))
-        self._widths.append(self._width_for(pressure))
-        self._draw_segment(len(self._points) - 1)
-        self.stroke_changed.emit()
+        painted = self._growing.move((pos.x(), pos.y()), self._width_for(pressure))
+        if painted:  # None: sub-pixel jitter; []: off the canvas, nothing new to read
+            for a, b, width in painted:
+                self._draw_segment(a, b, width)
+            self.stroke_changed.emit()
 
     def _end(self) -> None:
         mode, self._mode = self._mode, None
         if mode == "draw":
-            stroke = Stroke(np.array(self._points, np.float32), np.array(self._widths, np.float32))
-            self._points, self._widths = [], []
-            self._commit(self._strokes + (stroke,))
+            pieces = tuple(Stroke(p, w) for p, w in self._growing.arrays())
+            self._growing = None
+            self._commit(self._strokes + pieces)  # one undo step, however many pieces
             self.stroke_finished.emit()
         elif mode == "erase":
             erased, self._strokes = self._strokes, self._before_erase
@@ -304,11 +301,8 @@ class Canvas(QWidget):
             painter.end()
         self.update()
 
-    def _draw_segment(self, i: int) -> None:
-        """Add the current stroke's segment ending at point i to the backing image."""
-        a = self._points[max(i - 1, 0)]
-        b = self._points[i]
-        w = self._widths[i]
+    def _draw_segment(self, a, b, w: float) -> None:
+        """Add the segment a -> b of the stroke being drawn (width w) to the backing image."""
         for image, colour, s in ((self._image, INK, 1.0),
                                  (self._thumb, THUMB_INK, self._thumb_scale)):
             painter = QPainter(image)

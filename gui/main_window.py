@@ -1,6 +1,7 @@
 """The main window: the Draw and Train tabs in the middle, the panels docked around the Draw
 tab, menus, settings."""
 
+import logging
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, Signal
@@ -20,7 +21,7 @@ from cnn import checkpoint
 from cnn.checkpoint import CheckpointError
 from cnn.model import Sequential
 from cnn.paths import DEFAULT_MODEL
-from gui import about, window_settings
+from gui import about, logs, window_settings
 from gui.actions import create_actions
 from gui.draw_tab import DrawTab
 from gui.layer_guide import topic_for
@@ -38,6 +39,9 @@ from gui.step_through.link import StepThroughLink
 from gui.throttle import Throttle
 from gui.training.tab import is_shipped_model
 from gui.training_link import TrainingLink
+from gui.untrusted import cap, elide, fraction, full_name, tooltip
+
+log = logging.getLogger(__name__)
 
 PREDICT_INTERVAL_MS = 33  # at most ~30 predictions a second while a stroke grows
 
@@ -57,6 +61,7 @@ class MainWindow(QMainWindow):
         self.last_file: Path | None = loaded.path  # the file to open next time
         self._throttle = Throttle(self._predict, PREDICT_INTERVAL_MS, self)
         self.last_message: tuple[str, str, str] | None = None
+        self.startup_notes: list[str] = [loaded.note] if loaded.note else []
         self._create_actions()
         self._create_central_widget()
         self._create_docks()
@@ -68,8 +73,10 @@ class MainWindow(QMainWindow):
         apply_default_layout(self, self.docks)  # the base a saved layout is restored onto
         self._restore_settings()
         self._on_predictor_model_changed()
-        if loaded.note:
-            self.statusBar().showMessage(loaded.note, 15000)
+        self.startup_notes += self.training.notes()
+        if self.startup_notes:
+            # Until the next message: a note about the person's files should not slip away.
+            self.statusBar().showMessage(elide(" · ".join(self.startup_notes), 300))
 
     # --- construction --------------------------------------------------------------------------
 
@@ -150,7 +157,9 @@ class MainWindow(QMainWindow):
 
     def _create_status_bar(self) -> None:
         self.model_label = QLabel()
+        self.model_label.setTextFormat(Qt.TextFormat.PlainText)  # a name from a file is text
         self.accuracy_label = QLabel()
+        self.accuracy_label.setTextFormat(Qt.TextFormat.PlainText)
         self.accuracy_label.installEventFilter(self)
         self.timing_label = QLabel("—")
         # A fixed size: its text changes with every stroke, and must not relayout the window.
@@ -233,10 +242,14 @@ class MainWindow(QMainWindow):
         try:
             loaded = load_model_file(path)
         except CheckpointError as e:
+            log.warning("could not open %s: %s", path, e)
             self.show_message("warning", "Could not open the model",
                               f"{e}\n\nThe current model ({self.predictor.name}) is kept.")
             return False
+        if not self.training.keep_work("open another model"):
+            return False
         self.training.published = None
+        self.training.mark_saved()
         self.set_model(loaded.model, loaded.meta, loaded.name, loaded.path)
         self.train_tab.show_history(loaded.meta)  # its learning curves, on the Train tab
         self.statusBar().showMessage(f"Opened {loaded.path}", 5000)
@@ -256,13 +269,16 @@ class MainWindow(QMainWindow):
                 return False
             self.statusBar().showMessage(f"Saved {self.model_path}", 5000)
             return True
-        meta = {"name": self.predictor.name, **self.predictor.meta}
+        meta = {**self.predictor.meta, "name": full_name(self.predictor.meta,
+                                                          self.predictor.name)}
         try:
-            written = checkpoint.save(self.model, path, meta)
+            written = checkpoint.save(self.model, path, meta, drop_bad_fields=True)
         except (OSError, ValueError) as e:
-            self.show_message("warning", "Could not save the model", str(e))
+            log.exception("could not save the model to %s", path)
+            self.show_message("warning", "Could not save the model", logs.with_hint(str(e)))
             return False
         self.remember_file(Path(written))
+        self.training.mark_saved()
         self.rename_model(meta["name"])  # no longer "(unsaved)"
         self.statusBar().showMessage(f"Saved {written}", 5000)
         return True
@@ -285,20 +301,40 @@ class MainWindow(QMainWindow):
             self.show_message("warning", "ONNX export is not installed", str(e))
             return False
         except (OSError, ValueError) as e:
-            self.show_message("warning", "Could not export the model", f"{path}: {e}")
+            log.exception("could not export %s", path)
+            self.show_message("warning", "Could not export the model",
+                              f"{path}: {e}\n\n{logs.hint()}")
             return False
         self.statusBar().showMessage(f"Exported {written}", 5000)
         return True
 
-    def show_message(self, kind: str, title: str, text: str) -> None:
-        """Tell the person something; window-modal but non-blocking (tests read last_message)."""
+    def show_message(self, kind: str, title: str, text: str, rich: bool = False,
+                     modal: bool = True) -> None:
+        """Tell the person something, non-blocking (tests read last_message). Plain text unless
+        `rich` (the app's own HTML, its values escaped): messages quote names and errors."""
+        text = text if rich else cap(text)  # the app's own HTML is short; quoted text may not be
         self.last_message = (kind, title, text)
         icon = {"warning": QMessageBox.Icon.Warning, "error": QMessageBox.Icon.Critical}.get(
             kind, QMessageBox.Icon.Information)
         box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.setTextFormat(Qt.TextFormat.AutoText)
-        box.open()
+        box.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
+        if modal:
+            box.open()  # window-modal
+        else:
+            box.setWindowModality(Qt.WindowModality.NonModal)
+            box.show()
+
+    def show_startup_notes(self) -> None:
+        """What could not be read at start-up (a remembered model, damaged samples), in a
+        message beside the window; the status bar says it too."""
+        if self.startup_notes:
+            self.show_message("warning", "Some files could not be read",
+                              logs.with_hint("\n\n".join(self.startup_notes)), modal=False)
+
+    def notify(self, text: str) -> None:
+        """A note in the status bar until the next one (damaged samples skipped, ...)."""
+        self.statusBar().showMessage(elide(text, 300))
 
     def predict_now(self) -> Prediction:
         """Read the current drawing now; while a stroke grows the throttle calls this."""
@@ -381,10 +417,11 @@ class MainWindow(QMainWindow):
         self.model_changed.emit()
 
     def _update_model_labels(self) -> None:
-        meta = self.predictor.meta
-        self.model_label.setText(f"Model: {self.predictor.name}")
-        acc = meta.get("val_accuracy")
-        text = "validation accuracy: " + ("—" if acc is None else f"{float(acc):.1%}")
+        meta, name = self.predictor.meta, self.predictor.name
+        self.model_label.setText(f"Model: {elide(name)}")
+        self.model_label.setToolTip(tooltip(full_name(meta, name)))
+        acc = fraction(meta, "val_accuracy")
+        text = "validation accuracy: " + ("—" if acc is None else f"{acc:.1%}")
         change = meta.get("changed_since_validation")  # set by teaching and fine-tuning
         stale = acc is not None and change in ("teaching", "fine-tuning")
         if stale:
@@ -448,9 +485,10 @@ class MainWindow(QMainWindow):
             self.export_onnx(path if path.lower().endswith(".onnx") else path + ".onnx")
 
     def _on_shortcuts_action_triggered(self) -> None:
-        self.show_message("info", "Keyboard shortcuts", about.shortcuts_html())
+        self.show_message("info", "Keyboard shortcuts", about.shortcuts_html(), rich=True)
 
     def _on_about_action_triggered(self) -> None:
         self.show_message("info", "About LetterLens",
                           about.model_card_html(self.model, self.predictor.meta,
-                                                self.predictor.name, self.model_path))
+                                                self.predictor.name, self.model_path),
+                          rich=True)

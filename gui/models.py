@@ -1,5 +1,6 @@
 """Which model the window starts with, and loading one from a file, for the GUI's needs."""
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -8,6 +9,9 @@ import numpy as np
 from cnn.checkpoint import CheckpointError, load
 from cnn.model import Sequential, build_model
 from cnn.paths import DEFAULT_MODEL
+from gui.untrusted import elide, name_of
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -22,10 +26,20 @@ class LoadedModel:
 
 
 def load_model_file(path) -> LoadedModel:
-    """Load a checkpoint; raises CheckpointError naming the problem."""
+    """Load a checkpoint; raises CheckpointError naming the problem (anything else `load`
+    lets through, from a file it did not foresee, becomes one too, logged with its traceback)."""
     path = Path(path)
-    model, meta = load(path)
-    return LoadedModel(model, meta, str(meta.get("name") or path.stem), path)
+    try:
+        model, meta = load(path)
+    except CheckpointError:
+        raise
+    except Exception as e:  # a file must never crash the window, whatever it holds
+        log.exception("loading %s", path)
+        raise CheckpointError(f"{path.name} could not be read "
+                              f"({type(e).__name__}: {elide(e, 200)})") from e
+    if not isinstance(meta, dict):
+        raise CheckpointError(f"{path.name}: its metadata is not a dictionary")
+    return LoadedModel(model, meta, name_of(meta, path.stem), path)
 
 
 def untrained_model(reason: str) -> LoadedModel:
@@ -34,6 +48,13 @@ def untrained_model(reason: str) -> LoadedModel:
     meta = {"name": "untrained", "arch": "default"}
     return LoadedModel(model, meta, "untrained (random weights)", None,
                        f"{reason}: using an untrained model with random weights")
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except (OSError, ValueError):  # a name too long for the system, a NUL in it
+        return False
 
 
 def startup_model(requested: str | None = None, last: str | None = None,
@@ -50,7 +71,7 @@ def startup_model(requested: str | None = None, last: str | None = None,
     candidates.append(str(default))
     for candidate in candidates:
         path = Path(candidate)
-        if candidate == last and not path.exists():
+        if candidate == last and not _exists(path):
             continue  # a model the user deleted since: fall back quietly
         try:
             loaded = load_model_file(path)
@@ -58,7 +79,9 @@ def startup_model(requested: str | None = None, last: str | None = None,
             problems.append(str(e))
             continue
         if problems:
-            loaded.note = f"{'; '.join(problems)}: opened {path.name} instead"
+            which = "the model asked for" if requested else "the last model used"
+            opened = "the shipped model" if path == default else elide(path.name)
+            loaded.note = f"Could not open {which}: {'; '.join(problems)}. Opened {opened} instead."
         return loaded, problems
     reason = "; ".join(problems) if problems else f"{default.name} is missing"
     return untrained_model(reason), problems

@@ -16,6 +16,7 @@ from cnn.checkpoint import LETTERS
 from cnn.functional import softmax
 from cnn.model import Sequential
 from cnn.preprocess import Preprocessed, preprocess_strokes
+from gui.untrusted import as_meta, elide, name_of
 
 _blas = None
 
@@ -67,7 +68,7 @@ class Predictor(QObject):
     def __init__(self, model: Sequential, meta: dict | None = None, name: str = "",
                  parent: QObject | None = None):
         super().__init__(parent)
-        self._model, self._meta, self._name = model, dict(meta or {}), name
+        self._model, self._meta, self._name = model, as_meta(meta), elide(name)
         self.last: Prediction | None = None
 
     @property
@@ -84,13 +85,13 @@ class Predictor(QObject):
 
     def set_model(self, model: Sequential, meta: dict | None = None, name: str = "") -> None:
         """Swap in another model (the caller hands it over: it must not keep training it)."""
-        self._model, self._meta = model, dict(meta or {})
-        self._name = name or self._meta.get("name") or "model"
+        self._model, self._meta = model, as_meta(meta)
+        self._name = elide(name) if name else name_of(self._meta)
         self.model_changed.emit()
 
     def rename(self, name: str) -> None:
         """Change the display name only (the weights stay; nothing is read again)."""
-        self._name = name or self._name
+        self._name = elide(name) if name else self._name
 
     def predict(self, strokes, canvas_size) -> Prediction:
         """Strokes (list of (n, 2) x, y arrays) on a canvas of `canvas_size` -> Prediction."""

@@ -11,6 +11,7 @@ from cnn.samples import SampleStore
 from gui.predictor import Prediction
 from gui.training.tab import TrainTab
 from gui.training.teach import TeachBar, TeachController
+from gui.untrusted import count, elide, entries, name_of
 
 LABEL_KEYS_TIP = ("Shift+letter on the canvas, or a letter while this bar has focus, "
                   "sets the label")
@@ -23,18 +24,18 @@ def _is_letter(text: str) -> bool:
 def taught_name(meta: dict) -> str:
     """The status bar's name for weights the teach bar changed: 'base · taught 2 drawings'."""
     parts = []
-    taught = int(meta.get("taught_drawings", 0))
+    taught = count(meta, "taught_drawings")
     if taught:
         parts.append(f"taught {taught} drawing{'s' if taught != 1 else ''}")
-    if meta.get("fine_tuned_on_my_samples"):
+    if entries(meta, "fine_tuned_on_my_samples"):
         parts.append("fine-tuned on my samples")
-    return " · ".join([meta.get("name") or "model", *parts]) + " (unsaved)"
+    return " · ".join([name_of(meta), *parts]) + " (unsaved)"
 
 
 def training_name(meta: dict, running: bool) -> str:
     """'tiny · training… (epoch 2)' while a run goes on, 'tiny · trained 3 epochs' after."""
-    done = len({e.get("epoch") for e in meta.get("history") or []})
-    base = meta.get("name") or "model"
+    done = len({e.get("epoch") for e in entries(meta, "history")})
+    base = name_of(meta)
     if running:
         return f"{base} · training… (epoch {done + 1})"
     return f"{base} · trained {done} epoch{'s' if done != 1 else ''} (unsaved)"
@@ -106,11 +107,24 @@ class TrainingLink(QObject):
         return self._window.saveState()
 
     def prepare_to_close(self) -> bool:
-        """Stop a run (offering to save), then let a teaching call end; False: keep open."""
-        if not self.train_tab.prepare_to_close():
-            return False
+        """Let a teaching call end (its weights count as work), then ask about unsaved weights
+        before stopping a run; False: keep the window open (and the run going)."""
         self.teach.wait()
-        return True
+        return self.train_tab.prepare_to_close()
+
+    def keep_work(self, action: str) -> bool:
+        """Before the shown weights are replaced: offer to save unsaved ones (a run's or
+        teaching's). False when the person cancelled `action`."""
+        return self.train_tab.offer_save(action)
+
+    def mark_saved(self) -> None:
+        """The window's weights are now in a file (saved, or opened from one)."""
+        self.train_tab.unsaved = False
+
+    def notes(self) -> list[str]:
+        """What the person should know about their files (damaged samples skipped)."""
+        note = self.train_tab.samples_note()
+        return [note] if note else []
 
     # --- slots ---------------------------------------------------------------------------------
 
@@ -125,15 +139,17 @@ class TrainingLink(QObject):
 
     def _on_train_tab_model_opened(self, model: Sequential, meta: dict, path: str) -> None:
         self.published = None
-        self._window.set_model(model, meta, meta.get("name") or Path(path).stem, Path(path))
+        self._window.set_model(model, meta, name_of(meta, elide(Path(path).stem)), Path(path))
 
     def _on_train_tab_model_saved(self, path: str) -> None:
-        if self.published is not None and self._window.model is self.published:
+        if self.train_tab.last_saved is self._window.model:
             self._window.remember_file(Path(path))
-            self._window.rename_model(self._window.predictor.meta.get("name") or Path(path).stem)
+            self._window.rename_model(name_of(self._window.predictor.meta,
+                                              elide(Path(path).stem)))
 
     def _on_teach_weights_published(self, model: Sequential, meta: dict) -> None:
         self.published = None
+        self.train_tab.unsaved = True  # closing, Start or Open now ask before dropping it
         self._window.set_model(model, meta, taught_name(meta))
 
     def _on_predictor_predicted(self, prediction: Prediction) -> None:

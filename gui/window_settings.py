@@ -1,7 +1,16 @@
-"""What the window remembers between runs: geometry, dock layout, pen width, colour scale, model."""
+"""What the window remembers between runs: geometry, dock layout, pen width, colour scale, model.
 
-from PySide6.QtCore import QSettings
+The settings file is the person's to edit (or a crash's to damage): every value is read with
+its type and range checked, and anything odd gives the default, never an error.
+"""
+
+import logging
+
+from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QMainWindow
+
+log = logging.getLogger(__name__)
+MAX_PATH_CHARS = 4096
 
 
 def save(window: QMainWindow, settings: QSettings) -> None:
@@ -14,17 +23,71 @@ def save(window: QMainWindow, settings: QSettings) -> None:
     settings.sync()
 
 
+def _odd(key: str, value) -> None:
+    log.warning("settings: ignoring %s = %.80r (using the default)", key, value)
+
+
+def read_int(settings: QSettings, key: str, default: int, lo: int, hi: int) -> int:
+    """A whole number in [lo, hi] (an int, or a string of one), else `default`."""
+    value = settings.value(key)
+    if value is None:
+        return default
+    number = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and len(value) < 32:
+        try:
+            number = int(value.strip())
+        except ValueError:
+            pass
+    if number is None or not lo <= number <= hi:
+        _odd(key, value)
+        return default
+    return number
+
+
+def read_str(settings: QSettings, key: str, default: str = "",
+             limit: int = MAX_PATH_CHARS) -> str:
+    """A string of at most `limit` characters without NULs, else `default`. (An INI line
+    `a, b` reads as a list.)"""
+    value = settings.value(key)
+    if value is None:
+        return default
+    if not isinstance(value, str) or len(value) > limit or "\0" in value:
+        _odd(key, value)
+        return default
+    return value
+
+
+def read_bytes(settings: QSettings, key: str) -> QByteArray | None:
+    """Bytes Qt saved (geometry, dock state), None for anything else."""
+    value = settings.value(key)
+    if value is None:
+        return None
+    if isinstance(value, bytes | bytearray):
+        value = QByteArray(bytes(value))
+    if not isinstance(value, QByteArray) or value.isEmpty():
+        _odd(key, value)
+        return None
+    return value
+
+
+def last_model_path(settings: QSettings) -> str | None:
+    """The model file to open with, None when there is none (or the setting is odd)."""
+    return read_str(settings, "model/last_path") or None
+
+
 def restore(window: QMainWindow, settings: QSettings) -> bool:
-    """Apply what was saved; False when there was no saved geometry (a first run)."""
-    geometry = settings.value("window/geometry")
+    """Apply what was saved; False when there was no usable geometry (a first run)."""
+    geometry = read_bytes(settings, "window/geometry")
     restored = geometry is not None and window.restoreGeometry(geometry)
-    state = settings.value("window/state")
-    if restored and state is not None:
-        window.restoreState(state)
-    width = settings.value("canvas/pen_width")
-    if width is not None:
-        window.draw_tab.width_slider.setValue(int(width))
-    scale = settings.value("feature_maps/scale")
+    state = read_bytes(settings, "window/state")
+    if restored and state is not None and not window.restoreState(state):
+        _odd("window/state", state)
+    slider = window.draw_tab.width_slider
+    slider.setValue(read_int(settings, "canvas/pen_width", slider.value(), slider.minimum(),
+                             slider.maximum()))
+    scale = read_str(settings, "feature_maps/scale", limit=40)
     if scale:
-        window.feature_maps_panel.set_scale(str(scale))
+        window.feature_maps_panel.set_scale(scale)
     return restored

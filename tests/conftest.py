@@ -44,3 +44,23 @@ def collect_after_each_test():
         if counts[generation] <= threshold[generation]:
             break
         gc.collect(generation)
+
+
+@pytest.fixture(autouse=True)
+def no_blocking_dialogs(monkeypatch):
+    """A modal question or file dialog would wait forever for a person no test has: questions
+    answer Discard (a test that cares answers through the app's `_ask_*` methods) and file
+    dialogs are cancelled. `asked` lists the questions' titles, for tests to check."""
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    asked = []
+
+    def question(parent, title, *args, **kwargs):
+        asked.append(title)
+        return QMessageBox.StandardButton.Discard
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    for name in ("getOpenFileName", "getSaveFileName", "getOpenFileNames"):
+        monkeypatch.setattr(QFileDialog, name, staticmethod(lambda *a, **k: ("", "")))
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: ""))
+    return asked

@@ -98,3 +98,49 @@ def test_pen_width_and_export(canvas):
     ink, scale = canvas.thumbnail()
     assert ink.shape == (120, 120) and scale == pytest.approx(0.4)
     assert ink.max() > 0.9 and ink[60, 60] > 0.9 and ink[100, 10] == 0
+
+
+def test_a_stroke_dragged_off_the_canvas_is_cut_at_the_edge(canvas, qtbot):
+    from PySide6.QtCore import QEvent
+
+    from gui.replay import send_mouse
+
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=canvas.rect().center())
+    for p in [(200, 150), (900, 150), (900, -400), (250, -400), (250, 100), (260, 200)]:
+        send_mouse(canvas, QEvent.Type.MouseMove, p)  # out past the right edge, back in at top
+    send_mouse(canvas, QEvent.Type.MouseButtonRelease, (260, 200), buttons=Qt.MouseButton.NoButton)
+    strokes = canvas.strokes()
+    assert len(strokes) == 2  # the part before it left, the part after it came back
+    for s in strokes:
+        assert (s >= 0).all() and (s[:, 0] <= 300).all() and (s[:, 1] <= 300).all()
+    np.testing.assert_allclose(strokes[0][-1], (300, 150))  # cut where it crossed the edge
+    np.testing.assert_allclose(strokes[1][0], (250, 0))  # and on again where it came back
+    canvas.undo()  # one gesture, one undo step
+    assert canvas.is_empty()
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")  # offscreen
+def test_the_network_reads_only_the_ink_on_the_canvas(qtbot, tmp_path):
+    from PySide6.QtCore import QEvent, QPoint, QSettings
+
+    from gui.replay import send_mouse
+    from tests.test_gui_window import make_window
+
+    window = make_window(qtbot, QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    canvas = window.canvas
+    w, h = canvas.width(), canvas.height()
+    start = QPoint(w // 2, h // 3)
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=start)
+    far = canvas.mapFrom(window, QPoint(window.width() - 5, 0)).x()  # over the docks
+    assert far > w + 100
+    with qtbot.waitSignal(window.predictor.predicted):
+        send_mouse(canvas, QEvent.Type.MouseMove, (far, start.y()))
+        send_mouse(canvas, QEvent.Type.MouseMove, (far, start.y() + 300))
+        send_mouse(canvas, QEvent.Type.MouseButtonRelease, (far, start.y() + 300),
+                   buttons=Qt.MouseButton.NoButton)
+    seen = window.predictor.last
+    (stroke,) = canvas.strokes()
+    assert stroke[:, 0].max() == pytest.approx(w) and stroke[:, 1].max() == start.y()
+    # What the network read is the line the person sees, from the press to the edge.
+    canvas.set_strokes([np.array([[start.x(), start.y()], [w, start.y()]], np.float32)])
+    np.testing.assert_array_equal(window.predictor.last.pre.image, seen.pre.image)

@@ -72,7 +72,10 @@ def test_teach_this_letter_swaps_the_model_and_repredicts(window, qtbot, setting
     after = window.predictor.last
     assert window.model is not model and after is not before and not after.blank
     assert "taught 1 drawing" in window.model_label.text()
+    asked = []
+    window.train_tab._ask_save_on_close = lambda: asked.append("close") or "discard"
     window.close()
+    assert asked == ["close"]  # taught weights are work: closing offers to save them
     assert settings.value("model/last_path") == ""  # taught weights have no file
 
 

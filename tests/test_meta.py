@@ -110,7 +110,7 @@ def test_broken_json_is_refused_not_raised(good, tmp_path, text, message):
 
 
 def test_metadata_of_many_megabytes_is_refused_before_parsing(good, tmp_path):
-    path = _edited(good, tmp_path, "name", "x" * 5_000_000)
+    path = _edited(good, tmp_path, "name", "x" * (MAX_META_CHARS + 1))
     with pytest.raises(CheckpointError, match=f"at most {MAX_META_CHARS:,}"):
         checkpoint.load(path)
 
@@ -173,3 +173,18 @@ def test_random_field_values_give_a_checkpoint_error_or_metadata_the_window_can_
             ", ".join(f"{k} ({v:,})" for k, v in meta["data"].items())
         assert isinstance(meta.get("name") or "", str)
     assert 0 < accepted < 600
+
+
+def test_the_windows_saves_leave_odd_fields_out_instead_of_losing_the_model(tmp_path):
+    model = build_model("small", np.random.default_rng(0))
+    odd = {"name": ["x"], "val_accuracy": "high", "history": 5, "train_n": 27,
+           "taught_drawings": 2}
+    with pytest.raises(ValueError, match="'name' should be text"):
+        checkpoint.save(model, tmp_path / "strict.npz", odd)
+    assert not (tmp_path / "strict.npz").exists()
+    checkpoint.save(model, tmp_path / "kept.npz", odd, drop_bad_fields=True)
+    loaded, meta = checkpoint.load(tmp_path / "kept.npz")
+    assert not {"name", "val_accuracy", "history"} & set(meta)
+    assert meta["train_n"] == 27 and meta["taught_drawings"] == 2
+    for key, value in model.state_dict().items():
+        np.testing.assert_array_equal(loaded.state_dict()[key], value)

@@ -4,9 +4,12 @@ A BackgroundCall owns its QThread and a small QObject runner for the whole call,
 controller does; `finished(result)` or `failed(message)` is emitted from the GUI thread.
 """
 
+import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
+
+log = logging.getLogger(__name__)
 
 
 class _Runner(QObject):
@@ -21,6 +24,7 @@ class _Runner(QObject):
         try:
             result, error = self._fn(), ""
         except Exception as e:  # reported to the person, never lost in the thread
+            log.exception("a background call failed")
             result, error = None, str(e) or type(e).__name__
         self.done.emit(result, error)
         thread = self.thread()

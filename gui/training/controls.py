@@ -2,11 +2,14 @@
 epoch, samples/s and ETA; a status line; and a banner for what went wrong."""
 
 import time
+from html import escape
 
 import numpy as np
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from gui.training.controller import IDLE, LOADING, PAUSED, RUNNING, STOPPING
+from gui.untrusted import cap
 
 _PAUSED = " · paused"
 _START_TIP = "Load the data and train with these settings"
@@ -45,8 +48,10 @@ class RunControls(QWidget):
         self.progress.setFormat("ready")
         self.status = QLabel("Set up a run on the left, then press Start (or Step).")
         self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.TextFormat.RichText)  # say() escapes what it quotes
         self.banner = QLabel()
         self.banner.setWordWrap(True)
+        self.banner.setTextFormat(Qt.TextFormat.RichText)  # show_banner() escapes
         self.banner.setObjectName("trainBanner")
         self.banner.setStyleSheet("QLabel#trainBanner { background: #5a2a2a; color: #ffe0e0;"
                                   " padding: 6px; border-radius: 4px; }")
@@ -107,10 +112,12 @@ class RunControls(QWidget):
         self.progress.setFormat(self.progress.format().split(_PAUSED)[0] + text)
 
     def say(self, text: str, error: bool = False) -> None:
+        """A status line; `text` (it may quote a file name or an error) shows as plain text."""
+        text = escape(cap(text)).replace("\n", "<br>")
         self.status.setText(f"<span style='color:#e06c6c'>{text}</span>" if error else text)
 
     def show_banner(self, title: str, text: str) -> None:
-        self.banner.setText(f"<b>{title}</b> {text}")
+        self.banner.setText(f"<b>{escape(title)}</b> {escape(cap(text)).replace(chr(10), '<br>')}")
         self.banner.setVisible(True)
 
     def hide_banner(self) -> None:

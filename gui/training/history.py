@@ -7,6 +7,8 @@ The per-epoch entries use the keys `python -m cnn train` writes to a checkpoint'
 
 import numpy as np
 
+from gui.untrusted import entries, mapping
+
 MAX_POINTS = 2000
 _SERIES = ("x", "loss", "accuracy")
 
@@ -74,24 +76,34 @@ class History:
 
     @classmethod
     def from_meta(cls, meta: dict | None) -> "History":
-        """The history a checkpoint's metadata carries; anything malformed is left out."""
+        """The history a checkpoint's metadata carries; anything malformed is left out (a model
+        may come from any file: every entry and value is type-checked)."""
         h = cls()
-        meta = meta or {}
-        h.epochs = [dict(e) for e in meta.get("history") or [] if isinstance(e, dict)
-                    and isinstance(e.get("epoch"), int | float)]
-        curves = meta.get("curves") or {}
+        h.epochs = [e for e in map(_epoch_entry, entries(meta, "history")) if e is not None]
+        curves = mapping(meta, "curves")
         try:
             arrays = [np.asarray(curves.get(k, []), np.float64) for k in _SERIES]
             if all(a.ndim == 1 for a in arrays) and len({len(a) for a in arrays}) == 1:
                 h.x, h.loss, h.accuracy = arrays
-            layers = list(curves.get("layers") or [])
+            layers = curves.get("layers")
+            layers = [str(n) for n in layers] if isinstance(layers, list) else []
             g = np.asarray(curves.get("grad_norms", []), np.float64)
             u = np.asarray(curves.get("update_norms", []), np.float64)
             if layers and g.shape == u.shape == (len(h.x), len(layers)):
                 h.layers, h.grad_norms, h.update_norms = layers, g, u
-        except (TypeError, ValueError):  # JSON nulls or ragged lists: keep the epoch entries
+        except (TypeError, ValueError, OverflowError):  # nulls, strings, ragged lists
             h.x = h.loss = h.accuracy = np.zeros(0)
         return h
+
+
+def _epoch_entry(entry: dict) -> dict | None:
+    """An epoch entry with only numeric (or null) values, None without a whole epoch number."""
+    epoch = entry.get("epoch")
+    if (isinstance(epoch, bool) or not isinstance(epoch, int | float)
+            or not np.isfinite(epoch) or not 0 <= epoch < 2**31):
+        return None
+    return {k: v for k, v in entry.items() if v is None or (
+        isinstance(v, int | float) and not isinstance(v, bool))}
 
 
 def _thin(a: np.ndarray, limit: int = MAX_POINTS) -> np.ndarray:

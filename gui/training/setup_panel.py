@@ -1,5 +1,6 @@
 """Setting up a run: data sources and their sizes, the architecture, the hyper-parameters."""
 
+import logging
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QProgressBar,
     QPushButton,
     QRadioButton,
     QSpinBox,
@@ -26,8 +28,12 @@ from PySide6.QtWidgets import (
 
 from gui.training.arch_editor import ArchEditor
 from gui.training.config import DEFAULT_DEGRADE, DEFAULT_LR, RunConfig, parse_lr
-from gui.training.sources import file_size
+from gui.training.file_loader import FileLoader, count_letters
+from gui.untrusted import cap, elide, tooltip
 from gui.wheel_guard import guard_wheel
+
+_ERROR_STYLE = "color: #e06c6c"
+log = logging.getLogger(__name__)
 
 _OPTIMISERS = {"adam": "Adam", "sgd": "SGD with momentum"}
 
@@ -68,15 +74,48 @@ class SetupPanel(QWidget):
         self.use_synthetic.toggled.connect(self.synthetic.setEnabled)
         self.my_samples = QCheckBox("My samples (0)")
         self.my_samples.setToolTip("The letters you added from the Draw tab")
+        self.samples_note = QLabel()
+        self.samples_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.samples_note.setWordWrap(True)
+        self.samples_note.setStyleSheet(_ERROR_STYLE)
+        self.samples_note.setVisible(False)
         self.files = QListWidget()
         self.files.setMaximumHeight(64)
         self.files.setToolTip("Imported letter sets: .npz files, or EMNIST's images files")
-        add = QPushButton("Add file…")
+        self.add_button = add = QPushButton("Add file…")
+        add.setToolTip("Add letter sets to train on; they are read in the background")
         add.clicked.connect(self._on_add_file_clicked)
         remove = QPushButton("Remove")
         remove.clicked.connect(self._on_remove_file_clicked)
         self.file_message = QLabel()
+        self.file_message.setTextFormat(Qt.TextFormat.PlainText)  # quotes names and errors
         self.file_message.setWordWrap(True)
+        self.file_message.setStyleSheet(_ERROR_STYLE)
+        self.loader = FileLoader(self)
+        self.loader.reading.connect(self._on_loader_reading)
+        self.loader.loaded.connect(self._on_loader_loaded)
+        self.loader.refused.connect(self._on_loader_refused)
+        self.loader.finished.connect(self._on_loader_finished)
+        self.file_progress = QLabel()
+        self.file_progress.setTextFormat(Qt.TextFormat.PlainText)
+        self.file_progress.setWordWrap(True)
+        busy = QProgressBar()
+        busy.setRange(0, 0)  # busy: NumPy reads a file in one call, with no progress to tell
+        busy.setTextVisible(False)
+        busy.setMaximumSize(160, 14)
+        self.cancel_files = QPushButton("Cancel")
+        self.cancel_files.setToolTip("Stop reading: the files not read yet are not added")
+        self.cancel_files.clicked.connect(self.loader.cancel)
+        self._loading = QWidget()
+        loading = QVBoxLayout(self._loading)
+        loading.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        row.addWidget(busy)
+        row.addWidget(self.cancel_files)
+        row.addStretch(1)
+        loading.addWidget(self.file_progress)
+        loading.addLayout(row)
+        self._loading.setVisible(False)
         self.val_fraction = QDoubleSpinBox()
         self.val_fraction.setRange(0.0, 0.5)
         self.val_fraction.setSingleStep(0.05)
@@ -102,8 +141,10 @@ class SetupPanel(QWidget):
         v = QVBoxLayout(box)
         v.addLayout(synth)
         v.addWidget(self.my_samples)
+        v.addWidget(self.samples_note)
         v.addWidget(self.files)
         v.addLayout(buttons)
+        v.addWidget(self._loading)
         v.addWidget(self.file_message)
         v.addLayout(form)
         return box
@@ -117,6 +158,7 @@ class SetupPanel(QWidget):
         group.addButton(self.from_current)
         self.from_current.toggled.connect(self._on_start_toggled)
         self.current_label = QLabel()
+        self.current_label.setTextFormat(Qt.TextFormat.PlainText)  # the name comes from a file
         self.current_label.setWordWrap(True)
         self.arch = ArchEditor()
         self.arch.changed.connect(self.changed)
@@ -286,8 +328,11 @@ class SetupPanel(QWidget):
         """The share a ticked box stands for: what the config said, else DEFAULT_DEGRADE."""
         return self._base.degrade if self._base.degrade > 0 else DEFAULT_DEGRADE
 
-    def set_samples_count(self, n: int) -> None:
+    def set_samples_count(self, n: int, note: str = "") -> None:
+        """The count of my samples, and a note on damaged ones skipped ('' for none)."""
         self.my_samples.setText(f"My samples ({n:,})")
+        self.samples_note.setText(note)
+        self.samples_note.setVisible(bool(note))
 
     def set_current_model(self, description: str | None, spec: list[dict] | None = None) -> None:
         """Describe the model the Draw tab uses; None when there is none to fine-tune."""
@@ -304,24 +349,49 @@ class SetupPanel(QWidget):
             group.setEnabled(not running)
 
     def add_file(self, path: str) -> bool:
-        """Add a letter file with its size and a ticked checkbox; False (and a note) if refused."""
+        """Add a letter file now (in this thread) with its size and a ticked checkbox; False
+        (and a note) if refused. The Add file… button reads in the background instead."""
         try:
-            n = file_size(path)
-        except (ValueError, OSError) as e:
-            self.file_message.setText(f"<span style='color:#e06c6c'>{e}</span>")
+            n = count_letters(path)
+        except Exception as e:  # any file: a message, never a crash
+            log.warning("refused the letter file %s", path, exc_info=True)
+            self._refuse(f"{elide(Path(path).name)} was not added: {e}")
             return False
-        item = QListWidgetItem(f"{Path(path).name} ({n:,})")
+        return self._add_item(path, n)
+
+    def add_files(self, paths: list[str]) -> bool:
+        """Read `paths` in the background, adding each that holds letters (what Add file…
+        does); False when a read is still going."""
+        paths = [p for p in paths if not self._listed(p)]
+        self.file_message.clear()
+        return self.loader.load(paths)
+
+    def file_paths(self) -> list[str]:
+        return [self.files.item(i).data(Qt.ItemDataRole.UserRole)
+                for i in range(self.files.count())]
+
+    def _listed(self, path: str) -> bool:
+        return str(path) in self.file_paths()
+
+    def _add_item(self, path: str, n: int) -> bool:
+        if self._listed(path):
+            return False
+        name = elide(Path(path).name)
+        item = QListWidgetItem(f"{name} ({n:,})")
         item.setData(Qt.ItemDataRole.UserRole, str(path))
         item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
         item.setCheckState(Qt.CheckState.Checked)
-        item.setToolTip(str(path))
+        item.setToolTip(tooltip(path))
         self.files.addItem(item)
-        self.val_source.addItem(Path(path).name, str(path))
-        self.file_message.clear()
+        self.val_source.addItem(name, str(path))
         return True
 
+    def _refuse(self, text: str) -> None:
+        old = self.file_message.text()
+        self.file_message.setText(cap(f"{old}\n{text}" if old else text))
+
     def _ask_files(self) -> list[str]:
-        """Modal file dialog; tests call add_file() instead."""
+        """Modal file dialog; tests replace it."""
         paths, _ = QFileDialog.getOpenFileNames(
             self, "Add letters", str(Path.home()),
             "Letter sets (*.npz *-images-idx3-ubyte *-images-idx3-ubyte.gz);;All files (*)")
@@ -330,8 +400,25 @@ class SetupPanel(QWidget):
     # --- slots ---------------------------------------------------------------------------------
 
     def _on_add_file_clicked(self) -> None:
-        for path in self._ask_files():
-            self.add_file(path)
+        self.add_files(self._ask_files())
+
+    def _on_loader_reading(self, index: int, total: int, name: str) -> None:
+        self.add_button.setEnabled(False)
+        of = f" ({index + 1} of {total})" if total > 1 else ""
+        self.file_progress.setText(f"Reading {elide(name, 40)}{of}…")
+        self._loading.setVisible(True)
+
+    def _on_loader_loaded(self, path: str, n: int) -> None:
+        self._add_item(path, n)
+
+    def _on_loader_refused(self, path: str, message: str) -> None:
+        self._refuse(message)
+
+    def _on_loader_finished(self, cancelled: bool) -> None:
+        self._loading.setVisible(False)
+        self.add_button.setEnabled(True)
+        if cancelled:
+            self._refuse("Cancelled: the file being read and those after it were not added.")
 
     def _on_remove_file_clicked(self) -> None:
         for item in self.files.selectedItems():

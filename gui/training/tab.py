@@ -5,7 +5,10 @@ Independent of the main window: it asks a callable for the current model, emits
 save / open / stop_and_wait / offer_save_on_close for the window's menus and closeEvent.
 """
 
+import logging
+import re
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -22,13 +25,17 @@ from PySide6.QtWidgets import (
 from cnn import checkpoint
 from cnn.model import Sequential
 from cnn.paths import DEFAULT_MODEL, data_dir
+from gui import logs
+from gui.models import load_model_file
 from gui.training.collapse import collapse_warning
 from gui.training.controller import IDLE, LOADING, PAUSED, TrainController
 from gui.training.controls import RunControls
 from gui.training.history import History
 from gui.training.setup_panel import SetupPanel
 from gui.training.views import RunViews
+from gui.untrusted import elide, full_name, name_of
 
+log = logging.getLogger(__name__)
 CurrentModel = Callable[[], tuple[Sequential | None, dict]]
 
 
@@ -55,7 +62,9 @@ class TrainTab(QWidget):
         self.store = sample_store
         self.controller = TrainController(self)
         self.last_message: tuple[str, str, str] | None = None
-        self.unsaved = False  # trained weights not yet written to a file
+        self.unsaved = False  # the current weights (a run's, or taught) are in no file
+        self.last_saved: Sequential | None = None  # the model the last save wrote
+        self._skipped_seen: set[str] = set()
         self.collapse = ""  # the warning when the last epoch's predictions collapsed, or ""
         self._create_widgets()
         self._connect_signals()
@@ -122,8 +131,10 @@ class TrainTab(QWidget):
     def is_running(self) -> bool:
         return self.controller.is_running()
 
-    def start(self, paused: bool = False) -> bool:
-        """Start a run with the form's settings; False (and a note) when they do not hold."""
+    def start(self, paused: bool = False, continue_current: bool = False) -> bool:
+        """Start a run with the form's settings (fine-tuning the current weights when
+        `continue_current`); False (and a note) when they do not hold or the person keeps the
+        unsaved weights a run from scratch would replace."""
         if self.is_running():
             return False
         try:
@@ -131,14 +142,18 @@ class TrainTab(QWidget):
         except ValueError as e:
             self._say(str(e), error=True)
             return False
+        if continue_current:
+            config = replace(config, from_current=True)
         if self.store is not None:
             config.samples_folder = str(self.store.folder)  # the store the Draw tab adds to
         model, meta = None, None
         if config.from_current:
-            model, meta = self._current_model()
+            model, meta = self._current_weights()
             if model is None:
                 self._say("There is no current model to fine-tune.", error=True)
                 return False
+        elif not self.offer_save("start a new network from scratch"):
+            return False
         self.controls.hide_banner()
         self.collapse = ""
         self.controller.start(config, model, meta, paused=paused)
@@ -152,9 +167,14 @@ class TrainTab(QWidget):
         self.controller.resume()
 
     def step(self) -> None:
-        """One batch then pause; starts a paused run first when none is going."""
-        if not self.is_running() and not self.start(paused=True):
-            return
+        """One batch then pause; starts a paused run first when none is going. After a run
+        (or teaching) that run goes on from the current weights, its history continued."""
+        if not self.is_running():
+            go_on = self.controller.model is not None or self.unsaved
+            if not self.start(paused=True, continue_current=go_on):
+                return
+            if go_on:
+                self._say("Stepping on from the current weights: one batch, then paused.")
         self.views.setCurrentWidget(self.backprop)
         self.controller.step()
 
@@ -166,67 +186,98 @@ class TrainTab(QWidget):
         return self.controller.stop_and_wait(timeout_s)
 
     def prepare_to_close(self) -> bool:
-        """Stop a run cleanly, then offer to save; False when the person cancelled closing."""
-        self.stop_and_wait()
-        return self.offer_save_on_close()
+        """Ask about unsaved weights first (a run goes on while the question is open), then
+        stop a run cleanly; False when the person cancelled closing (a run keeps going)."""
+        if self.is_running() and (self.unsaved or self.controller.state != LOADING):
+            answer = self._ask_save_on_close()
+            if answer == "cancel":
+                return False
+            self.stop_and_wait()
+            closing = answer == "discard" or self._save_with_dialog()
+        else:
+            self.stop_and_wait()
+            closing = self.offer_save_on_close()
+        if closing:
+            self.setup.loader.cancel()  # a file still being read ends on its own
+        return closing
 
     def offer_save_on_close(self) -> bool:
         """Ask whether to save trained, unsaved weights; False means 'do not close'."""
-        if not self.unsaved or self.controller.model is None:
+        return self.offer_save("close")
+
+    def offer_save(self, action: str) -> bool:
+        """Before unsaved weights are dropped to `action`: Save (then go on), Discard (go on)
+        or Cancel (False: do not `action`)."""
+        if not self.unsaved or self._current_weights()[0] is None:
             return True
-        answer = self._ask_save_on_close()
+        answer = self._ask_save_on_close() if action == "close" else self._ask_save_before(action)
         if answer == "cancel":
             return False
-        if answer == "save":
-            path = self._ask_save_path()
-            return bool(path) and self.save_model_as(path)
-        return True
+        return answer == "discard" or self._save_with_dialog()
+
+    def _save_with_dialog(self) -> bool:
+        path = self._ask_save_path()
+        return bool(path) and self.save_model_as(path)
+
+    def _current_weights(self) -> tuple[Sequential | None, dict]:
+        """The weights the window shows, else (the tab alone) this tab's newest."""
+        model, meta = self._current_model()
+        if model is None:
+            model, meta = self.controller.model, self.controller.meta
+        return model, meta or {}
 
     # --- files ---------------------------------------------------------------------------------
 
     def default_save_path(self) -> Path:
-        name = (self.controller.meta or {}).get("name") or self.setup.name.text() or "my-model"
+        """models/<name>.npz in the data folder; the name (from a file, maybe) made file-safe."""
+        name = (full_name(self._current_weights()[1]) or self.setup.name.text()).strip()
+        name = re.sub(r"[^\w.-]+", "-", name)[:60].strip(".-") or "my-model"
         return data_dir() / "models" / f"{name}.npz"
 
     def save_model_as(self, path) -> bool:
-        """Write the newest trained model (else the current one) with its history, atomically."""
+        """Write the current weights (the window's, else the newest trained) with their history,
+        atomically."""
         if is_shipped_model(path):
             self.show_message("warning", "Not saved", "The shipped model is never overwritten; "
                               "choose another file name.")
             return False
-        model, meta = self.controller.model, self.controller.meta
+        model, meta = self._current_weights()
         if model is None:
-            model, meta = self._current_model()
-            if model is None:
-                return False
-            meta = {**(meta or {}), **History.from_meta(meta).to_meta()}
-        try:
-            written = checkpoint.save(model, path, meta)
-        except (OSError, ValueError) as e:
-            self.show_message("warning", "Could not save the model", str(e))
             return False
-        if model is self.controller.model:
-            self.unsaved = False
+        if model is not self.controller.model:  # taught or opened: its curves as they were
+            meta = {**meta, **History.from_meta(meta).to_meta()}
+        try:
+            written = checkpoint.save(model, path, meta, drop_bad_fields=True)
+        except (OSError, ValueError) as e:
+            log.exception("could not save the model to %s", path)
+            self.show_message("warning", "Could not save the model", logs.with_hint(str(e)))
+            return False
+        self.unsaved = False
+        self.last_saved = model
         self._say(f"Saved {written}")
         self.model_saved.emit(str(written))
         return True
 
     def open_model(self, path) -> bool:
-        """Load a model file, show its training curves, and emit model_opened."""
+        """Load a model file, show its training curves, and emit model_opened (after offering
+        to save unsaved weights it replaces)."""
         if self.is_running():
             self.show_message("warning", "Training is running", "Stop the run first.")
             return False
         try:
-            model, meta = checkpoint.load(path)
+            loaded = load_model_file(path)
         except checkpoint.CheckpointError as e:
+            log.warning("could not open %s: %s", path, e)
             self.show_message("warning", "Could not open the model", str(e))
             return False
+        if not self.offer_save("open another model"):
+            return False
         c = self.controller
-        c.model, c.meta, c.history = model, meta, History.from_meta(meta)
+        c.model, c.meta, c.history = loaded.model, loaded.meta, History.from_meta(loaded.meta)
         self.unsaved = False
         self.views.show_history(c.history)
         self._say(f"Opened {path}: {len(c.history.epochs)} epochs of training history.")
-        self.model_opened.emit(model, meta, str(path))
+        self.model_opened.emit(loaded.model, loaded.meta, str(path))
         return True
 
     def show_history(self, meta: dict) -> None:
@@ -254,11 +305,17 @@ class TrainTab(QWidget):
         return path
 
     def _ask_save_on_close(self) -> str:
-        """'save', 'discard' or 'cancel'."""
+        """'save', 'discard' or 'cancel' (closing the window)."""
+        return self._ask_save_before("close")
+
+    def _ask_save_before(self, action: str) -> str:
+        """'save', 'discard' or 'cancel' before unsaved weights are dropped to `action`."""
         b = QMessageBox.StandardButton
+        running = " (training goes on while you decide)" if self.is_running() else ""
         answer = QMessageBox.question(
             self, "Save the trained model?",
-            "The network was trained in this session and not saved. Save it?",
+            "The network was trained or taught in this session and not saved"
+            f"{running}. Save it before you {action}?",
             b.Save | b.Discard | b.Cancel, b.Save)
         return {b.Save: "save", b.Discard: "discard"}.get(answer, "cancel")
 
@@ -273,15 +330,29 @@ class TrainTab(QWidget):
         if model is None:
             self.setup.set_current_model(None)
             return
-        name = (meta or {}).get("name") or "current model"
-        epochs = len((meta or {}).get("history") or [])
+        name = name_of(meta, "current model")
+        epochs = len(History.from_meta(meta).epochs)
         self.setup.set_current_model(
             f"{name}: {model.num_parameters():,} parameters, {epochs} epochs so far",
             model.spec)
 
     def refresh_samples_count(self) -> None:
         if self.store is not None:
-            self.setup.set_samples_count(len(self.store))
+            self.setup.set_samples_count(len(self.store), self.samples_note())
+            self.setup.samples_note.setToolTip(logs.hint())
+
+    def samples_note(self) -> str:
+        """'1 damaged sample skipped: x.npz — see the log' ('' when every sample reads)."""
+        skipped = self.store.problems
+        for name, reason in skipped:
+            if name not in self._skipped_seen:
+                self._skipped_seen.add(name)
+                log.warning("skipped a damaged sample %s: %s", name, reason)
+        if not skipped:
+            return ""
+        n = len(skipped)
+        names = ", ".join(elide(name, 40) for name, _ in skipped[:3]) + (", …" if n > 3 else "")
+        return f"{n} damaged sample{'s' if n != 1 else ''} skipped: {names} — see the log"
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
@@ -358,7 +429,7 @@ class TrainTab(QWidget):
         reason = result["reason"]
         if reason in ("diverged", "failed"):
             title = "Training stopped." if reason == "diverged" else "Training failed."
-            text = result["message"]
+            text = logs.with_hint(result["message"])
             if reason == "diverged":
                 text = ("The loss became NaN or infinite — learning rate too high? "
                         "The last good weights were restored.")

@@ -6,6 +6,7 @@ Training happens on a copy of the current model, off the GUI thread when started
 `start_*`; the result goes out as `weights_published(model, meta)`, like the Train tab's.
 """
 
+import logging
 from collections.abc import Callable
 
 import numpy as np
@@ -14,8 +15,12 @@ from PySide6.QtCore import QObject, Signal
 from cnn.data import LETTERS, LetterSet, combine
 from cnn.model import Sequential
 from cnn.samples import SampleStore
+from gui import logs
 from gui.training.background import BackgroundCall
 from gui.training.finetune import fine_tune, replay_pool, teach_steps
+from gui.untrusted import as_meta, count, entries
+
+log = logging.getLogger(__name__)
 
 CurrentModel = Callable[[], tuple[Sequential | None, dict]]
 # Metadata: what changed the weights after their validation accuracy was measured.
@@ -132,7 +137,7 @@ class TeachController(QObject):
         model, meta = self._current_model()
         if model is None:
             raise ValueError("there is no model to teach")
-        return model, dict(meta or {})
+        return model, as_meta(meta)
 
     def _teach(self, work, image28, label: int, steps: int, replay) -> dict:
         replay = self.replay() if replay is None else replay
@@ -167,12 +172,12 @@ class TeachController(QObject):
         self.weights_published.emit(work, meta)
 
     def _on_taught(self, result: dict, work: Sequential, meta: dict) -> None:
-        taught = int(meta.get("taught_drawings", 0)) + 1
+        taught = count(meta, "taught_drawings") + 1
         self._publish(work, meta, "teaching", taught_drawings=taught)
         self.taught.emit(result)
 
     def _on_fine_tuned(self, result: dict, work: Sequential, meta: dict) -> None:
-        runs = list(meta.get("fine_tuned_on_my_samples", []))
+        runs = entries(meta, "fine_tuned_on_my_samples")
         run = {k: result[k] for k in ("n_mine", "n_held_out", "n_replay", "n_check")}
         for key in ("held_out", "replay", "trained"):  # flat: (before, after), None: not tested
             pair = result[key] or (None, None)
@@ -188,9 +193,9 @@ class TeachController(QObject):
         self.busy_changed.emit(False)
 
     def _on_call_failed(self, message: str) -> None:
-        self._pending = None
+        self._pending = None  # the thread logged the traceback
         self.busy_changed.emit(False)
-        self.failed.emit(message)
+        self.failed.emit(logs.with_hint(message))
 
 
 from gui.training.teach_bar import TeachBar  # noqa: E402  (the widget, beside its controller)

@@ -1,15 +1,20 @@
 """A compact strip for the Draw tab: label the drawing, add it to my samples, teach it, and
 see the probabilities before and after (on demand, over the canvas: the canvas never shrinks)."""
 
+import logging
 from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from cnn.data import LETTERS
+from cnn.data import LETTERS, DataError
+from gui import logs
 from gui.training.finetune import MIN_TO_HOLD_OUT
 from gui.training.teach_results import TeachResults
+from gui.untrusted import cap
+
+log = logging.getLogger(__name__)
 
 # (strokes, image28 (28, 28) float in [0, 1], probs (26,) or None), or None when blank.
 CurrentDrawing = Callable[[], tuple | None]
@@ -142,7 +147,16 @@ class TeachBar(QWidget):
             return None
         strokes, image, _ = drawing
         letter = LETTERS[self.label.currentIndex()]
-        sample_id = self.controller.add_sample(strokes, image, letter)
+        try:
+            sample_id = self.controller.add_sample(strokes, image, letter)
+        except (OSError, DataError) as e:  # a full or read-only disk: say so, keep drawing
+            log.exception("could not add a sample to %s", self.controller.store.folder)
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            text = logs.with_hint(f"Could not add this {letter} to your samples in "
+                                  f"{self.controller.store.folder}: {reason}. The drawing is "
+                                  "still here.")
+            self.results.show_message(cap(text, 600), error=True)
+            return None
         self.results.show_message(f"Added this {letter} to your samples.")
         return sample_id
 
@@ -208,7 +222,7 @@ class TeachBar(QWidget):
             self.results.clear()
 
     def _on_controller_failed(self, message: str) -> None:
-        self.results.show_message(message, error=True)
+        self.results.show_message(cap(message, 600), error=True)
 
     def moveEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().moveEvent(event)

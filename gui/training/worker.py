@@ -7,6 +7,7 @@ the worker will write into again.
 """
 
 import contextlib
+import logging
 import threading
 import time
 from collections import deque
@@ -23,6 +24,7 @@ from gui.training.config import RunConfig
 from gui.training.gradflow import gradient_flow
 from gui.training.sources import Cancelled, combined, load_file, load_sources
 
+log = logging.getLogger(__name__)
 DIVERGED = "Training stopped: the loss became NaN or infinite (learning rate too high?)."
 GALLERY = 60  # misclassified validation letters sent per epoch, most confident mistakes first
 TRAIN_CHECK = 512  # training letters read after each epoch, to notice a collapse to one letter
@@ -125,10 +127,12 @@ class TrainWorker(QObject):
         except Cancelled:
             result = {"reason": "stopped", "message": "Stopped while loading the data."}
         except TrainingDiverged as e:
+            log.warning("training diverged at epoch %s, step %s: %s", e.epoch, e.step, e)
             self._model.load_state_dict(self._restorable(e.last_good_state))
             result = {"reason": "diverged", "message": DIVERGED,
                       "detail": str(e), "epoch": e.epoch, "step": e.step}
         except Exception as e:  # DataError, bad settings, unreadable files, anything: say it
+            log.exception("training failed")  # the message keeps str(e); the log, the rest
             result = {"reason": "failed", "message": f"Training failed: {e}"}
         self._flush(force=True)
         if self._trained:

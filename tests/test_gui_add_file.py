@@ -1,0 +1,99 @@
+"""Add file… in the Train tab reads letter files in the background: progress, refusals shown,
+empty sets refused, Cancel (pytest-qt; every wait is on a GUI-thread signal)."""
+
+import threading
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from cnn.data import LetterSet, save_npz
+from gui.training import file_loader
+from gui.training.setup_panel import SetupPanel
+from tests.test_gui_training import blobs
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+@pytest.fixture
+def panel(qtbot):
+    p = SetupPanel()
+    qtbot.addWidget(p)
+    p.resize(380, 700)
+    p.show()
+    qtbot.waitExposed(p)
+    return p
+
+
+def click_add(qtbot, panel, paths):
+    panel._ask_files = lambda: [str(p) for p in paths]  # what the file dialog would answer
+    qtbot.mouseClick(panel.add_button, Qt.MouseButton.LeftButton)
+
+
+def listed(panel):
+    return [panel.files.item(i).text() for i in range(panel.files.count())]
+
+
+def test_a_good_file_is_read_in_the_background_and_added(qtbot, panel, tmp_path):
+    path = save_npz(blobs(52), tmp_path / "blobs.npz")
+    with qtbot.waitSignal(panel.loader.finished) as done:
+        click_add(qtbot, panel, [path])
+        assert panel.loader.is_busy() and not panel.add_button.isEnabled()
+        assert "Reading blobs.npz" in panel.file_progress.text()
+    assert done.args == [False]
+    assert listed(panel) == ["blobs.npz (52)"]
+    assert panel.config().files == [str(path)]
+    assert panel.add_button.isEnabled() and not panel._loading.isVisible()
+    assert panel.file_message.text() == ""
+
+
+def test_a_bad_file_shows_the_refusal_and_is_not_added(qtbot, panel, tmp_path):
+    bad = tmp_path / "<img src=x><b>broken.npz"
+    bad.write_bytes(b"PK\x03\x04" + bytes(200))
+    good = save_npz(blobs(26), tmp_path / "good.npz")
+    refused = []
+    panel.loader.refused.connect(lambda path, message: refused.append(path))
+    with qtbot.waitSignal(panel.loader.finished):
+        click_add(qtbot, panel, [bad, good])
+    assert refused == [str(bad)]
+    text = panel.file_message.text()
+    assert "<img src=x><b>broken.npz was not added" in text  # the name shown as text, not markup
+    assert panel.file_message.textFormat() == Qt.TextFormat.PlainText
+    assert listed(panel) == ["good.npz (26)"]  # the next file was still read
+
+
+def test_an_empty_letter_set_is_refused(qtbot, panel, tmp_path):
+    empty = save_npz(LetterSet(np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64)),
+                     tmp_path / "empty.npz")
+    with qtbot.waitSignal(panel.loader.finished):
+        click_add(qtbot, panel, [empty])
+    assert listed(panel) == []
+    assert "empty.npz was not added: it holds no letters" in panel.file_message.text()
+    assert not panel.add_file(str(empty))  # set_config's way refuses it too
+
+
+def test_cancel_abandons_the_file_being_read(qtbot, panel, tmp_path, monkeypatch):
+    path = save_npz(blobs(26), tmp_path / "slow.npz")
+    release = threading.Event()
+    real = file_loader.sources.file_size
+
+    def slow(p):  # a file that takes its time (a big or hostile one)
+        release.wait(30)
+        return real(p)
+
+    monkeypatch.setattr(file_loader.sources, "file_size", slow)
+    with qtbot.waitSignal(panel.loader.reading):
+        click_add(qtbot, panel, [path])
+    assert panel._loading.isVisible() and panel.cancel_files.isEnabled()
+    with qtbot.waitSignal(panel.loader.finished) as done:
+        qtbot.mouseClick(panel.cancel_files, Qt.MouseButton.LeftButton)
+    assert done.args == [True]
+    assert not panel.loader.is_busy() and panel.add_button.isEnabled()
+    assert "Cancelled" in panel.file_message.text()
+    assert file_loader.abandoned_calls() == 1
+    release.set()  # the abandoned read ends on its own; its result is dropped
+    qtbot.waitUntil(lambda: file_loader.abandoned_calls() == 0, timeout=10_000)
+    assert listed(panel) == []
+    monkeypatch.setattr(file_loader.sources, "file_size", real)
+    with qtbot.waitSignal(panel.loader.finished):  # and the panel reads files again
+        click_add(qtbot, panel, [path])
+    assert listed(panel) == ["slow.npz (26)"]

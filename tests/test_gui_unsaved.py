@@ -1,0 +1,211 @@
+"""Never throw away the person's work: Step after a run goes on from its weights, Start, Open
+and closing ask first (and Cancel keeps a run going), taught weights count as work, a failed
+"Add to my samples" says why (pytest-qt; waits on GUI-thread signals)."""
+
+import errno
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+from cnn import checkpoint
+from cnn.data import save_npz
+from cnn.train import evaluate
+from gui.training.controller import PAUSED, RUNNING
+from tests.test_gui_training import RUN_TIMEOUT_MS, blobs, config, trained_small
+from tests.test_gui_window import draw_sample, make_window
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    w = make_window(qtbot, settings, model=trained_small(), name="small")
+    w.teach._replay = blobs(seed=1)  # no synthetic replay pool to draw in a test
+    w.tabs.setCurrentWidget(w.train_tab)
+    Answers(w.train_tab, "discard")  # closing at the end must not wait for a person
+    return w
+
+
+@pytest.fixture
+def blob_file(tmp_path):
+    return str(save_npz(blobs(), tmp_path / "blobs.npz"))
+
+
+class Answers:
+    """Stands in for the Save / Discard / Cancel question; records each time it is asked."""
+
+    def __init__(self, tab, answer: str, path=None):
+        self.asked: list[str] = []
+        self.answer = answer
+        tab._ask_save_before = lambda action: self._ask(action)
+        tab._ask_save_on_close = lambda: self._ask("close")
+        tab._ask_save_path = lambda: str(path) if path else ""
+
+    def _ask(self, action: str) -> str:
+        self.asked.append(action)
+        return self.answer
+
+
+def accuracy(model) -> float:
+    s = blobs(seed=3)
+    return evaluate(model, s.x, s.y)["accuracy"]
+
+
+def train_once(qtbot, window, blob_file, epochs=2):
+    tab = window.train_tab
+    tab.setup.set_config(config(blob_file, epochs=epochs))
+    with qtbot.waitSignal(tab.run_finished, timeout=RUN_TIMEOUT_MS):
+        qtbot.mouseClick(tab.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not tab.is_running(), timeout=5000)
+    assert tab.unsaved and window.model is tab.controller.model
+    return window.model
+
+
+def test_step_after_a_run_goes_on_from_its_weights(qtbot, window, blob_file):
+    trained = train_once(qtbot, window, blob_file)
+    before = accuracy(trained)
+    assert before > 0.5
+    tab, c = window.train_tab, window.train_tab.controller
+    batches = len(c.history)
+    with qtbot.waitSignal(c.step_inspected, timeout=RUN_TIMEOUT_MS):
+        qtbot.mouseClick(tab.step_button, Qt.MouseButton.LeftButton)
+    assert c.state == PAUSED and len(c.history) == batches + 1  # the history goes on
+    assert [e["epoch"] for e in c.history.epochs] == [1, 2]
+    assert c.history.x[-1] > 2.0  # one batch into the third epoch, not a new first one
+    stepped = window.model  # published before the step's gradients were inspected
+    assert stepped is not trained and stepped is c.model
+    assert accuracy(stepped) > before - 0.1  # one batch on: not a new random network
+    assert tab.stop_and_wait(10)
+
+
+def test_start_after_an_unsaved_run_asks_and_cancel_keeps_it(qtbot, window, blob_file, tmp_path):
+    trained = train_once(qtbot, window, blob_file)
+    tab = window.train_tab
+    answers = Answers(tab, "cancel")
+    qtbot.mouseClick(tab.start_button, Qt.MouseButton.LeftButton)
+    assert answers.asked == ["start a new network from scratch"]
+    assert not tab.is_running() and window.model is trained
+
+    answers.answer, target = "save", tmp_path / "kept.npz"
+    tab._ask_save_path = lambda: str(target)
+    with qtbot.waitSignal(tab.run_finished, timeout=RUN_TIMEOUT_MS):
+        qtbot.mouseClick(tab.start_button, Qt.MouseButton.LeftButton)
+    saved, meta = checkpoint.load(target)  # saved first, then the new run started
+    for k, v in trained.parameters().items():
+        np.testing.assert_array_equal(saved.parameters()[k], v)
+    assert len(meta["history"]) == 2
+    qtbot.waitUntil(lambda: not tab.is_running(), timeout=5000)
+
+
+def test_start_fine_tuning_the_current_model_does_not_ask(qtbot, window, blob_file):
+    train_once(qtbot, window, blob_file, epochs=1)
+    tab = window.train_tab
+    answers = Answers(tab, "cancel")
+    tab.setup.set_config(config(blob_file, epochs=1, from_current=True))
+    with qtbot.waitSignal(tab.run_finished, timeout=RUN_TIMEOUT_MS):
+        qtbot.mouseClick(tab.start_button, Qt.MouseButton.LeftButton)
+    assert answers.asked == []  # nothing is dropped: the run goes on from these weights
+    qtbot.waitUntil(lambda: not tab.is_running(), timeout=5000)
+    assert [e["epoch"] for e in tab.controller.history.epochs] == [1, 2]
+
+
+def teach_once(qtbot, window):
+    window.tabs.setCurrentWidget(window.draw_tab)
+    draw_sample(window, qtbot)
+    with qtbot.waitSignal(window.teach.taught, timeout=RUN_TIMEOUT_MS):
+        qtbot.mouseClick(window.teach_bar.teach_button, Qt.MouseButton.LeftButton)
+    return window.model
+
+
+def test_taught_weights_are_offered_for_saving_on_close(qtbot, window, tmp_path):
+    taught = teach_once(qtbot, window)
+    target = tmp_path / "taught.npz"
+    answers = Answers(window.train_tab, "cancel", target)
+    assert not window.close() and window.isVisible()  # Cancel: nothing closes
+    answers.answer = "save"
+    assert window.close()
+    assert answers.asked == ["close", "close"]
+    saved, meta = checkpoint.load(target)
+    assert meta["taught_drawings"] == 1 and meta["name"] == "small"
+    for k, v in taught.parameters().items():
+        np.testing.assert_array_equal(saved.parameters()[k], v)
+
+
+def test_fine_tuned_weights_are_offered_for_saving_on_close(qtbot, window):
+    window.tabs.setCurrentWidget(window.draw_tab)
+    draw_sample(window, qtbot)
+    window.teach_bar.add_current()
+    with qtbot.waitSignal(window.teach.fine_tuned, timeout=RUN_TIMEOUT_MS):
+        qtbot.mouseClick(window.teach_bar.fine_tune_button, Qt.MouseButton.LeftButton)
+    answers = Answers(window.train_tab, "discard")
+    assert window.close()
+    assert answers.asked == ["close"]
+
+
+def test_open_model_after_teaching_asks_first(qtbot, window, tmp_path):
+    other = tmp_path / "other.npz"
+    checkpoint.save(trained_small(1), other, {"name": "other"})
+    taught = teach_once(qtbot, window)
+    answers = Answers(window.train_tab, "cancel")
+    assert not window.open_model(other)  # File › Open
+    assert window.model is taught
+    assert not window.train_tab.open_model(other)  # the Train tab's Open model…
+    assert window.model is taught
+    assert answers.asked == ["open another model"] * 2
+    answers.answer = "discard"
+    assert window.open_model(other) and window.predictor.name == "other"
+    assert not window.train_tab.unsaved  # the opened model is in its file
+    assert window.close() and answers.asked == ["open another model"] * 3
+
+
+def test_start_from_scratch_after_teaching_asks_first(qtbot, window, blob_file):
+    taught = teach_once(qtbot, window)
+    tab = window.train_tab
+    window.tabs.setCurrentWidget(tab)
+    tab.setup.set_config(config(blob_file))
+    answers = Answers(tab, "cancel")
+    qtbot.mouseClick(tab.start_button, Qt.MouseButton.LeftButton)
+    assert answers.asked == ["start a new network from scratch"]
+    assert not tab.is_running() and window.model is taught
+
+
+def test_closing_mid_run_then_cancel_keeps_the_run_going(qtbot, window, blob_file):
+    tab = window.train_tab
+    tab.setup.set_config(config(blob_file, epochs=500))
+    with qtbot.waitSignal(tab.weights_published, timeout=RUN_TIMEOUT_MS):
+        qtbot.mouseClick(tab.start_button, Qt.MouseButton.LeftButton)
+    seen = []
+
+    def ask():  # the run is still going while the question is open
+        seen.append((tab.is_running(), tab.controller.state))
+        return "cancel"
+
+    tab._ask_save_on_close = ask
+    assert not window.close()
+    assert seen == [(True, RUNNING)]
+    assert window.isVisible() and tab.controller.state == RUNNING
+    with qtbot.waitSignal(tab.controller.progressed, timeout=RUN_TIMEOUT_MS):
+        pass  # and it goes on training
+    tab._ask_save_on_close = lambda: "discard"
+    assert window.close()
+    assert not tab.is_running() and tab.controller.last_result["reason"] == "stopped"
+
+
+def test_add_to_my_samples_on_a_full_disk_says_so(qtbot, window, monkeypatch):
+    import cnn.samples
+
+    def full(path, write):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(cnn.samples, "atomic_write", full)
+    window.tabs.setCurrentWidget(window.draw_tab)
+    draw_sample(window, qtbot)
+    bar = window.teach_bar
+    qtbot.mouseClick(bar.add_button, Qt.MouseButton.LeftButton)
+    text = bar.results.text()
+    assert "Could not add this" in text and "No space left on device" in text
+    assert str(window.sample_store.folder) in text and bar.results.isVisible()
+    assert len(window.sample_store) == 0 and bar.counter.text().endswith("0 in all")
+    assert not window.canvas.is_empty()  # the drawing is kept to try again
