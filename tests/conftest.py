@@ -18,11 +18,20 @@ def shared_data():
     return SHARED_DATA
 
 
+@pytest.fixture(scope="session")
+def shared_cache(tmp_path_factory):
+    """One cache folder for the session: the synthetic letters teaching replays are drawn once,
+    not once a test (the cache is keyed by what it holds and written atomically)."""
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.fixture(autouse=True)
-def user_folders(tmp_path, monkeypatch):
-    """Every test gets its own user folders: none reads or writes the user's."""
-    for kind in ("data", "cache", "config", "log"):
+def user_folders(tmp_path, monkeypatch, shared_cache):
+    """Every test gets its own data, config and log folders: none reads or writes the user's.
+    Tests of the cache itself point LETTERLENS_CACHE_DIR at a folder of their own."""
+    for kind in ("data", "config", "log"):
         monkeypatch.setenv(f"LETTERLENS_{kind.upper()}_DIR", str(tmp_path / kind))
+    monkeypatch.setenv("LETTERLENS_CACHE_DIR", str(shared_cache))
     return tmp_path
 
 

@@ -5,6 +5,8 @@ the others when they are next shown. Space, Left, Right and Home drive the chapt
 Page Up and Page Down change chapter.
 """
 
+from collections.abc import Iterator, Mapping
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -30,6 +32,39 @@ from gui.step_through.relu_view import ReluView
 from gui.step_through.softmax_view import SoftmaxView
 from gui.step_through.truth import Truth
 
+# Each chapter's view, in the article's order; made the first time it is shown.
+_VIEWS = {"input": InputView, "convolution": ConvolutionView, "relu": ReluView,
+          "pooling": PoolingView, "flatten": FlattenView, "fully-connected": DenseView,
+          "softmax": SoftmaxView, "loss": LossView, "backpropagation": BackpropView,
+          "initialisation": InitView}
+assert list(_VIEWS) == KEYS
+
+
+class ChapterViews(Mapping):
+    """The chapters' views by key, each built the first time it is asked for: ten pages of
+    plots cost the window's start-up a fifth of a second, and a session shows few of them."""
+
+    def __init__(self, make):
+        self._make = make
+        self._made: dict[str, ChapterView] = {}
+
+    def __getitem__(self, key: str) -> ChapterView:
+        if key not in _VIEWS:
+            raise KeyError(key)
+        if key not in self._made:
+            self._made[key] = self._make(key)
+        return self._made[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_VIEWS)
+
+    def __len__(self) -> int:
+        return len(_VIEWS)
+
+    def made(self) -> list[ChapterView]:
+        """The views built so far (the others start from the current context when built)."""
+        return list(self._made.values())
+
 
 class StepThroughTab(QWidget):
     """`set_context(ctx)`, `show_chapter(key)`, `open_at(key, **position)`."""
@@ -44,17 +79,8 @@ class StepThroughTab(QWidget):
         self.setObjectName("stepThroughTab")
         self.truth = Truth(self)
         self.chapters = ChapterList()
-        self.views: dict[str, ChapterView] = {
-            "input": InputView(), "convolution": ConvolutionView(), "relu": ReluView(),
-            "pooling": PoolingView(), "flatten": FlattenView(),
-            "fully-connected": DenseView(), "softmax": SoftmaxView(),
-            "loss": LossView(self.truth), "backpropagation": BackpropView(self.truth),
-            "initialisation": InitView(),
-        }
-        assert list(self.views) == KEYS
+        self.views = ChapterViews(self._make_view)
         self.stack = QStackedWidget()
-        for view in self.views.values():
-            self.stack.addWidget(view)
         self.empty = self._empty_page()
         self.stack.addWidget(self.empty)
         row = QHBoxLayout(self)
@@ -64,9 +90,18 @@ class StepThroughTab(QWidget):
         self.ctx: Context | None = None
         self._key = KEYS[0]
         self.chapters.chapter_chosen.connect(self.show_chapter)
-        self.views["backpropagation"].keep_requested.connect(self.keep_requested)
         self._create_shortcuts()
         self.chapters.select(KEYS[0])
+
+    def _make_view(self, key: str) -> ChapterView:
+        kind = _VIEWS[key]
+        view = kind(self.truth) if kind in (LossView, BackpropView) else kind()
+        if isinstance(view, BackpropView):
+            view.keep_requested.connect(self.keep_requested)
+        self.stack.addWidget(view)
+        if self.ctx is not None:
+            view.set_context(self.ctx)
+        return view
 
     def _empty_page(self) -> QWidget:
         page = QWidget()
@@ -115,7 +150,7 @@ class StepThroughTab(QWidget):
     def set_context(self, ctx: Context) -> None:
         """A new drawing or model: every chapter is out of date, the one on screen recomputes."""
         self.ctx = ctx
-        for view in self.views.values():
+        for view in self.views.made():
             view.set_context(ctx)
         self._show_current()
 
