@@ -59,13 +59,13 @@ def collect_after_each_test():
 def no_blocking_dialogs(monkeypatch):
     """A modal question or file dialog would wait forever for a person no test has: questions
     answer Discard (a test that cares answers through the app's `_ask_*` methods) and file
-    dialogs are cancelled. `asked` lists the questions' titles, for tests to check."""
+    dialogs are cancelled. `asked` lists the questions (title, text), for tests to check."""
     from PySide6.QtWidgets import QFileDialog, QMessageBox
 
     asked = []
 
-    def question(parent, title, *args, **kwargs):
-        asked.append(title)
+    def question(parent, title, text="", *args, **kwargs):
+        asked.append((title, text))
         return QMessageBox.StandardButton.Discard
 
     monkeypatch.setattr(QMessageBox, "question", staticmethod(question))

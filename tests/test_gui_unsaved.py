@@ -193,6 +193,24 @@ def test_closing_mid_run_then_cancel_keeps_the_run_going(qtbot, window, blob_fil
     assert not tab.is_running() and tab.controller.last_result["reason"] == "stopped"
 
 
+def test_the_question_says_a_run_goes_on_only_while_it_does(qtbot, window, blob_file,
+                                                           no_blocking_dialogs):
+    tab = window.train_tab
+    del tab._ask_save_before  # the real question, answered by the test dialogs: Discard
+    tab.setup.set_config(config(blob_file, epochs=500))
+    with qtbot.waitSignal(tab.weights_published, timeout=RUN_TIMEOUT_MS):
+        qtbot.mouseClick(tab.start_button, Qt.MouseButton.LeftButton)
+    assert tab._ask_save_before("close") == "discard"
+    with qtbot.waitSignal(tab.controller.worker_paused, timeout=RUN_TIMEOUT_MS):
+        qtbot.mouseClick(tab.pause_button, Qt.MouseButton.LeftButton)
+    assert tab.controller.state == PAUSED
+    assert tab._ask_save_before("close") == "discard"
+    (_, going), (_, paused) = no_blocking_dialogs
+    assert "training goes on while you decide" in going
+    assert "goes on" not in paused and "before you close?" in paused
+    tab.stop_and_wait()
+
+
 def test_add_to_my_samples_on_a_full_disk_says_so(qtbot, window, monkeypatch):
     import cnn.samples
 

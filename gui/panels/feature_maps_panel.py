@@ -27,7 +27,7 @@ from gui.panels.views import outline
 
 SCALES = {"map": "per map", "layer": "per layer", "network": "whole network"}
 MARGIN, LABEL_WIDTH, SPACING = 6, 84, 5
-HOVER_HINT = "hover a map for values · click to enlarge · right-click to step through"
+HOVER_HINT = "hover a map for values · click to enlarge"
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,9 @@ class FeatureMapsPanel(QWidget):
                                    "spans the colour map from its lowest to its highest value")
         self._scale_box.currentIndexChanged.connect(self._on_scale_box_changed)
         self.hover_label = QLabel(HOVER_HINT)
+        self.hover_label.setToolTip("Hover a map for its values; click it to enlarge it beside its "
+                                    "kernel; right-click a pixel to step through how it was "
+                                    "computed")
         self.hover_label.setStyleSheet(f"color: rgb{cm.MUTED};")
         self.hover_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         head = QHBoxLayout()

@@ -28,7 +28,7 @@ from cnn.paths import DEFAULT_MODEL, data_dir
 from gui import logs
 from gui.models import load_model_file
 from gui.training.collapse import collapse_warning
-from gui.training.controller import IDLE, LOADING, PAUSED, TrainController
+from gui.training.controller import IDLE, LOADING, PAUSED, RUNNING, TrainController
 from gui.training.controls import RunControls
 from gui.training.history import History
 from gui.training.setup_panel import SetupPanel
@@ -311,7 +311,8 @@ class TrainTab(QWidget):
     def _ask_save_before(self, action: str) -> str:
         """'save', 'discard' or 'cancel' before unsaved weights are dropped to `action`."""
         b = QMessageBox.StandardButton
-        running = " (training goes on while you decide)" if self.is_running() else ""
+        going = self.controller.state in (LOADING, RUNNING)  # paused stays paused
+        running = " (training goes on while you decide)" if going else ""
         answer = QMessageBox.question(
             self, "Save the trained model?",
             "The network was trained or taught in this session and not saved"
