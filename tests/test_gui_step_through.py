@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 
 from cnn import explain
 from gui.step_through.chapters import KEYS
-from gui.step_through.player import SPEEDS
+from gui.step_through.player import SPEEDS, Player
 from gui.step_through.shading import number
 from tests.step_through_helpers import (
     STRIDED,
@@ -126,6 +126,21 @@ def test_clicking_an_output_pixel_jumps_there_and_play_fills_the_map(window, qtb
         press(qtbot, tab, Qt.Key.Key_Space)
     assert view.index == out.size - 1 and player.frames > 1
     np.testing.assert_allclose(view.output_grid.values, out, rtol=1e-6)
+    assert player.play_button.text() == "Play"
+
+
+def test_play_button_says_what_a_click_will_do_with_an_icon_not_a_glyph(qtbot):
+    player = Player()
+    qtbot.addWidget(player)
+    buttons = (player.restart_button, player.back_button, player.play_button, player.step_button)
+    assert all(not b.icon().isNull() for b in buttons)
+    assert all(b.text().isascii() for b in buttons)  # no symbol a font may lack
+    play_icon = player.play_button.icon().cacheKey()
+    player.play()
+    assert player.play_button.text() == "Pause"
+    assert player.play_button.icon().cacheKey() != play_icon
+    player.pause()
+    assert player.play_button.text() == "Play" and not player.is_playing()
 
 
 def test_deeper_layers_show_one_input_map_at_a_time_and_the_running_sum(window, qtbot):

@@ -4,10 +4,9 @@ import numpy as np
 import pyqtgraph as pg
 
 from cnn.data import LETTERS
+from gui.class_labels import stack_labels
 from gui.colormaps import ACCENT, BACKGROUND, BAR, MUTED
 from gui.step_through.shading import NEGATIVE, POSITIVE
-
-_TICKS = [[(i, c) for i, c in enumerate(LETTERS)]]
 
 
 def still_plot(widget: pg.PlotWidget) -> pg.PlotWidget:
@@ -28,7 +27,7 @@ class LetterBars(pg.PlotWidget):
         self.signed = signed
         still_plot(self)
         self.setMinimumHeight(height)
-        self.getAxis("bottom").setTicks(_TICKS)
+        stack_labels(self.getAxis("bottom"))  # A over a, as on the Draw tab
         self.getAxis("left").setWidth(44)
         if title:
             self.setTitle(title, size="9pt", color=MUTED)

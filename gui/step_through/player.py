@@ -6,7 +6,7 @@ is always a small update and drawing on the Draw tab never waits for it.
 """
 
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QStyle, QWidget
 
 SPEEDS = [1, 2, 4, 8, 15, 30, 60, 120, 240, 480, 960]  # stops per second
 DEFAULT_SPEED = 4  # 15 stops a second: slow enough to follow the numbers
@@ -22,15 +22,16 @@ class Player(QWidget):
 
     def __init__(self, what: str = "window", parent: QWidget | None = None):
         super().__init__(parent)
-        self.restart_button = QPushButton("↺ Restart")
+        # Qt's own media icons, not glyphs: a symbol font may lack ⏸ and draw a box.
+        self.restart_button = QPushButton(self._icon("SP_MediaSkipBackward"), "Restart")
         self.restart_button.setToolTip(f"Put the {what} back at the first stop (Home)")
-        self.back_button = QPushButton("◀ Back")
+        self.back_button = QPushButton(self._icon("SP_MediaSeekBackward"), "Back")
         self.back_button.setToolTip(f"Move the {what} one stop back (Left)")
-        self.play_button = QPushButton("▶ Play")
+        self.play_button = QPushButton(self._icon("SP_MediaPlay"), "Play")
         self.play_button.setToolTip(f"Slide the {what} over every stop, at the speed set on "
                                     "the right (Space)")
         self.play_button.setMinimumWidth(90)
-        self.step_button = QPushButton("Step ▶")
+        self.step_button = QPushButton(self._icon("SP_MediaSeekForward"), "Step")
         self.step_button.setToolTip(f"Move the {what} one stop on (Right)")
         self.speed = QSlider(Qt.Orientation.Horizontal)
         self.speed.setRange(0, len(SPEEDS) - 1)
@@ -66,6 +67,9 @@ class Player(QWidget):
         self.speed.valueChanged.connect(self._on_speed_changed)
         self._on_speed_changed(self.speed.value())
 
+    def _icon(self, name: str):
+        return self.style().standardIcon(getattr(QStyle.StandardPixmap, name))
+
     @property
     def stops_per_second(self) -> int:
         return SPEEDS[self.speed.value()]
@@ -79,7 +83,8 @@ class Player(QWidget):
         self._carry = 1.0  # the first stop at once: Play visibly does something
         self._clock.start()
         self._timer.start()
-        self.play_button.setText("⏸ Pause")
+        self.play_button.setText("Pause")
+        self.play_button.setIcon(self._icon("SP_MediaPause"))
         self.playing_changed.emit(True)
         self._on_timer_timeout()
 
@@ -87,7 +92,8 @@ class Player(QWidget):
         if not self.is_playing():
             return
         self._timer.stop()
-        self.play_button.setText("▶ Play")
+        self.play_button.setText("Play")
+        self.play_button.setIcon(self._icon("SP_MediaPlay"))
         self.playing_changed.emit(False)
 
     def toggle(self) -> None:
