@@ -147,13 +147,14 @@ def test_blank_bitmaps():
 def test_rendering_real_pen_strokes_matches_the_stored_images(shared_data):
     d = np.load(shared_data / "chars74k_hnd.npz", allow_pickle=False)
     pts, offsets, samples = d["stroke_points"], d["stroke_offsets"], d["sample_stroke_offsets"]
-    x = d["x"].astype(np.float32) / 255
+    every = range(0, len(d["x"]), 3)  # a third of the letters: every writer, every letter
+    x = d["x"][every].astype(np.float32) / 255
     ours = np.empty_like(x)
-    for i in range(len(x)):
+    for j, i in enumerate(every):
         strokes = [pts[offsets[k] : offsets[k + 1]] for k in range(samples[i], samples[i + 1])]
         r = pp.preprocess_strokes(strokes, canvas_size=(1200, 900))
         assert not r.blank
-        ours[i] = r.image
+        ours[j] = r.image
     assert np.abs(ours - x).mean() < 0.025
     assert np.corrcoef(ours.ravel(), x.ravel())[0, 1] > 0.98
 

@@ -133,7 +133,9 @@ def test_distortion_changes_a_letter_but_keeps_it_near_its_shape():
         strays = []
         for _ in range(30):
             bent = unit(synthetic.distort(glyph, rng, single_line=synthetic.FONTS[font][3]))
-            d = np.sqrt(((bent[:, None] - plain[None]) ** 2).sum(-1))
+            # |a - b|² = |a|² + |b|² - 2 a·b: one matrix product, not an (n, m, 2) array
+            sq = (bent**2).sum(1)[:, None] + (plain**2).sum(1)[None] - 2 * bent @ plain.T
+            d = np.sqrt(np.maximum(sq, 0))
             strays.append(max(d.min(0).mean(), d.min(1).mean()))  # mean distance, both ways
         assert min(strays) > 0.005  # it does change
         assert np.median(strays) < 0.1 and max(strays) < 0.25  # by a few % of the letter
