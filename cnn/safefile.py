@@ -23,6 +23,7 @@ _KINDS = "biufU"  # booleans, integers, floats and text; never objects or record
 _MAX_HEADER = 10_000  # numpy's own cap on an npy header, in characters
 _CHUNK = 1 << 20  # bytes read at a time, so that a member never sits in memory twice
 _MAX_MEMBERS = 1000  # a model has two arrays per layer; a letter set about ten
+_MAX_DIRECTORY = 1 << 20  # bytes of zip directory: 1000 members with names of ~1,000 bytes
 MAX_JSON_DEPTH = 32  # a model's metadata nests 4 deep; a spec file 2
 # What a damaged zip archive, npy header or JSON text can raise from zipfile, zlib and numpy.
 DAMAGE = (OSError, EOFError, ValueError, TypeError, KeyError, IndexError, OverflowError,
@@ -102,6 +103,7 @@ def read_arrays(path: str | os.PathLike, max_bytes: int, what: str) -> dict[str,
         if size > max_bytes + max_bytes // 16 + (1 << 20):
             raise TooLarge(f"the file is {size_text(size)}; {what} may hold at most "
                            f"{size_text(max_bytes)} of arrays")
+        _check_directory(f, size, what)  # before ZipFile parses every entry into Python
         try:
             zf = zipfile.ZipFile(f)
         except zipfile.BadZipFile:
@@ -126,6 +128,38 @@ def read_arrays(path: str | os.PathLike, max_bytes: int, what: str) -> dict[str,
                 budget -= a.nbytes
                 arrays[key] = a
     return arrays
+
+
+def _check_directory(f: BinaryIO, size: int, what: str) -> None:
+    """Refuse an archive whose directory lists too many members, from its end record alone.
+
+    The end of a zip file says how many members it has and how large its directory is;
+    `zipfile` would otherwise turn every entry into a Python object first (minutes and GBs
+    for millions of empty members). A file without an end record is left to `zipfile` to refuse.
+    """
+    tail_size = min(size, 22 + 0xFFFF)  # the end record, then a comment of up to 64 KB
+    f.seek(size - tail_size)
+    tail = f.read(tail_size)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) < at + 22:
+        f.seek(0)
+        return
+    members, directory = struct.unpack("<HI", tail[at + 10 : at + 16])
+    locator = tail[at - 20 : at] if at >= 20 else b""
+    if (members == 0xFFFF or directory == 0xFFFFFFFF) and locator[:4] == b"PK\x06\x07":
+        (record_at,) = struct.unpack("<Q", locator[8:16])  # the zip64 end record
+        if record_at + 56 <= size:
+            f.seek(record_at)
+            record = f.read(56)
+            if record[:4] == b"PK\x06\x06":
+                members, directory = struct.unpack("<QQ", record[32:48])
+    f.seek(0)
+    if members > _MAX_MEMBERS:
+        raise NpzError(f"the archive holds {members:,} members; {what} has at most "
+                       f"{_MAX_MEMBERS}")
+    if directory > _MAX_DIRECTORY:
+        raise NpzError(f"the archive's directory is {size_text(directory)}; {what} needs at "
+                       f"most {size_text(_MAX_DIRECTORY)}")
 
 
 def _member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, key: str, budget: int, max_bytes: int,

@@ -2,9 +2,11 @@
 
 import os
 import socket
+import struct
 import sys
 import threading
 import tracemalloc
+import zipfile
 
 import numpy as np
 import pytest
@@ -226,3 +228,39 @@ def test_letter_sets_and_samples_still_load_normally(tmp_path):
                                                        % 256), y=[0, 1])
     f = load_npz(tmp_path / "f.npz")
     assert np.array_equal(f.x, np.arange(2 * 28 * 28).reshape(2, 28, 28) % 256)
+
+
+def _zip64_claiming(path, members: int) -> None:
+    """A one-member archive whose zip64 end record claims `members` members."""
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("0.npy", b"")
+    data = path.read_bytes()
+    end = data.rindex(b"PK\x05\x06")
+    directory_size, directory_at = struct.unpack("<II", data[end + 12 : end + 20])
+    record = b"PK\x06\x06" + struct.pack("<QHHIIQQQQ", 44, 45, 45, 0, 0, members, members,
+                                          directory_size, directory_at)
+    locator = b"PK\x06\x07" + struct.pack("<IQI", 0, end, 1)
+    tail = b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF,
+                                         0xFFFFFFFF, 0)
+    path.write_bytes(data[:end] + record + locator + tail)
+
+
+@pytest.mark.parametrize("members", [5_000, 7_000_000])
+def test_an_archive_of_many_members_is_refused_from_its_end_record(tmp_path, members):
+    path = tmp_path / "many.npz"
+    if members > 0xFFFF:  # only zip64's end record can say so; writing them would take minutes
+        _zip64_claiming(path, members)
+    else:
+        with zipfile.ZipFile(path, "w") as zf:
+            for i in range(members):
+                zf.writestr(f"{i}.npy", b"")
+    tracemalloc.start()
+    try:
+        with pytest.raises(CheckpointError, match=f"{members:,} members"):
+            checkpoint.load(path)
+        with pytest.raises(DataError, match=f"{members:,} members"):
+            load_npz(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 20  # the directory was never parsed into Python objects
