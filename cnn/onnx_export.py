@@ -75,13 +75,14 @@ def to_onnx(model: Sequential, name: str = "LetterLens"):
     x = "input"
     last = len(model.layers) - 1
     for i, (layer_name, layer) in enumerate(model.layers):
-        out = "logits" if i == last else layer_name
+        # Own names for the tensors between layers: a layer may be called "input" or "logits".
+        out = "logits" if i == last else f"{layer_name}/output"
         new_nodes, new_inits = _node(helper, layer_name, layer, x, out)
         nodes += new_nodes
         inits += new_inits
         x = out
-    nodes.append(helper.make_node("Softmax", ["logits"], ["probabilities"], name="softmax",
-                                  axis=1))
+    nodes.append(helper.make_node("Softmax", ["logits"], ["probabilities"],
+                                  name="softmax/probabilities", axis=1))
     f32 = onnx.TensorProto.FLOAT
     classes = model.num_classes
     graph = helper.make_graph(
@@ -97,7 +98,10 @@ def to_onnx(model: Sequential, name: str = "LetterLens"):
                               "ink on black in [0, 1], cropped and centred as LetterLens does; "
                               "outputs the scores and probabilities of A..Z.")
     helper.set_model_props(proto, {"name": name, "classes": LETTERS[:classes]})
-    onnx.checker.check_model(proto, full_check=True)
+    try:
+        onnx.checker.check_model(proto, full_check=True)
+    except onnx.checker.ValidationError as e:
+        raise ValueError(f"the ONNX graph does not check out: {e}") from e
     return proto
 
 

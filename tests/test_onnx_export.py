@@ -93,6 +93,16 @@ def test_the_graph_uses_standard_operators_with_pytorch_names(tmp_path):
     assert [o.name for o in graph.output] == ["logits", "probabilities"]
 
 
+def test_layers_named_like_the_graphs_own_tensors_export_and_read_the_same(tmp_path):
+    names = ["input", "logits", "probabilities", "softmax"]  # what the graph itself calls things
+    spec = [dict(entry, name=names[i]) if i < len(names) else entry
+            for i, entry in enumerate(PRESETS["small"])]
+    model = build_model(spec, np.random.default_rng(3))
+    assert [n for n, _ in model.layers][:4] == names
+    x = np.random.default_rng(4).random((3, 1, 28, 28), dtype=np.float32)
+    assert_same_reading(model, x, tmp_path)
+
+
 def test_cli_exports_the_shipped_model_by_default(tmp_path):
     pytest.importorskip("onnx")
     out = tmp_path / "letters.onnx"
