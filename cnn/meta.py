@@ -155,6 +155,9 @@ def _check(meta: dict, name: str) -> dict:
               "data", f"at most {MAX_ENTRIES:,} sources with short names", _Count(len(data)))
     training = meta.get("training")
     _need(training is None or isinstance(training, dict), "training", "a mapping", training)
+    std = (training or {}).get("init_std")  # the Initialisation chapter draws its Gaussian
+    _need(std is None or _is_number(std) and 0 < std <= 10, "training.init_std",
+          "a number above 0 and at most 10 (or null: He scaling)", std)
     if "fine_tuned_on_my_samples" in meta:  # the window appends to it
         runs = _list(meta["fine_tuned_on_my_samples"], "fine_tuned_on_my_samples", "runs")
         _need(all(isinstance(r, dict) for r in runs), "fine_tuned_on_my_samples",

@@ -83,6 +83,9 @@ BAD_FIELDS = {
     "taught text": ("taught_drawings", "abc", "'taught_drawings' should be a whole number"),
     "fine-tuned int": ("fine_tuned_on_my_samples", 3, "'fine_tuned_on_my_samples' should be"),
     "training list": ("training", [1], "'training' should be a mapping"),
+    "init_std infinite": ("training", {"init_std": float("inf")}, "'training.init_std' should"),
+    "init_std text": ("training", {"init_std": "0.1"}, "'training.init_std' should be a number"),
+    "init_std negative": ("training", {"init_std": -1}, "'training.init_std' should be"),
     "created number": ("created", 5, "'created' should be text"),
 }
 
