@@ -252,3 +252,23 @@ def test_keep_this_step_waits_for_a_training_run(window, qtbot, monkeypatch):
     monkeypatch.setattr(window.train_tab, "is_running", lambda: True)
     qtbot.mouseClick(view.keep_button, Qt.MouseButton.LeftButton)
     assert window.model is model and "Stop the run first" in view.status.text()
+
+
+def test_no_animation_plays_out_of_sight(window, qtbot):
+    draw_sample(window, qtbot)
+    tab = open_tab(window, qtbot, "convolution")
+    view = tab.views["convolution"]
+    view.player.play()
+    view.pages.setCurrentIndex(1)  # the playground: the filter's page goes out of sight
+    assert not view.player.is_playing()
+    view.playground.player.play()
+    click_chapter(tab, qtbot, "relu")
+    assert not view.playground.player.is_playing()
+    click_chapter(tab, qtbot, "convolution")
+    view.pages.setCurrentIndex(0)
+    view.player.play()
+    press(qtbot, tab, Qt.Key.Key_Space)  # Space pauses what is in sight
+    assert not view.player.is_playing()
+    view.player.play()
+    window.tabs.setCurrentIndex(0)  # back to Draw
+    assert not view.player.is_playing()

@@ -79,6 +79,7 @@ class ConvolutionView(ChapterView):
         self.pages.setTabToolTip(1, "Change the stride and padding on your letter or a 7×7 "
                                  "toy and watch the output size follow the formula")
         self.body.addWidget(self.pages, 1)
+        self.pages.currentChanged.connect(self._on_page_changed)
 
         self.index = 0  # the stop, in reading order over the output map
         self.channel = 0
@@ -247,6 +248,10 @@ class ConvolutionView(ChapterView):
         c = int(np.clip(round((col + p - (k - 1) / 2) / s), 0, wo - 1))
         self.player.pause()
         self.go_to(r * wo + c, reveal_all=True)
+
+    def _on_page_changed(self, _index: int) -> None:
+        self.player.pause()  # the page out of sight stops; the one in sight waits for Play
+        self.playground.player.pause()
 
     def _on_player_playing_changed(self, playing: bool) -> None:
         if playing and self._map is not None and self.index == self.stops() - 1:

@@ -164,9 +164,7 @@ class StepThroughTab(QWidget):
         if key not in self.views:
             raise ValueError(f"no chapter {key!r}; chapters are {KEYS}")
         if key != self._key:
-            player = self.active_player()
-            if player is not None:
-                player.pause()
+            self.pause_players()
         self._key = key
         if self.chapters.key() != key:
             self.chapters.select(key)
@@ -189,6 +187,13 @@ class StepThroughTab(QWidget):
             return view.playground.player
         return view.player
 
+    def pause_players(self) -> None:
+        """Stop every animation, on pages out of sight too: none runs where no one watches."""
+        for view in self.views.made():
+            for player in (view.player, getattr(getattr(view, "playground", None), "player", None)):
+                if player is not None:
+                    player.pause()
+
     # --- internals -----------------------------------------------------------------------------
 
     def _show_current(self) -> None:
@@ -208,7 +213,5 @@ class StepThroughTab(QWidget):
         self._show_current()
 
     def hideEvent(self, event) -> None:
-        player = self.active_player()
-        if player is not None:
-            player.pause()  # no animation runs behind another tab
+        self.pause_players()  # no animation runs behind another tab
         super().hideEvent(event)
