@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from gui import logs
+    from gui import logs, window_settings
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     collector = collect_garbage_in_gui_thread()  # noqa: F841  (kept while the app runs)
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = QSettings(str(Path(settings_dir.name) / "letterlens.ini"),
                              QSettings.Format.IniFormat)
     else:
-        settings = QSettings()
+        settings = window_settings.user_settings()
     window = start_window(settings, args.model, remember=not args.screenshot)
     if args.screenshot:
         return _screenshot(app, window, args.screenshot, args.view, args.chapter)

@@ -55,7 +55,7 @@ class MainWindow(QMainWindow):
                  parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("LetterLens")
-        self._settings = settings if settings is not None else QSettings()
+        self._settings = settings if settings is not None else window_settings.user_settings()
         self.predictor = Predictor(loaded.model, loaded.meta, loaded.name, self)
         self.model_path: Path | None = loaded.path  # the file of the weights shown, if any
         self.last_file: Path | None = loaded.path  # the file to open next time

@@ -13,6 +13,20 @@ log = logging.getLogger(__name__)
 MAX_PATH_CHARS = 4096
 
 
+def user_settings() -> QSettings:
+    """The person's settings file, `settings.ini` in the config folder (LETTERLENS_CONFIG_DIR
+    overrides it). The first time, what Qt's default place held is carried over."""
+    from cnn.paths import config_dir
+
+    path = config_dir() / "settings.ini"
+    settings = QSettings(str(path), QSettings.Format.IniFormat)
+    if not path.exists() and not settings.allKeys():
+        earlier = QSettings()  # where LetterLens kept them before
+        for key in earlier.allKeys():
+            settings.setValue(key, earlier.value(key))  # read back checked, like any value
+    return settings
+
+
 def save(window: QMainWindow, settings: QSettings) -> None:
     settings.setValue("window/geometry", window.saveGeometry())
     settings.setValue("window/state", window.dock_state())

@@ -36,6 +36,18 @@ def user_folders(tmp_path, monkeypatch, shared_cache):
 
 
 @pytest.fixture(scope="session", autouse=True)
+def qt_default_settings_in_a_temporary_folder(tmp_path_factory):
+    """QSettings() (where earlier versions kept the settings) points into the session's folder,
+    never at the ~/.config of whoever runs the tests."""
+    from PySide6.QtCore import QSettings
+
+    folder = str(tmp_path_factory.mktemp("qt-settings"))
+    for form in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(form, QSettings.Scope.UserScope, folder)
+        QSettings.setPath(form, QSettings.Scope.SystemScope, folder)
+
+
+@pytest.fixture(scope="session", autouse=True)
 def garbage_in_the_main_thread():
     """Cyclic garbage is collected between tests, in this thread, as the app does on a timer
     (gui.app.collect_garbage_in_gui_thread): collected by a worker thread, a dead Qt object

@@ -204,3 +204,31 @@ def test_odd_metadata_from_anywhere_never_crashes_the_window(qtbot, tmp_path, me
     assert "trained" in training_name(meta if isinstance(meta, dict) else {}, running=False)
     window.train_tab.show_history(meta)
     assert window.train_tab.save_model_as(tmp_path / "odd.npz")  # saved with what it has
+
+
+def test_settings_live_in_the_config_folder_and_earlier_ones_carry_over(qtbot, tmp_path):
+    from PySide6.QtCore import QCoreApplication
+
+    names = QCoreApplication.organizationName(), QCoreApplication.applicationName()
+    QCoreApplication.setOrganizationName("LetterLens")  # as the app names itself
+    QCoreApplication.setApplicationName("LetterLens")
+    try:
+        _settings_carry_over(tmp_path)
+    finally:
+        QCoreApplication.setOrganizationName(names[0])
+        QCoreApplication.setApplicationName(names[1])
+
+
+def _settings_carry_over(tmp_path):
+    from gui.window_settings import read_int, user_settings
+
+    earlier = QSettings("LetterLens", "LetterLens")  # Qt's default place, as QSettings() is
+    earlier.setValue("canvas/pen_width", 21)
+    earlier.sync()
+    settings = user_settings()
+    assert settings.fileName() == str(tmp_path / "config" / "settings.ini")
+    assert read_int(settings, "canvas/pen_width", 14, 2, 40) == 21  # carried over
+    settings.setValue("canvas/pen_width", 9)
+    settings.sync()
+    earlier.setValue("canvas/pen_width", 30)  # only the first time
+    assert read_int(user_settings(), "canvas/pen_width", 14, 2, 40) == 9
