@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnn.runs.config import DEFAULT_DEGRADE, DEFAULT_LR, RunConfig, parse_lr
 from gui.training.arch_editor import ArchEditor
-from gui.training.config import DEFAULT_DEGRADE, DEFAULT_LR, RunConfig, parse_lr
 from gui.training.file_loader import FileLoader, count_letters
 from gui.untrusted import cap, elide, tooltip
 from gui.wheel_guard import guard_wheel

@@ -36,6 +36,9 @@ from gui.training.views import RunViews
 from gui.untrusted import elide, full_name, name_of
 
 log = logging.getLogger(__name__)
+# The controller's signals, each received by _on_controller_<name>.
+CONTROLLER_SIGNALS = ("state_changed", "status_changed", "data_loaded", "progressed",
+                      "epoch_finished", "step_inspected", "weights_published", "run_finished")
 CurrentModel = Callable[[], tuple[Sequential | None, dict]]
 
 
@@ -116,15 +119,8 @@ class TrainTab(QWidget):
         self.setup.augment_toggled.connect(self.preview.set_augment)
         self.setup.degrade_changed.connect(self.preview.set_degrade)
         self.setup.problem_changed.connect(self.controls.set_blocked)
-        c = self.controller
-        c.state_changed.connect(self._on_controller_state_changed)
-        c.status_changed.connect(self._on_controller_status_changed)
-        c.data_loaded.connect(self._on_controller_data_loaded)
-        c.progressed.connect(self._on_controller_progressed)
-        c.epoch_finished.connect(self._on_controller_epoch_finished)
-        c.step_inspected.connect(self._on_controller_step_inspected)
-        c.weights_published.connect(self._on_controller_weights_published)
-        c.run_finished.connect(self._on_controller_run_finished)
+        for name in CONTROLLER_SIGNALS:
+            getattr(self.controller, name).connect(getattr(self, f"_on_controller_{name}"))
 
     # --- running -------------------------------------------------------------------------------
 
