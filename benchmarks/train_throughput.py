@@ -193,6 +193,9 @@ def main() -> None:
         cache = tempfile.TemporaryDirectory()
         os.environ["LETTERLENS_CACHE_DIR"] = cache.name  # leave the user's cache alone
     app = QApplication.instance() or QApplication([])
+    from gui.colormaps import configure_pyqtgraph
+
+    configure_pyqtgraph()
     app.setStyle("Fusion")
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     if args.skip != "a":

@@ -64,8 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from gui import logs
+    from gui.colormaps import configure_pyqtgraph
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    configure_pyqtgraph()  # before any plot is made
     collector = collect_garbage_in_gui_thread()  # noqa: F841  (kept while the app runs)
     app.setOrganizationName("LetterLens")
     app.setApplicationName("LetterLens")
