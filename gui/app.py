@@ -135,7 +135,7 @@ def _screenshot(app, window, path: str, view: str = "draw",
     canvas.set_strokes(sample_strokes(canvas.width(), canvas.height()), width=16)
     panel = window.feature_maps_panel
     if "conv2" in panel.layer_names():
-        from gui.panels.feature_maps_panel import MapPoint
+        from gui.panels.map_points import MapPoint
 
         panel.select(MapPoint("conv2", 5, 0, 0, 0.0))
     for _ in range(3):
