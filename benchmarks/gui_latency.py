@@ -38,6 +38,9 @@ def _stats(ms: list[float]) -> str:
 def run(model_path: str | None, repeats: int, enlarge: bool,
         hide: tuple[str, ...] = ()) -> dict[str, list[float]]:
     app = QApplication.instance() or QApplication([])
+    from gui.colormaps import configure_pyqtgraph
+
+    configure_pyqtgraph()
     app.setStyle("Fusion")
     _apply_palette(app)
     settings_dir = tempfile.TemporaryDirectory()

@@ -70,6 +70,9 @@ def main(argv=None) -> int:
     parser.add_argument("--frames", type=int, default=200)
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication([])
+    from gui.colormaps import configure_pyqtgraph
+
+    configure_pyqtgraph()
     app.setStyle("Fusion")
     _apply_palette(app)
     settings_dir = tempfile.TemporaryDirectory()

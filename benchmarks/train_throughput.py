@@ -30,7 +30,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 
 def _settings(n: int, args) -> "RunConfig":  # noqa: F821
-    from gui.training.config import RunConfig
+    from cnn.runs.config import RunConfig
 
     return RunConfig(synthetic=n, my_samples=False, arch=args.arch, epochs=1,
                      batch_size=args.batch, augment=not args.no_augment, val_fraction=0.1,
@@ -39,27 +39,16 @@ def _settings(n: int, args) -> "RunConfig":  # noqa: F821
 
 def _direct_rate(config) -> float:
     """The same run as `python -m cnn train` does it: no GUI, no per-layer norms."""
-    from cnn.augment import random_affine
-    from cnn.data import split
-    from cnn.model import build_model
-    from cnn.optim import make_optimizer
-    from cnn.train import fit
-    from gui.training.sources import combined, load_sources
+    from cnn.runs.setup import prepare
 
-    data = combined(load_sources(config))
-    rng = np.random.default_rng(config.seed)
-    train, val = split(data, config.val_fraction, rng)
-    model = build_model(config.arch, rng, init_std=config.init_std)
-    opt = make_optimizer(config.optimizer, config.lr, config.momentum)
+    setup = prepare(config)
     limit = contextlib.nullcontext()
     if config.blas_threads:
         from threadpoolctl import threadpool_limits
 
         limit = threadpool_limits(limits=config.blas_threads, user_api="blas")
     with limit:
-        return _fit_rate(fit(model, train.x, train.y, val=(val.x, val.y), epochs=config.epochs,
-                             batch_size=config.batch_size, optimizer=opt, rng=rng,
-                             augment=random_affine if config.augment else None))
+        return _fit_rate(setup.batches())
 
 
 def _fit_rate(items) -> float:
@@ -96,7 +85,7 @@ def throughput(app, args) -> None:
     tab.resize(1366, 768)
     tab.show()
     config = _settings(args.n, args)
-    from gui.training.sources import synthetic_set
+    from cnn.runs.sources import synthetic_set
 
     synthetic_set(args.n, 0)  # drawn once before the clocks start
     _gui_rate(app, tab, config)  # warm-up: first paints, first buffers
@@ -204,6 +193,9 @@ def main() -> None:
         cache = tempfile.TemporaryDirectory()
         os.environ["LETTERLENS_CACHE_DIR"] = cache.name  # leave the user's cache alone
     app = QApplication.instance() or QApplication([])
+    from gui.colormaps import configure_pyqtgraph
+
+    configure_pyqtgraph()
     app.setStyle("Fusion")
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     if args.skip != "a":

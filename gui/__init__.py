@@ -3,6 +3,3 @@
 # First, before NumPy loads: `cnn` sets how OpenBLAS's idle threads wait, and the `letterlens`
 # entry point (gui.app:main) reaches NumPy through this package, not through main.py.
 import cnn  # noqa: F401
-from gui.compat import protect_singletons
-
-protect_singletons()

@@ -42,3 +42,28 @@ def create_actions(parent: QWidget) -> dict[str, QAction]:
     group.addAction(actions["pen"])
     group.addAction(actions["eraser"])
     return actions
+
+
+def create_menus(bar, actions: dict, docks, tab_actions) -> None:
+    """File, Edit, View (a toggle per dock, the Step through chapters) and Help."""
+    file_menu = bar.addMenu("&File")
+    for key in ("open", "open_shipped", "save", "export", "export_onnx"):
+        file_menu.addAction(actions[key])
+    file_menu.addSeparator()
+    file_menu.addAction(actions["quit"])
+    edit = bar.addMenu("&Edit")
+    for key in ("undo", "redo", "clear"):
+        edit.addAction(actions[key])
+    edit.addSeparator()
+    for key in ("pen", "eraser", "thinner", "thicker"):
+        edit.addAction(actions[key])
+    view = bar.addMenu("&View")
+    for dock in docks:
+        view.addAction(dock.toggleViewAction())
+    view.addSeparator()
+    view.addAction(actions["reset_layout"])
+    view.addSeparator()
+    view.addActions(tab_actions)
+    help_menu = bar.addMenu("&Help")
+    help_menu.addAction(actions["shortcuts"])
+    help_menu.addAction(actions["about"])

@@ -64,8 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from gui import logs, window_settings
+    from gui.colormaps import configure_pyqtgraph
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    configure_pyqtgraph()  # before any plot is made
     collector = collect_garbage_in_gui_thread()  # noqa: F841  (kept while the app runs)
     app.setOrganizationName("LetterLens")
     app.setApplicationName("LetterLens")
@@ -133,7 +135,7 @@ def _screenshot(app, window, path: str, view: str = "draw",
     canvas.set_strokes(sample_strokes(canvas.width(), canvas.height()), width=16)
     panel = window.feature_maps_panel
     if "conv2" in panel.layer_names():
-        from gui.panels.feature_maps_panel import MapPoint
+        from gui.panels.map_points import MapPoint
 
         panel.select(MapPoint("conv2", 5, 0, 0, 0.0))
     for _ in range(3):

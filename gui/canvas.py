@@ -1,23 +1,20 @@
 """The drawing canvas: strokes kept as vectors, painted with a round pen, undo/redo per stroke."""
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QFont, QImage, QMouseEvent, QPainter, QPen, QPointingDevice, QTabletEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from gui.backing import BackingImages
 from gui.ink import (
     ERASER_RING,
     HINT,
-    INK,
     PAPER,
-    THUMB_INK,
-    THUMBNAIL_SIDE,
     GrowingStroke,
     Stroke,
     device_rect,
     distance,
     paint_stroke,
-    round_pen,
 )
 
 MIN_PRESSURE_WIDTH = 0.35  # a feather-light pen still draws at this share of the width
@@ -56,9 +53,7 @@ class Canvas(QWidget):
         self._growing: GrowingStroke | None = None  # the stroke being drawn
         self._before_erase: tuple[Stroke, ...] = ()
         self._pointer: QPointF | None = None
-        self._image = QImage()
-        self._thumb = QImage()  # the drawing at THUMBNAIL_SIDE, kept up to date like _image
-        self._thumb_scale = 1.0
+        self._backing = BackingImages()  # the drawing, and its thumbnail for the Input panel
 
     # --- public state --------------------------------------------------------------------------
 
@@ -72,9 +67,6 @@ class Canvas(QWidget):
     def is_empty(self) -> bool:
         return not self._strokes and self._growing is None
 
-    def is_drawing(self) -> bool:
-        return self._mode is not None
-
     def canvas_size(self) -> tuple[int, int]:
         return self.width(), self.height()
 
@@ -84,9 +76,6 @@ class Canvas(QWidget):
     def set_pen_width(self, width: float) -> None:
         self._pen_width = float(max(1.0, width))
         self.update()
-
-    def is_eraser(self) -> bool:
-        return self._eraser
 
     def set_eraser(self, on: bool) -> None:
         self._eraser = bool(on)
@@ -135,10 +124,7 @@ class Canvas(QWidget):
 
     def thumbnail(self) -> tuple[np.ndarray, float]:
         """(ink (h, w) float32 in [0, 1], longer side THUMBNAIL_SIDE; its pixels per canvas px)."""
-        image = self._thumb
-        bits = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes())
-        rows = bits.reshape(image.height(), image.bytesPerLine())[:, :image.width()]
-        return rows.astype(np.float32) * np.float32(1 / 255), self._thumb_scale
+        return self._backing.thumbnail()
 
     def _all_strokes(self):
         """(points, widths) of every stroke, the one being drawn included."""
@@ -277,47 +263,18 @@ class Canvas(QWidget):
         super().resizeEvent(event)
 
     def _render(self) -> None:
-        """Repaint the backing image and the thumbnail from the vectors (undo, erase, resize)."""
-        dpr = self.devicePixelRatioF()
-        size = self.size() * dpr
-        if self._image.size() != size:
-            self._image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
-            self._image.setDevicePixelRatio(dpr)
-        scale = THUMBNAIL_SIDE / max(self.width(), self.height(), 1)
-        thumb_size = QSize(max(1, round(self.width() * scale)),
-                           max(1, round(self.height() * scale)))
-        if self._thumb.size() != thumb_size:
-            self._thumb = QImage(thumb_size, QImage.Format.Format_Grayscale8)
-        self._thumb_scale = scale
-        self._image.fill(PAPER)
-        self._thumb.fill(0)
-        strokes = self._all_strokes()
-        for image, colour, s in ((self._image, INK, 1.0), (self._thumb, THUMB_INK, scale)):
-            painter = QPainter(image)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            painter.scale(s, s)
-            for points, widths in strokes:
-                paint_stroke(painter, points, widths, colour)
-            painter.end()
+        """Repaint the backing images from the vectors (undo, erase, resize)."""
+        self._backing.render(self.size(), self.devicePixelRatioF(), self._all_strokes())
         self.update()
 
     def _draw_segment(self, a, b, w: float) -> None:
-        """Add the segment a -> b of the stroke being drawn (width w) to the backing image."""
-        for image, colour, s in ((self._image, INK, 1.0),
-                                 (self._thumb, THUMB_INK, self._thumb_scale)):
-            painter = QPainter(image)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            painter.scale(s, s)
-            painter.setPen(round_pen(colour, w))
-            painter.drawLine(QPointF(*a), QPointF(*b))
-            painter.end()
-        r = w / 2 + 2
-        self.update(QRectF(QPointF(min(a[0], b[0]) - r, min(a[1], b[1]) - r),
-                           QPointF(max(a[0], b[0]) + r, max(a[1], b[1]) + r)).toAlignedRect())
+        """Add the segment a -> b of the stroke being drawn (width w) to the backing images."""
+        self.update(self._backing.draw_segment(a, b, w).toAlignedRect())
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
-        painter.drawImage(event.rect(), self._image, device_rect(event.rect(), self._image))
+        image = self._backing.image
+        painter.drawImage(event.rect(), image, device_rect(event.rect(), image))
         if self.is_empty():
             painter.setPen(HINT)
             font = QFont(self.font())

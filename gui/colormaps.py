@@ -1,4 +1,5 @@
-"""Colours: pyqtgraph's options, the theme's colours, and colour maps applied in NumPy.
+"""Colours: pyqtgraph's options (set once, at start-up), the theme's colours, and colour maps
+applied in NumPy.
 
 Maps are 256-entry RGBA tables applied here, so each panel uploads one ready RGBA image.
 """
@@ -12,9 +13,12 @@ MUTED = (130, 134, 145)
 ACCENT = (255, 196, 61)  # highlights: the top bar, the hovered pixel, the receptive field
 BAR = (86, 140, 214)
 
-# NumPy images are (rows, columns): no transposes anywhere.
-pg.setConfigOptions(imageAxisOrder="row-major", background=BACKGROUND, foreground=FOREGROUND,
-                    antialias=False)
+
+def configure_pyqtgraph() -> None:
+    """pyqtgraph's global options, set once at start-up before any plot is made (main, the
+    tests' conftest, the benchmarks). NumPy images are (rows, columns): no transposes anywhere."""
+    pg.setConfigOptions(imageAxisOrder="row-major", background=BACKGROUND,
+                        foreground=FOREGROUND, antialias=False)
 
 
 def _table(name: str) -> np.ndarray:

@@ -10,6 +10,14 @@ import pytest  # noqa: E402
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def pyqtgraph_options():
+    """pyqtgraph's options, as the app sets them at start-up (tests build widgets directly)."""
+    from gui.colormaps import configure_pyqtgraph
+
+    configure_pyqtgraph()
+
+
 @pytest.fixture
 def shared_data():
     """The real handwriting beside the checkout; skips the test when it is absent."""

@@ -91,10 +91,10 @@ def test_closing_during_a_run_stops_the_worker_without_a_dialog(window, qtbot, t
         assert tab.start()
     assert "training…" in window.model_label.text()
     assert not window.teach_bar.teach_button.isEnabled()  # the run would undo the teaching
-    thread = tab.controller._thread
+    thread = tab.controller.run_thread()
     assert thread is not None and thread.isRunning()
     assert window.close()
-    assert not tab.is_running() and tab.controller._thread is None
+    assert not tab.is_running() and tab.controller.run_thread() is None
 
 
 def test_save_model_as_refuses_the_shipped_file_and_keeps_history(window, qtbot, tmp_path):

@@ -6,8 +6,8 @@ import logging
 import pytest
 
 from cnn.paths import log_dir
+from cnn.runs.config import RunConfig
 from gui import logs
-from gui.training.config import RunConfig
 from tests.test_gui_training import RUN_TIMEOUT_MS, make_tab
 
 

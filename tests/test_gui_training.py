@@ -14,8 +14,8 @@ from cnn.data import LetterSet, save_npz
 from cnn.model import build_model
 from cnn.optim import Adam
 from cnn.paths import DEFAULT_MODEL
+from cnn.runs.config import RunConfig
 from cnn.train import fit
-from gui.training.config import RunConfig
 from gui.training.controller import IDLE, PAUSED, RUNNING
 from gui.training.tab import TrainTab
 
@@ -191,7 +191,7 @@ def test_closing_mid_run_stops_promptly_and_offers_to_save(qtbot, blob_file, fol
     tab.setup.set_config(config(blob_file, epochs=500))
     with qtbot.waitSignal(tab.weights_published, timeout=RUN_TIMEOUT_MS):
         tab.start()
-    thread = tab.controller._thread
+    thread = tab.controller.run_thread()
     assert tab.stop_and_wait(STOP_TIMEOUT_S)
     # Stopped between batches, long before the run's 500 epochs.
     assert len(tab.controller.history) < 500 * -(-tab.controller.data_info["train_n"] // 32)

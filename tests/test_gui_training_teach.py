@@ -6,10 +6,10 @@ from PySide6.QtCore import QPoint, Qt
 
 from cnn.data import save_npz
 from cnn.model import PRESETS, build_model
+from cnn.runs.config import RunConfig
+from cnn.runs.finetune import probabilities
 from cnn.samples import SampleStore
 from gui.training.arch_editor import ArchEditor, describe, spec_of
-from gui.training.config import RunConfig
-from gui.training.finetune import probabilities
 from gui.training.history import History, smooth
 from gui.training.setup_panel import SetupPanel
 from gui.training.teach import TeachBar, TeachController
@@ -163,7 +163,7 @@ def test_setup_panel_round_trips_a_config(qtbot, tmp_path):
 
 @pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")  # offscreen show
 def test_paper_effects_box_sets_the_share_and_the_preview_shows_them(qtbot):
-    from gui.training.config import DEFAULT_DEGRADE
+    from cnn.runs.config import DEFAULT_DEGRADE
     from gui.training.preview import PreviewPanel
 
     panel, preview = SetupPanel(), PreviewPanel()

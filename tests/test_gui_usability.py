@@ -19,13 +19,13 @@ from cnn import checkpoint
 from cnn.data import LETTERS, LetterSet, save_npz
 from cnn.model import build_model
 from cnn.paths import DEFAULT_MODEL
+from cnn.runs import finetune
 from cnn.train import evaluate, fit
 from gui.layer_guide import explain
 from gui.main_window import MainWindow
 from gui.models import LoadedModel, startup_model
 from gui.panels.feature_maps_panel import HOVER_HINT
 from gui.replay import send_mouse, send_stroke
-from gui.training import finetune
 from gui.training.collapse import collapsed_to
 from gui.training.curves import CurvesPanel
 from gui.training.history import History

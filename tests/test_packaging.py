@@ -118,3 +118,14 @@ def test_user_folders_follow_the_platform_and_the_overrides(tmp_path, monkeypatc
                      ("CONFIG", paths.config_dir), ("LOG", paths.log_dir)):
         monkeypatch.setenv(f"LETTERLENS_{var}_DIR", str(tmp_path / var))
         assert get() == tmp_path / var
+
+
+def test_the_pyside6_release_that_drops_references_to_none_is_excluded():
+    """PySide6 6.12.0 returns None and True without a reference on Python 3.11 (the interpreter
+    aborts after some thousand repaints); LetterLens has no work-around, so it never installs."""
+    from packaging.requirements import Requirement
+
+    pyside = [Requirement(d) for d in PYPROJECT["project"]["dependencies"]
+              if d.lower().startswith("pyside6")]
+    assert pyside and all(not r.specifier.contains("6.12.0") for r in pyside)
+    assert all(r.specifier.contains("6.11.3") for r in pyside)

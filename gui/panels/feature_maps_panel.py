@@ -4,8 +4,6 @@ A layer of 64 maps is one ImageItem (tiles with 1-pixel gaps), so a redraw costs
 uploads, not hundreds. Hover and clicks map back from the mosaic to (map, row, col).
 """
 
-from dataclasses import dataclass
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QRectF, Qt, Signal
@@ -22,23 +20,13 @@ from PySide6.QtWidgets import (
 from cnn.model import Sequential
 from gui import colormaps as cm
 from gui.panels.kernel_view import KernelDetail
+from gui.panels.map_points import MapPoint, layer_at, point_at, unit_rect
 from gui.panels.map_row import MapRow
 from gui.panels.views import outline
 
 SCALES = {"map": "per map", "layer": "per layer", "network": "whole network"}
 MARGIN, LABEL_WIDTH, SPACING = 6, 84, 5
 HOVER_HINT = "hover a map for values · click to enlarge"
-
-
-@dataclass(frozen=True)
-class MapPoint:
-    """One unit of one layer: map `channel` at (row, col); for 1-D layers channel is the unit."""
-
-    layer: str
-    channel: int
-    row: int
-    col: int
-    value: float
 
 
 class FeatureMapsPanel(QWidget):
@@ -165,31 +153,16 @@ class FeatureMapsPanel(QWidget):
         self._activations = activations
         if not activations:
             for row in self._rows:
-                row.values = None
-                row.image.setImage(row.empty, levels=None)
-                row.set_range("")
+                row.show_empty()
             self.detail.set_values(None)
             return
         mode = self.scale()
+        lo = hi = None  # each row's own, unless the whole network shares one scale
         if mode == "network":
             lo = min(float(activations[r.name].min()) for r in self._rows)
             hi = max(float(activations[r.name].max()) for r in self._rows)
         for row in self._rows:
-            values = activations[row.name]
-            row.values = values
-            if mode != "network":
-                lo, hi = float(values.min()), float(values.max())
-            if mode == "map" and not row.flat:
-                low = values.min(axis=(1, 2), keepdims=True)
-                span = values.max(axis=(1, 2), keepdims=True) - low
-                unit = (values - low) / np.where(span > 1e-12, span, np.inf)
-            else:
-                unit = cm.normalise(values, lo, hi)
-            mosaic = row.mosaic.fill(row.tiles(unit).astype(np.float32, copy=False), 0.0)
-            rgba = cm.apply(cm.VIRIDIS, mosaic)
-            rgba[row.hidden] = (*cm.BACKGROUND, 255)
-            row.image.setImage(rgba, levels=None)
-            row.set_range("" if mode == "map" and not row.flat else f"{lo:.2g} … {hi:.2g}")
+            row.show_values(activations[row.name], mode, lo, hi)
         if self.selected is not None:
             self.detail.set_values(self._values_of(self.selected))
         if self._hovered is not None:  # the pointer rests on a unit: show its new value
@@ -228,52 +201,17 @@ class FeatureMapsPanel(QWidget):
 
     def point_at(self, x: float, y: float) -> MapPoint | None:
         """The unit under view position (x, y) in pixels, or None."""
-        for row in self._rows:
-            r = row.rect
-            if not (r.left() <= x < r.right() and r.top() <= y < r.bottom()):
-                continue
-            rows, cols = row.mosaic.shape
-            hit = row.mosaic.locate((x - r.left()) * cols / r.width(),
-                                    (y - r.top()) * rows / r.height())
-            if hit is None:
-                return None
-            tile, i, j = hit
-            if row.flat:
-                unit = i * row.mosaic.tile_shape[1] + j
-                if unit >= row.shape[0]:
-                    return None
-                value = np.nan if row.values is None else float(row.values[unit])
-                return MapPoint(row.name, unit, 0, 0, value)
-            value = np.nan if row.values is None else float(row.values[tile, i, j])
-            return MapPoint(row.name, tile, i, j, value)
-        return None
+        return point_at(self._rows, x, y)
 
     def layer_at(self, y: float) -> str:
-        for row in self._rows:
-            if row.rect.top() - SPACING / 2 <= y < row.rect.bottom() + SPACING / 2:
-                return row.name
-        return ""
+        return layer_at(self._rows, y, SPACING)
 
     def _row(self, name: str) -> MapRow:
         return next(r for r in self._rows if r.name == name)
 
     def _mark(self, item, point: MapPoint, whole_map: bool = False) -> None:
         """Outline a unit (or its whole map) on the mosaics, in view pixels."""
-        row = self._row(point.layer)
-        rows, cols = row.mosaic.shape
-        sx, sy = row.rect.width() / cols, row.rect.height() / rows
-        if row.flat:
-            width = row.mosaic.tile_shape[1]
-            r, c, h, w = *divmod(point.channel, width), 1, 1
-            if whole_map:
-                r, c, (h, w) = 0, 0, row.mosaic.tile_shape
-        else:
-            ox, oy = row.mosaic.origin(point.channel)
-            if whole_map:
-                r, c, (h, w) = oy, ox, row.mosaic.tile_shape
-            else:
-                r, c, h, w = oy + point.row, ox + point.col, 1, 1
-        item.setRect(QRectF(row.rect.left() + c * sx, row.rect.top() + r * sy, w * sx, h * sy))
+        item.setRect(unit_rect(self._row(point.layer), point, whole_map))
         item.setVisible(True)
 
     def _values_of(self, point: MapPoint):

@@ -54,6 +54,31 @@ class MapRow:
         padded[:values.size] = values
         return padded.reshape(1, rows, width)
 
+    def show_empty(self) -> None:
+        """Grey: no output to show."""
+        self.values = None
+        self.image.setImage(self.empty, levels=None)
+        self.set_range("")
+
+    def show_values(self, values: np.ndarray, mode: str, lo: float | None = None,
+                    hi: float | None = None) -> None:
+        """Colour this layer's output: scaled per map (mode 'map'), else from lo to hi (the
+        layer's own lowest and highest when None)."""
+        self.values = values
+        if lo is None:
+            lo, hi = float(values.min()), float(values.max())
+        if mode == "map" and not self.flat:
+            low = values.min(axis=(1, 2), keepdims=True)
+            span = values.max(axis=(1, 2), keepdims=True) - low
+            unit = (values - low) / np.where(span > 1e-12, span, np.inf)
+        else:
+            unit = cm.normalise(values, lo, hi)
+        mosaic = self.mosaic.fill(self.tiles(unit).astype(np.float32, copy=False), 0.0)
+        rgba = cm.apply(cm.VIRIDIS, mosaic)
+        rgba[self.hidden] = (*cm.BACKGROUND, 255)
+        self.image.setImage(rgba, levels=None)
+        self.set_range("" if mode == "map" and not self.flat else f"{lo:.2g} … {hi:.2g}")
+
     def set_range(self, text: str) -> None:
         if self.range.text() != text:
             self.range.setText(text)

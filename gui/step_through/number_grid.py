@@ -10,11 +10,12 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen, QPixmap
+from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from gui.colormaps import ACCENT, BACKGROUND, MUTED
+from gui.colormaps import ACCENT, BACKGROUND
 from gui.step_through import shading
+from gui.step_through.cell_paint import Numbers, fit_numbers, paint_cells, paint_padding
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class NumberGrid(QWidget):
         self._cache: QPixmap | None = None
         self._geometry = (0.0, 0.0, 0.0)  # x0, y0, cell
         self._font = QFont(self.font())
-        self._show_numbers = self._compact = False
+        self._numbers: Numbers | None = None  # how numbers are written; None: too small
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(40, 40)
@@ -171,22 +172,6 @@ class NumberGrid(QWidget):
         self._cache = None
         super().resizeEvent(event)
 
-    def _choose_font(self, cell: float) -> None:
-        """The largest font up to max_font_px whose widest number fits a cell, written in full
-        or else compact ('.48'); no numbers below 7 px."""
-        samples = shading.longest_numbers(self.values)
-        self._show_numbers = False
-        for compact in (False, True):
-            texts = [shading.number(v, self.decimals, compact) for v in samples]
-            widest = max(texts + [self.widest], key=len)
-            size = min(self.max_font_px, cell * 0.5)
-            while size >= 7:
-                self._font.setPixelSize(int(size))
-                if QFontMetricsF(self._font).horizontalAdvance(widest) <= cell - 3:
-                    self._show_numbers, self._compact = True, compact
-                    return
-                size -= 1
-
     def _render(self) -> None:
         dpr = self.devicePixelRatioF()
         pixmap = QPixmap(self.size() * dpr)
@@ -196,7 +181,8 @@ class NumberGrid(QWidget):
         self._cache = pixmap
         if cell <= 0:
             return
-        self._choose_font(cell)
+        self._numbers = fit_numbers(self._font, self.values, self.decimals, self.widest,
+                                    self.max_font_px, cell)
         rows, cols = self.grid_shape()
         p = QPainter(pixmap)
         # The padding: a ring of zeros, darker than any value's cell.
@@ -206,62 +192,19 @@ class NumberGrid(QWidget):
         h, w = self.values.shape
         self._paint_cells(p, 0, h, 0, w)
         if pad:
-            self._paint_padding(p, rows, cols, cell)
+            ring = [self.cell_rect(r, c) for r in range(-pad, h + pad)
+                    for c in range(-pad, w + pad) if not self._inside(r, c)]
+            paint_padding(p, ring, cell, self._numbers)
         p.end()
 
     def _paint_cells(self, p: QPainter, r0: int, r1: int, c0: int, c1: int) -> None:
         """Paint value cells rows r0..r1−1, columns c0..c1−1 (colour, grid line, number)."""
-        block = self.values[r0:r1, c0:c1]
-        rgb = np.ascontiguousarray(shading.colours(block, self.scale, self.span))
-        empty = ~np.isfinite(block)
-        rgb[empty] = shading.EMPTY
-        if self.hidden is not None:
-            rgb[self.hidden[r0:r1, c0:c1]] = BACKGROUND
-        image = QImage(rgb.data, rgb.shape[1], rgb.shape[0], rgb.strides[0],
-                       QImage.Format.Format_RGB888)
         first = self.cell_rect(r0, c0)
         _, _, cell = self._geometry
         target = QRectF(first.left(), first.top(), (c1 - c0) * cell, (r1 - r0) * cell)
-        p.drawImage(target, image)
-        if cell >= 10:  # grid lines, so single cells read as cells
-            p.setPen(QPen(QColor(*BACKGROUND), 1))
-            for r in range(r0, r1 + 1):
-                y = target.top() + (r - r0) * cell
-                p.drawLine(QPointF(target.left(), y), QPointF(target.right(), y))
-            for c in range(c0, c1 + 1):
-                x = target.left() + (c - c0) * cell
-                p.drawLine(QPointF(x, target.top()), QPointF(x, target.bottom()))
-        if not self._show_numbers:
-            return
-        p.setFont(self._font)
-        p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        dark = shading.text_colours(block, self.scale, self.span)
-        light, ink = QColor(236, 238, 242), QColor(20, 20, 24)
-        centre = Qt.AlignmentFlag.AlignCenter
-        for i in range(r1 - r0):
-            for j in range(c1 - c0):
-                v = block[i, j]
-                if not np.isfinite(v) or (self.hidden is not None
-                                          and self.hidden[r0 + i, c0 + j]):
-                    continue
-                p.setPen(ink if dark[i, j] else (QColor(*MUTED) if v == 0 else light))
-                p.drawText(self.cell_rect(r0 + i, c0 + j), centre,
-                           shading.number(float(v), self.decimals, self._compact))
-
-    def _paint_padding(self, p: QPainter, rows: int, cols: int, cell: float) -> None:
-        pad = self.padding
-        p.setPen(QPen(QColor(*MUTED), 1, Qt.PenStyle.DotLine))
-        h, w = self.values.shape
-        for r in range(-pad, h + pad):
-            for c in range(-pad, w + pad):
-                if self._inside(r, c):
-                    continue
-                rect = self.cell_rect(r, c).adjusted(1, 1, -1, -1)
-                if cell >= 10:
-                    p.drawRect(rect)
-                if self._show_numbers:
-                    p.setFont(self._font)
-                    p.drawText(rect, Qt.AlignmentFlag.AlignCenter, "0")
+        hidden = None if self.hidden is None else self.hidden[r0:r1, c0:c1]
+        paint_cells(p, self.values[r0:r1, c0:c1], hidden, self.scale, self.span, target, cell,
+                    self._numbers)
 
     def paintEvent(self, event) -> None:
         if self._cache is None:

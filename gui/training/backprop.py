@@ -12,8 +12,6 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from cnn.data import LETTERS
 from gui.training.gradflow import heat
 
-pg.setConfigOptions(imageAxisOrder="row-major")
-
 _LUT = pg.colormap.get("inferno").getLookupTable(nPts=256)
 _GREY = np.stack([np.arange(256)] * 3, axis=1).astype(np.uint8)
 COLUMNS = 6

@@ -12,8 +12,6 @@ from PySide6.QtWidgets import QGraphicsRectItem, QWidget
 
 from gui.class_labels import axis_ticks, class_label, stack_labels
 
-pg.setConfigOptions(imageAxisOrder="row-major")
-
 _LUT = pg.colormap.get("inferno").getLookupTable(nPts=256)
 
 

@@ -1,19 +1,24 @@
-"""The training controller: lives in the GUI thread, owns the QThread and its TrainWorker.
+"""The training controller: lives in the GUI thread, owns the run's thread and TrainWorker.
 
-It starts a fresh thread and worker per run and keeps both referenced until the thread has
-ended. Every worker signal is received here, in the GUI thread, and re-emitted: widgets and tests
-connect to the controller only. It also keeps the model's History and the newest trained model.
+It starts a fresh worker per run in a WorkerThread, which keeps both referenced until the
+thread has ended. Every worker signal is received here, in the GUI thread, and re-emitted:
+widgets and tests connect to the controller only. It also keeps the model's History and the
+newest trained model.
 """
 
-from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from cnn.model import Sequential
-from gui.training.background import join_thread
-from gui.training.config import RunConfig
+from cnn.runs.config import RunConfig
+from cnn.runs.meta import run_meta
+from gui.training.background import WorkerThread
 from gui.training.history import History
 from gui.training.worker import TrainWorker
 
 IDLE, LOADING, RUNNING, PAUSED, STOPPING = "idle", "loading", "running", "paused", "stopping"
+# The worker's signals, each received by _on_worker_<name> in the GUI thread.
+WORKER_SIGNALS = ("status_changed", "data_loaded", "progressed", "epoch_finished",
+                  "step_inspected", "weights_ready", "paused", "finished")
 
 
 class TrainController(QObject):
@@ -31,7 +36,8 @@ class TrainController(QObject):
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        self._thread: QThread | None = None
+        self._runner = WorkerThread("training", self)
+        self._runner.ended.connect(self._on_runner_ended)
         self._worker: TrainWorker | None = None
         self._state = IDLE
         self.history = History()
@@ -41,9 +47,6 @@ class TrainController(QObject):
         self.data_info: dict = {}
         self.last_epoch: dict | None = None
         self.last_result: dict | None = None
-        app = QCoreApplication.instance()
-        if app is not None:  # a safety net: a thread must never outlive the application
-            app.aboutToQuit.connect(self._on_app_about_to_quit)
 
     @property
     def state(self) -> str:
@@ -51,7 +54,11 @@ class TrainController(QObject):
 
     def is_running(self) -> bool:
         """True from start() until the worker's thread has ended (paused counts as running)."""
-        return self._thread is not None
+        return self._runner.is_busy()
+
+    def run_thread(self) -> QThread | None:
+        """The running run's thread (None between runs)."""
+        return self._runner.qthread
 
     def _set_state(self, state: str) -> None:
         if state != self._state:
@@ -71,22 +78,11 @@ class TrainController(QObject):
         self.last_epoch, self.last_result, self.data_info = None, None, {}
         worker = TrainWorker(config, None if model is None else model.copy(),
                              epoch_offset=self.history.last_epoch, paused=paused)
-        thread = QThread(self)
-        thread.setObjectName("training")
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
-        worker.status_changed.connect(self._on_worker_status)
-        worker.data_loaded.connect(self._on_worker_data_loaded)
-        worker.progressed.connect(self._on_worker_progressed)
-        worker.epoch_finished.connect(self._on_worker_epoch_finished)
-        worker.step_inspected.connect(self.step_inspected)
-        worker.weights_ready.connect(self._on_worker_weights_ready)
-        worker.paused.connect(self.worker_paused)
-        worker.finished.connect(self._on_worker_finished)
-        thread.finished.connect(self._on_thread_finished)
-        self._thread, self._worker = thread, worker
+        for name in WORKER_SIGNALS:
+            getattr(worker, name).connect(getattr(self, f"_on_worker_{name}"))
+        self._worker = worker
         self._set_state(LOADING)
-        thread.start()
+        self._runner.start(worker, stop=worker.request_stop)
 
     def pause(self) -> None:
         if self._worker is not None and self._state == RUNNING:
@@ -113,30 +109,22 @@ class TrainController(QObject):
 
     def stop_and_wait(self, timeout_s: float = 10.0) -> bool:
         """Stop the run and block until its thread ends (for closeEvent); True when it ended."""
-        if self._thread is None:
+        if not self.is_running():
             return True
         self.stop()
-        if not join_thread(self, self._thread, timeout_s):
-            return False
-        if self._thread is not None:
-            self._on_thread_finished()
-        return True
-
-    @Slot()
-    def _on_app_about_to_quit(self) -> None:
-        self.stop_and_wait()
+        return self._runner.wait(timeout_s)
 
     # --- from the worker (queued: these run in the GUI thread) -------------------------------
 
     @Slot(str, float)
-    def _on_worker_status(self, text: str, fraction: float) -> None:
+    def _on_worker_status_changed(self, text: str, fraction: float) -> None:
         self.status_changed.emit(text, fraction)
 
     @Slot(object)
     def _on_worker_data_loaded(self, info: dict) -> None:
         self.data_info = info
         if self._state == LOADING:
-            paused = self._worker is not None and self._worker._paused
+            paused = self._worker is not None and self._worker.is_paused()
             self._set_state(PAUSED if paused else RUNNING)
         self.data_loaded.emit(info)
 
@@ -151,11 +139,19 @@ class TrainController(QObject):
         self.last_epoch = result
         self.epoch_finished.emit(result)
 
+    @Slot(object)
+    def _on_worker_step_inspected(self, flow: dict) -> None:
+        self.step_inspected.emit(flow)
+
     @Slot(object, object)
     def _on_worker_weights_ready(self, model: Sequential, info: dict) -> None:
         self.model = model
         self.meta = self.current_meta()
         self.weights_published.emit(model, self.meta)
+
+    @Slot()
+    def _on_worker_paused(self) -> None:
+        self.worker_paused.emit()
 
     @Slot(object)
     def _on_worker_finished(self, result: dict) -> None:
@@ -165,35 +161,19 @@ class TrainController(QObject):
         self.run_finished.emit(result)
 
     @Slot()
-    def _on_thread_finished(self) -> None:
-        if self._thread is None:
-            return
-        self._thread.wait()
-        self._thread.deleteLater()
-        self._thread = self._worker = None
+    def _on_runner_ended(self) -> None:
+        self._worker = None
         self._set_state(IDLE)
 
     # --- metadata ------------------------------------------------------------------------------
 
     def current_meta(self) -> dict:
         """Checkpoint metadata for the newest weights: the run's settings, data and history."""
-        c = self.config or RunConfig()
-        meta = dict(self.meta)
-        info = self.data_info
-        meta.update({
-            "name": c.name,
-            "arch": (meta.get("arch", "custom") if c.from_current
-                     else c.arch if isinstance(c.arch, str) else "custom"),
-            "training": c.training_meta(),
-            **self.history.to_meta(),
-        })
-        if info:
-            validation = (f"the files {', '.join(c.val_files)}" if c.val_files else
-                          f"{c.val_fraction:.0%} held out, writer-disjoint where writers are known")
-            meta.update(data=dict(info["sources"]), train_n=info["train_n"], val_n=info["val_n"],
-                        validation=validation)
-        if self.last_epoch is not None and "per_class" in self.last_epoch:
-            meta.update(val_accuracy=self.last_epoch["entry"]["val_accuracy"],
-                        val_per_class=self.last_epoch["per_class"])
-            meta.pop("changed_since_validation", None)  # validated again: these weights'
+        last = self.last_epoch
+        val = None
+        if last is not None and "per_class" in last:
+            val = {"accuracy": last["entry"]["val_accuracy"], "per_class": last["per_class"]}
+        meta = run_meta(self.config or RunConfig(), self.meta,
+                        self.data_info.get("summary"), val)
+        meta.update(self.history.to_meta())
         return meta

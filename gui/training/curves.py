@@ -10,8 +10,6 @@ from PySide6.QtWidgets import QWidget
 
 from gui.training.history import History, smooth
 
-pg.setConfigOptions(imageAxisOrder="row-major")
-
 TRAIN = (86, 156, 214)
 VAL = (255, 196, 61)
 LAYER_COLOURS = [(86, 156, 214), (106, 190, 120), (230, 120, 90), (190, 130, 220),
@@ -90,9 +88,6 @@ class CurvesPanel(pg.GraphicsLayoutWidget):
             self._layer_curves.append((self.grad.plot(pen=pen, name=name),
                                        self.update_plot.plot(pen=pen, name=name)))
         self._layers = list(layers)
-
-    def clear_curves(self) -> None:
-        self.set_history(History())
 
     def set_history(self, h: History) -> None:
         """Redraw from scratch (a new run, or a model opened from a file)."""

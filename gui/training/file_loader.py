@@ -11,8 +11,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from cnn.runs import sources
 from gui import logs
-from gui.training import sources
 from gui.training.background import BackgroundCall
 from gui.untrusted import elide
 

@@ -15,8 +15,6 @@ from PySide6.QtWidgets import (
 
 from cnn.data import LETTERS
 
-pg.setConfigOptions(imageAxisOrder="row-major")
-
 COLUMNS, ROWS = 10, 4
 GAP = 2
 

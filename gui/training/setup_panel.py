@@ -2,7 +2,6 @@
 
 import logging
 from dataclasses import replace
-from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -10,35 +9,29 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
-    QProgressBar,
-    QPushButton,
     QRadioButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
+from cnn.runs.config import DEFAULT_DEGRADE, DEFAULT_LR, RunConfig
 from gui.training.arch_editor import ArchEditor
-from gui.training.config import DEFAULT_DEGRADE, DEFAULT_LR, RunConfig, parse_lr
-from gui.training.file_loader import FileLoader, count_letters
-from gui.untrusted import cap, elide, tooltip
+from gui.training.lr_field import LearningRateField
+from gui.training.setup_files import ERROR_STYLE, SetupFiles
 from gui.wheel_guard import guard_wheel
 
-_ERROR_STYLE = "color: #e06c6c"
 log = logging.getLogger(__name__)
 
 _OPTIMISERS = {"adam": "Adam", "sgd": "SGD with momentum"}
 
 
-class SetupPanel(QWidget):
+class SetupPanel(SetupFiles, QWidget):
     """`config()` reads the form into a RunConfig; `set_config()` fills it in."""
 
     changed = Signal()
@@ -49,6 +42,7 @@ class SetupPanel(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("trainSetup")
+        self._current_spec: list[dict] | None = None  # the current model's, for fine-tuning
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self._data_group())
@@ -77,45 +71,9 @@ class SetupPanel(QWidget):
         self.samples_note = QLabel()
         self.samples_note.setTextFormat(Qt.TextFormat.PlainText)
         self.samples_note.setWordWrap(True)
-        self.samples_note.setStyleSheet(_ERROR_STYLE)
+        self.samples_note.setStyleSheet(ERROR_STYLE)
         self.samples_note.setVisible(False)
-        self.files = QListWidget()
-        self.files.setMaximumHeight(64)
-        self.files.setToolTip("Imported letter sets: .npz files, or EMNIST's images files")
-        self.add_button = add = QPushButton("Add file…")
-        add.setToolTip("Add letter sets to train on; they are read in the background")
-        add.clicked.connect(self._on_add_file_clicked)
-        remove = QPushButton("Remove")
-        remove.clicked.connect(self._on_remove_file_clicked)
-        self.file_message = QLabel()
-        self.file_message.setTextFormat(Qt.TextFormat.PlainText)  # quotes names and errors
-        self.file_message.setWordWrap(True)
-        self.file_message.setStyleSheet(_ERROR_STYLE)
-        self.loader = FileLoader(self)
-        self.loader.reading.connect(self._on_loader_reading)
-        self.loader.loaded.connect(self._on_loader_loaded)
-        self.loader.refused.connect(self._on_loader_refused)
-        self.loader.finished.connect(self._on_loader_finished)
-        self.file_progress = QLabel()
-        self.file_progress.setTextFormat(Qt.TextFormat.PlainText)
-        self.file_progress.setWordWrap(True)
-        busy = QProgressBar()
-        busy.setRange(0, 0)  # busy: NumPy reads a file in one call, with no progress to tell
-        busy.setTextVisible(False)
-        busy.setMaximumSize(160, 14)
-        self.cancel_files = QPushButton("Cancel")
-        self.cancel_files.setToolTip("Stop reading: the files not read yet are not added")
-        self.cancel_files.clicked.connect(self.loader.cancel)
-        self._loading = QWidget()
-        loading = QVBoxLayout(self._loading)
-        loading.setContentsMargins(0, 0, 0, 0)
-        row = QHBoxLayout()
-        row.addWidget(busy)
-        row.addWidget(self.cancel_files)
-        row.addStretch(1)
-        loading.addWidget(self.file_progress)
-        loading.addLayout(row)
-        self._loading.setVisible(False)
+        buttons = self._create_file_widgets()
         self.val_fraction = QDoubleSpinBox()
         self.val_fraction.setRange(0.0, 0.5)
         self.val_fraction.setSingleStep(0.05)
@@ -124,10 +82,6 @@ class SetupPanel(QWidget):
         synth = QHBoxLayout()
         synth.addWidget(self.use_synthetic)
         synth.addWidget(self.synthetic, 1)
-        buttons = QHBoxLayout()
-        buttons.addWidget(add)
-        buttons.addWidget(remove)
-        buttons.addStretch(1)
         self.val_source = QComboBox()
         self.val_source.addItem("a held-out share", "")
         self.val_source.setToolTip("Validate on a share of the training letters, or on one of "
@@ -190,14 +144,9 @@ class SetupPanel(QWidget):
         self.momentum = QDoubleSpinBox()
         self.momentum.setRange(0.0, 0.999)
         self.momentum.setSingleStep(0.05)
-        self.lr = QLineEdit()
-        self.lr.setToolTip("Learning rate, e.g. 0.001 or 1e-3")
-        self.lr_error = QLabel()  # says what is wrong with the rate as it is typed
-        self.lr_error.setWordWrap(True)
-        self.lr_error.setStyleSheet("color: #e06c6c;")
-        self.lr_error.setVisible(False)
-        self._problem = ""
-        self.lr.textChanged.connect(self._on_lr_edited)
+        self.lr_field = LearningRateField()
+        self.lr, self.lr_error = self.lr_field.edit, self.lr_field.error
+        self.lr_field.problem_changed.connect(self.problem_changed)
         self.batch_size = QSpinBox()
         self.batch_size.setRange(1, 2048)
         self.epochs = QSpinBox()
@@ -232,8 +181,7 @@ class SetupPanel(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Optimiser", self.optimizer)
         form.addRow("Momentum", self.momentum)
-        form.addRow("Learning rate", self.lr)
-        form.addRow("", self.lr_error)
+        form.addRow("Learning rate", self.lr_field)
         form.addRow("Batch size", self.batch_size)
         form.addRow("Epochs", sizes)
         form.addRow(self.augment)
@@ -246,7 +194,7 @@ class SetupPanel(QWidget):
 
     def config(self) -> RunConfig:
         """The form as a RunConfig; raises ValueError with a message for a person."""
-        lr = parse_lr(self.lr.text())
+        lr = self.lr_field.value()
         files = [self.files.item(i).data(Qt.ItemDataRole.UserRole)
                  for i in range(self.files.count())
                  if self.files.item(i).checkState() == Qt.CheckState.Checked]
@@ -309,20 +257,7 @@ class SetupPanel(QWidget):
 
     def problem(self) -> str:
         """Why a run cannot start with the form as it is ("" when it can)."""
-        return self._problem
-
-    def _on_lr_edited(self, text: str) -> None:
-        try:
-            parse_lr(text)
-            problem = ""
-        except ValueError as e:
-            problem = str(e)
-        self.lr_error.setText(problem[:1].upper() + problem[1:] + "." if problem else "")
-        self.lr_error.setVisible(bool(problem))
-        self.lr.setStyleSheet("QLineEdit { border: 1px solid #e06c6c; }" if problem else "")
-        if problem != self._problem:
-            self._problem = problem
-            self.problem_changed.emit(problem)
+        return self.lr_field.problem()
 
     def _degrade_share(self) -> float:
         """The share a ticked box stands for: what the config said, else DEFAULT_DEGRADE."""
@@ -348,83 +283,7 @@ class SetupPanel(QWidget):
         for group in self.findChildren(QGroupBox):
             group.setEnabled(not running)
 
-    def add_file(self, path: str) -> bool:
-        """Add a letter file now (in this thread) with its size and a ticked checkbox; False
-        (and a note) if refused. The Add file… button reads in the background instead."""
-        try:
-            n = count_letters(path)
-        except Exception as e:  # any file: a message, never a crash
-            log.warning("refused the letter file %s", path, exc_info=True)
-            self._refuse(f"{elide(Path(path).name)} was not added: {e}")
-            return False
-        return self._add_item(path, n)
-
-    def add_files(self, paths: list[str]) -> bool:
-        """Read `paths` in the background, adding each that holds letters (what Add file…
-        does); False when a read is still going."""
-        paths = [p for p in paths if not self._listed(p)]
-        self.file_message.clear()
-        return self.loader.load(paths)
-
-    def file_paths(self) -> list[str]:
-        return [self.files.item(i).data(Qt.ItemDataRole.UserRole)
-                for i in range(self.files.count())]
-
-    def _listed(self, path: str) -> bool:
-        return str(path) in self.file_paths()
-
-    def _add_item(self, path: str, n: int) -> bool:
-        if self._listed(path):
-            return False
-        name = elide(Path(path).name)
-        item = QListWidgetItem(f"{name} ({n:,})")
-        item.setData(Qt.ItemDataRole.UserRole, str(path))
-        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-        item.setCheckState(Qt.CheckState.Checked)
-        item.setToolTip(tooltip(path))
-        self.files.addItem(item)
-        self.val_source.addItem(name, str(path))
-        return True
-
-    def _refuse(self, text: str) -> None:
-        old = self.file_message.text()
-        self.file_message.setText(cap(f"{old}\n{text}" if old else text))
-
-    def _ask_files(self) -> list[str]:
-        """Modal file dialog; tests replace it."""
-        paths, _ = QFileDialog.getOpenFileNames(
-            self, "Add letters", str(Path.home()),
-            "Letter sets (*.npz *-images-idx3-ubyte *-images-idx3-ubyte.gz);;All files (*)")
-        return paths
-
     # --- slots ---------------------------------------------------------------------------------
-
-    def _on_add_file_clicked(self) -> None:
-        self.add_files(self._ask_files())
-
-    def _on_loader_reading(self, index: int, total: int, name: str) -> None:
-        self.add_button.setEnabled(False)
-        of = f" ({index + 1} of {total})" if total > 1 else ""
-        self.file_progress.setText(f"Reading {elide(name, 40)}{of}…")
-        self._loading.setVisible(True)
-
-    def _on_loader_loaded(self, path: str, n: int) -> None:
-        self._add_item(path, n)
-
-    def _on_loader_refused(self, path: str, message: str) -> None:
-        self._refuse(message)
-
-    def _on_loader_finished(self, cancelled: bool) -> None:
-        self._loading.setVisible(False)
-        self.add_button.setEnabled(True)
-        if cancelled:
-            self._refuse("Cancelled: the file being read and those after it were not added.")
-
-    def _on_remove_file_clicked(self) -> None:
-        for item in self.files.selectedItems():
-            path = item.data(Qt.ItemDataRole.UserRole)
-            self.files.takeItem(self.files.row(item))
-            self.val_source.removeItem(self.val_source.findData(path))
 
     def _on_optimizer_changed(self, index: int) -> None:
         key = self.optimizer.itemData(index)
@@ -433,9 +292,8 @@ class SetupPanel(QWidget):
 
     def _on_start_toggled(self, from_current: bool) -> None:
         """Fine-tuning keeps the current model's architecture and weights."""
-        spec = getattr(self, "_current_spec", None)
-        if from_current and spec:
-            self.arch.set_spec(spec)
+        if from_current and self._current_spec:
+            self.arch.set_spec(self._current_spec)
         self.arch.setEnabled(not from_current)
         self.init.setEnabled(not from_current)
         self.init_std.setEnabled(not from_current and self.init.currentIndex() == 1)

@@ -2,51 +2,42 @@
 
 Independent of the main window: it asks a callable for the current model, emits
 `weights_published(model, meta)` for the Draw tab (throttled, each a model of its own), and offers
-save / open / stop_and_wait / offer_save_on_close for the window's menus and closeEvent.
+save / open / stop_and_wait / offer_save_on_close for the window's menus and closeEvent (files
+and the questions before unsaved weights are dropped: tab_files.TabFiles).
 """
 
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
-    QMessageBox,
     QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
-from cnn import checkpoint
 from cnn.model import Sequential
-from cnn.paths import DEFAULT_MODEL, data_dir
 from gui import logs
-from gui.models import load_model_file
 from gui.training.collapse import collapse_warning
-from gui.training.controller import IDLE, LOADING, PAUSED, RUNNING, TrainController
+from gui.training.controller import IDLE, LOADING, PAUSED, TrainController
 from gui.training.controls import RunControls
 from gui.training.history import History
 from gui.training.setup_panel import SetupPanel
+from gui.training.tab_files import TabFiles
 from gui.training.views import RunViews
-from gui.untrusted import elide, full_name, name_of
+from gui.untrusted import elide, name_of
 
 log = logging.getLogger(__name__)
+# The controller's signals, each received by _on_controller_<name>.
+CONTROLLER_SIGNALS = ("state_changed", "status_changed", "data_loaded", "progressed",
+                      "epoch_finished", "step_inspected", "weights_published", "run_finished")
 CurrentModel = Callable[[], tuple[Sequential | None, dict]]
 
 
-def is_shipped_model(path) -> bool:
-    try:
-        return Path(path).resolve() == DEFAULT_MODEL.resolve()
-    except OSError:
-        return False
-
-
-class TrainTab(QWidget):
+class TrainTab(TabFiles, QWidget):
     """Train the network from the window and watch it learn."""
 
     weights_published = Signal(object, object)  # model (the receiver keeps it), meta
@@ -116,15 +107,8 @@ class TrainTab(QWidget):
         self.setup.augment_toggled.connect(self.preview.set_augment)
         self.setup.degrade_changed.connect(self.preview.set_degrade)
         self.setup.problem_changed.connect(self.controls.set_blocked)
-        c = self.controller
-        c.state_changed.connect(self._on_controller_state_changed)
-        c.status_changed.connect(self._on_controller_status_changed)
-        c.data_loaded.connect(self._on_controller_data_loaded)
-        c.progressed.connect(self._on_controller_progressed)
-        c.epoch_finished.connect(self._on_controller_epoch_finished)
-        c.step_inspected.connect(self._on_controller_step_inspected)
-        c.weights_published.connect(self._on_controller_weights_published)
-        c.run_finished.connect(self._on_controller_run_finished)
+        for name in CONTROLLER_SIGNALS:
+            getattr(self.controller, name).connect(getattr(self, f"_on_controller_{name}"))
 
     # --- running -------------------------------------------------------------------------------
 
@@ -185,140 +169,12 @@ class TrainTab(QWidget):
         """For closeEvent: stop the run and wait for its thread; True when it has ended."""
         return self.controller.stop_and_wait(timeout_s)
 
-    def prepare_to_close(self) -> bool:
-        """Ask about unsaved weights first (a run goes on while the question is open), then
-        stop a run cleanly; False when the person cancelled closing (a run keeps going)."""
-        if self.is_running() and (self.unsaved or self.controller.state != LOADING):
-            answer = self._ask_save_on_close()
-            if answer == "cancel":
-                return False
-            self.stop_and_wait()
-            closing = answer == "discard" or self._save_with_dialog()
-        else:
-            self.stop_and_wait()
-            closing = self.offer_save_on_close()
-        if closing:
-            self.setup.loader.cancel()  # a file still being read ends on its own
-        return closing
-
-    def offer_save_on_close(self) -> bool:
-        """Ask whether to save trained, unsaved weights; False means 'do not close'."""
-        return self.offer_save("close")
-
-    def offer_save(self, action: str) -> bool:
-        """Before unsaved weights are dropped to `action`: Save (then go on), Discard (go on)
-        or Cancel (False: do not `action`)."""
-        if not self.unsaved or self._current_weights()[0] is None:
-            return True
-        answer = self._ask_save_on_close() if action == "close" else self._ask_save_before(action)
-        if answer == "cancel":
-            return False
-        return answer == "discard" or self._save_with_dialog()
-
-    def _save_with_dialog(self) -> bool:
-        path = self._ask_save_path()
-        return bool(path) and self.save_model_as(path)
-
-    def _current_weights(self) -> tuple[Sequential | None, dict]:
-        """The weights the window shows, else (the tab alone) this tab's newest."""
-        model, meta = self._current_model()
-        if model is None:
-            model, meta = self.controller.model, self.controller.meta
-        return model, meta or {}
-
-    # --- files ---------------------------------------------------------------------------------
-
-    def default_save_path(self) -> Path:
-        """models/<name>.npz in the data folder; the name (from a file, maybe) made file-safe."""
-        name = (full_name(self._current_weights()[1]) or self.setup.name.text()).strip()
-        name = re.sub(r"[^\w.-]+", "-", name)[:60].strip(".-") or "my-model"
-        return data_dir() / "models" / f"{name}.npz"
-
-    def save_model_as(self, path) -> bool:
-        """Write the current weights (the window's, else the newest trained) with their history,
-        atomically."""
-        if is_shipped_model(path):
-            self.show_message("warning", "Not saved", "The shipped model is never overwritten; "
-                              "choose another file name.")
-            return False
-        model, meta = self._current_weights()
-        if model is None:
-            return False
-        if model is not self.controller.model:  # taught or opened: its curves as they were
-            meta = {**meta, **History.from_meta(meta).to_meta()}
-        try:
-            written = checkpoint.save(model, path, meta, drop_bad_fields=True)
-        except (OSError, ValueError) as e:
-            log.exception("could not save the model to %s", path)
-            self.show_message("warning", "Could not save the model", logs.with_hint(str(e)))
-            return False
-        self.unsaved = False
-        self.last_saved = model
-        self._say(f"Saved {written}")
-        self.model_saved.emit(str(written))
-        return True
-
-    def open_model(self, path) -> bool:
-        """Load a model file, show its training curves, and emit model_opened (after offering
-        to save unsaved weights it replaces)."""
-        if self.is_running():
-            self.show_message("warning", "Training is running", "Stop the run first.")
-            return False
-        try:
-            loaded = load_model_file(path)
-        except checkpoint.CheckpointError as e:
-            log.warning("could not open %s: %s", path, e)
-            self.show_message("warning", "Could not open the model", str(e))
-            return False
-        if not self.offer_save("open another model"):
-            return False
-        c = self.controller
-        c.model, c.meta, c.history = loaded.model, loaded.meta, History.from_meta(loaded.meta)
-        self.unsaved = False
-        self.views.show_history(c.history)
-        self._say(f"Opened {path}: {len(c.history.epochs)} epochs of training history.")
-        self.model_opened.emit(loaded.model, loaded.meta, str(path))
-        return True
-
-    def show_history(self, meta: dict) -> None:
-        """Draw the curves a model's metadata carries (when the window opened it itself)."""
-        if not self.is_running():
-            self.views.show_history(History.from_meta(meta))
-
     # --- overridable interaction (tests replace these; nothing here blocks a test) ------------
 
     def show_message(self, kind: str, title: str, text: str) -> None:
         """Tell the person something in the tab's banner; never modal."""
         self.last_message = (kind, title, text)
         self.controls.show_banner(title, text)
-
-    def _ask_save_path(self) -> str:
-        folder = self.default_save_path()
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        path, _ = QFileDialog.getSaveFileName(self, "Save model", str(folder),
-                                              "LetterLens models (*.npz)")
-        return path
-
-    def _ask_open_path(self) -> str:
-        path, _ = QFileDialog.getOpenFileName(self, "Open model", str(data_dir() / "models"),
-                                              "LetterLens models (*.npz)")
-        return path
-
-    def _ask_save_on_close(self) -> str:
-        """'save', 'discard' or 'cancel' (closing the window)."""
-        return self._ask_save_before("close")
-
-    def _ask_save_before(self, action: str) -> str:
-        """'save', 'discard' or 'cancel' before unsaved weights are dropped to `action`."""
-        b = QMessageBox.StandardButton
-        going = self.controller.state in (LOADING, RUNNING)  # paused stays paused
-        running = " (training goes on while you decide)" if going else ""
-        answer = QMessageBox.question(
-            self, "Save the trained model?",
-            "The network was trained or taught in this session and not saved"
-            f"{running}. Save it before you {action}?",
-            b.Save | b.Discard | b.Cancel, b.Save)
-        return {b.Save: "save", b.Discard: "discard"}.get(answer, "cancel")
 
     # --- refreshing from outside ---------------------------------------------------------------
 
@@ -375,16 +231,6 @@ class TrainTab(QWidget):
             self.resume()
         else:
             self.pause()
-
-    def _on_save_clicked(self) -> None:
-        path = self._ask_save_path()
-        if path:
-            self.save_model_as(path)
-
-    def _on_open_clicked(self) -> None:
-        path = self._ask_open_path()
-        if path:
-            self.open_model(path)
 
     def _on_controller_state_changed(self, state: str) -> None:
         self.controls.set_state(state)

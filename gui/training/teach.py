@@ -14,10 +14,10 @@ from PySide6.QtCore import QObject, Signal
 
 from cnn.data import LETTERS, LetterSet, combine
 from cnn.model import Sequential
+from cnn.runs.finetune import fine_tune, replay_pool, teach_steps
 from cnn.samples import SampleStore
 from gui import logs
 from gui.training.background import BackgroundCall
-from gui.training.finetune import fine_tune, replay_pool, teach_steps
 from gui.untrusted import as_meta, count, entries
 
 log = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from cnn.data import LETTERS, DataError
+from cnn.runs.finetune import MIN_TO_HOLD_OUT
 from gui import logs
-from gui.training.finetune import MIN_TO_HOLD_OUT
 from gui.training.teach_results import TeachResults
 from gui.untrusted import cap
 

@@ -19,8 +19,6 @@ from PySide6.QtWidgets import (
 
 from gui.class_labels import stack_labels
 
-pg.setConfigOptions(imageAxisOrder="row-major")
-
 ERROR_COLOUR = "#e06c6c"
 MUTED = "#8a8e98"
 EMPTY_HINT = "What Add, Teach and Fine-tune did shows here."

@@ -1,6 +1,6 @@
 """Teaching a model a person's handwriting: a few backprop steps on one drawing, or a short
 fine-tune on their samples, each mixed with a replay of other letters so nothing else is
-forgotten. Pure NumPy (no Qt): the teach controller runs these off the GUI thread.
+forgotten. Pure NumPy (no Qt): the Train tab's teach controller runs these off the GUI thread.
 """
 
 import numpy as np
@@ -10,6 +10,7 @@ from cnn.data import LetterSet, combine
 from cnn.losses import SoftmaxCrossEntropy
 from cnn.model import Sequential
 from cnn.optim import SGD, Adam
+from cnn.runs.sources import synthetic_set
 from cnn.train import as_input, evaluate, fit, forward_backward, predict_proba
 
 REPLAY_N = 2600  # synthetic letters kept as the replay pool (100 per letter)
@@ -22,11 +23,10 @@ CHECK_SEED = 11
 
 
 def replay_pool(report=None, cancelled=None) -> LetterSet:
-    """The replay letters: REPLAY_N synthetic ones, drawn once and then read from the cache."""
-    from gui.training.sources import synthetic_set
-
+    """The replay letters: REPLAY_N synthetic ones, drawn once (in two processes, to leave the
+    window's cores free) and then read from the cache."""
     kwargs = {k: v for k, v in (("report", report), ("cancelled", cancelled)) if v is not None}
-    return synthetic_set(REPLAY_N, REPLAY_SEED, **kwargs)
+    return synthetic_set(REPLAY_N, REPLAY_SEED, workers=2, **kwargs)
 
 
 def probabilities(model: Sequential, image28: np.ndarray) -> np.ndarray:
