@@ -71,8 +71,7 @@ class TrainingLink(QObject):
         self.train_tab.model_saved.connect(self._on_train_tab_model_saved)
         self.teach.weights_published.connect(self._on_teach_weights_published)
         self.teach.counts_changed.connect(lambda _: self.train_tab.refresh_samples_count())
-        self.train_tab.controller.state_changed.connect(
-            lambda state: self.teach_bar.set_run_active(state != "idle"))
+        self.train_tab.controller.state_changed.connect(self._on_run_state_changed)
         w.predictor.model_changed.connect(self.train_tab.refresh_current_model)
         w.predictor.predicted.connect(self._on_predictor_predicted)
         w.tabs.currentChanged.connect(self._on_tabs_current_changed)
@@ -131,6 +130,10 @@ class TrainingLink(QObject):
     def _on_train_tab_weights_published(self, model: Sequential, meta: dict) -> None:
         self.published = model
         self._window.set_model(model, meta, training_name(meta, self.train_tab.is_running()))
+
+    def _on_run_state_changed(self, state: str) -> None:
+        self.teach.run_active = state != "idle"
+        self.teach_bar.set_run_active(state != "idle")
 
     def _on_train_tab_run_finished(self, result: dict) -> None:
         if self.published is not None and self._window.model is self.published:

@@ -80,6 +80,21 @@ def test_step_after_a_run_goes_on_from_its_weights(qtbot, window, blob_file):
     assert tab.stop_and_wait(10)
 
 
+def test_step_after_a_saved_run_follows_the_forms_new_network(qtbot, window, blob_file,
+                                                               tmp_path):
+    train_once(qtbot, window, blob_file)
+    tab, c = window.train_tab, window.train_tab.controller
+    assert tab.save_model_as(tmp_path / "run.npz") and not tab.unsaved
+    custom = [{"type": "conv2d", "out_channels": 4, "kernel_size": 3, "padding": 1},
+              {"type": "relu"}, {"type": "maxpool2d", "kernel_size": 2}, {"type": "flatten"},
+              {"type": "linear", "out_features": 26}]
+    tab.setup.set_config(config(blob_file, arch=custom))  # a new network of another shape
+    with qtbot.waitSignal(c.step_inspected, timeout=RUN_TIMEOUT_MS):
+        qtbot.mouseClick(tab.step_button, Qt.MouseButton.LeftButton)
+    assert c.model.layer("conv1").params["weight"].shape[0] == 4 and not c.history.epochs
+    assert tab.stop_and_wait(10)
+
+
 def test_start_after_an_unsaved_run_asks_and_cancel_keeps_it(qtbot, window, blob_file, tmp_path):
     trained = train_once(qtbot, window, blob_file)
     tab = window.train_tab
@@ -160,6 +175,20 @@ def test_open_model_after_teaching_asks_first(qtbot, window, tmp_path):
     assert window.close() and answers.asked == ["open another model"] * 3
 
 
+def test_a_lesson_ending_after_another_model_was_opened_is_not_applied(qtbot, window, tmp_path):
+    other = tmp_path / "other.npz"
+    checkpoint.save(trained_small(1), other, {"name": "other"})
+    window.tabs.setCurrentWidget(window.draw_tab)
+    draw_sample(window, qtbot)
+    with qtbot.waitSignal(window.teach.failed, timeout=RUN_TIMEOUT_MS) as said:
+        qtbot.mouseClick(window.teach_bar.teach_button, Qt.MouseButton.LeftButton)
+        assert window.teach.is_busy()
+        assert window.open_model(other)  # File › Open while the lesson runs
+    assert "not applied" in said.args[0]
+    assert window.predictor.name == "other" and not window.train_tab.unsaved
+    assert "not applied" in window.teach_bar.results.text()
+
+
 def test_start_from_scratch_after_teaching_asks_first(qtbot, window, blob_file):
     taught = teach_once(qtbot, window)
     tab = window.train_tab
@@ -188,9 +217,36 @@ def test_closing_mid_run_then_cancel_keeps_the_run_going(qtbot, window, blob_fil
     assert window.isVisible() and tab.controller.state == RUNNING
     with qtbot.waitSignal(tab.controller.progressed, timeout=RUN_TIMEOUT_MS):
         pass  # and it goes on training
+    tab._ask_save_on_close = lambda: "save"
+    tab._ask_save_path = lambda: ""  # Save, then Cancel in the file dialog
+    assert not window.close()
+    assert window.isVisible() and tab.controller.state == RUNNING
     tab._ask_save_on_close = lambda: "discard"
     assert window.close()
     assert not tab.is_running() and tab.controller.last_result["reason"] == "stopped"
+
+
+def test_save_with_an_unwritable_data_folder_still_offers_a_place(qtbot, window, monkeypatch,
+                                                                 tmp_path):
+    taught = teach_once(qtbot, window)
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the data folder should be")
+    monkeypatch.setenv("LETTERLENS_DATA_DIR", str(blocked))
+    offered = []
+    target = tmp_path / "kept.npz"
+
+    def choose(parent, title, where, filters):
+        offered.append(where)
+        return str(target), filters
+
+    del window.train_tab._ask_save_path  # the real one, with the file dialog below
+    monkeypatch.setattr("gui.training.tab_files.QFileDialog.getSaveFileName", choose)
+    window.train_tab._ask_save_on_close = lambda: "save"
+    assert window.close()
+    assert offered and not offered[0].startswith(str(blocked))
+    saved, _ = checkpoint.load(target)
+    for k, v in taught.parameters().items():
+        np.testing.assert_array_equal(saved.parameters()[k], v)
 
 
 def test_the_question_says_a_run_goes_on_only_while_it_does(qtbot, window, blob_file,

@@ -151,10 +151,11 @@ class TrainTab(TabFiles, QWidget):
         self.controller.resume()
 
     def step(self) -> None:
-        """One batch then pause; starts a paused run first when none is going. After a run
-        (or teaching) that run goes on from the current weights, its history continued."""
+        """One batch then pause; starts a paused run first when none is going. Unsaved weights
+        (a run's, or taught) go on training, their history continued; otherwise the form's
+        Start from choice holds (nothing unsaved is lost by it)."""
         if not self.is_running():
-            go_on = self.controller.model is not None or self.unsaved
+            go_on = self.unsaved
             if not self.start(paused=True, continue_current=go_on):
                 return
             if go_on:

@@ -108,9 +108,13 @@ class TabFiles:
         return True
 
     def _ask_save_path(self) -> str:
-        folder = self.default_save_path()
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        path, _ = QFileDialog.getSaveFileName(self, "Save model", str(folder),
+        suggested = self.default_save_path()
+        try:
+            suggested.parent.mkdir(parents=True, exist_ok=True)
+        except OSError:  # a read-only or full data folder: the person picks another place
+            log.warning("cannot create %s", suggested.parent, exc_info=True)
+            suggested = Path.home() / suggested.name
+        path, _ = QFileDialog.getSaveFileName(self, "Save model", str(suggested),
                                               "LetterLens models (*.npz)")
         return path
 
@@ -150,10 +154,11 @@ class TabFiles:
         stop a run cleanly; False when the person cancelled closing (a run keeps going)."""
         if self.is_running() and (self.unsaved or self.controller.state != LOADING):
             answer = self._ask_save_on_close()
-            if answer == "cancel":
-                return False
+            path = self._ask_save_path() if answer == "save" else ""
+            if answer == "cancel" or answer == "save" and not path:
+                return False  # nothing chosen: the run goes on
             self.stop_and_wait()
-            closing = answer == "discard" or self._save_with_dialog()
+            closing = answer == "discard" or self.save_model_as(path)
         else:
             self.stop_and_wait()
             closing = self.offer_save_on_close()

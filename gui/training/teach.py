@@ -56,6 +56,7 @@ class TeachController(QObject):
         self._call.finished.connect(self._on_call_finished)
         self._call.failed.connect(self._on_call_failed)
         self._pending: Callable[[object], None] | None = None
+        self.run_active = False  # a training run is sending weights: a lesson would be lost
 
     # --- samples -------------------------------------------------------------------------------
 
@@ -118,14 +119,16 @@ class TeachController(QObject):
         work, index = model.copy(), _label_index(label)
         image = np.array(image28)
         return self._start(lambda: self._teach(work, image, index, steps, None),
-                           lambda result: self._on_taught(result, work, meta))
+                           self._unless_replaced(model, lambda result: self._on_taught(
+                               result, work, meta)))
 
     def start_fine_tune(self, epochs: int = 4) -> bool:
         """fine_tune_on_samples in a thread; `fine_tuned` and `weights_published` follow."""
         model, meta = self._model()
         work = model.copy()
         return self._start(lambda: self._fine_tune(work, epochs, None),
-                           lambda result: self._on_fine_tuned(result, work, meta))
+                           self._unless_replaced(model, lambda result: self._on_fine_tuned(
+                               result, work, meta)))
 
     def wait(self, timeout_s: float = 30.0) -> bool:
         """Block until a background call has ended (for closing the window)."""
@@ -154,6 +157,19 @@ class TeachController(QObject):
         if self._replay is None:
             self._replay = replay_pool()
         return self._replay
+
+    def _unless_replaced(self, base: Sequential, then):
+        """`then`, if the window still shows `base` when the call ends; otherwise the lesson is
+        dropped with a message: it must not replace a model opened or trained meanwhile."""
+        def finish(result) -> None:
+            if self._model()[0] is base and not self.run_active:
+                then(result)
+            else:
+                self.failed.emit("The model changed while it was learning (another model was "
+                                 "opened or a training run started), so this lesson "
+                                 "was not applied. Draw the letter again to teach the model "
+                                 "now shown.")
+        return finish
 
     def _start(self, fn, then) -> bool:
         if self._call.is_busy():
