@@ -126,6 +126,20 @@ def _save(setup: RunSetup, out: Path, meta: dict, summary: str) -> int:
     return 0
 
 
+def _save_last_good(setup: RunSetup, out: Path, config, base: dict, history: list,
+                    e: TrainingDiverged) -> int:
+    """A diverged run: the weights from before it went wrong, beside --out (never over it)."""
+    setup.model.load_state_dict(e.last_good_state)
+    kept = out.with_name(f"{out.stem}-before-divergence{out.suffix or '.npz'}")
+    meta = run_meta(config, {k: v for k, v in base.items() if k != "curves"},
+                    setup.data.summary(), None)
+    meta.update(history=history, command="python -m cnn " + " ".join(sys.argv[1:]))
+    log(f"\n{e}")
+    _save(setup, kept, meta, f"the weights from before epoch {e.epoch}, step {e.step} "
+          "diverged; lower --lr to train on")
+    return 1
+
+
 def train(args) -> int:
     """The `train` command; 0 when the model is saved, 1 when training stopped or the model
     had to be kept somewhere else than --out."""
@@ -142,8 +156,7 @@ def train(args) -> int:
     try:
         elapsed = _fit(setup, history)
     except TrainingDiverged as e:
-        log(f"\n{e}\nThe last good weights are kept; nothing was saved.")
-        return 1
+        return _save_last_good(setup, out, config, base, history, e)
     except KeyboardInterrupt:
         log("\ninterrupted: nothing was saved")
         return 130

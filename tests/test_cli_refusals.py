@@ -172,3 +172,28 @@ def test_a_full_disk_at_the_end_keeps_the_trained_model_and_says_where(files, ca
     kept = list((files / "data" / "rescued").glob("m-*.npz"))
     assert len(kept) == 1 and str(kept[0]) in capsys.readouterr().err
     assert checkpoint.load(kept[0])[0].num_parameters() > 0
+
+
+def test_a_diverged_run_keeps_its_last_good_weights_beside_the_output(files, capsys,
+                                                                      monkeypatch):
+    from cnn import cli_train
+    from cnn.train import TrainingDiverged
+
+    good = {}
+
+    def diverge(setup, history):
+        good.update({k: v + 1 for k, v in setup.model.state_dict().items()})  # "trained"
+        raise TrainingDiverged("the loss became NaN", good, epoch=2, step=5)
+
+    monkeypatch.setattr(cli_train, "_fit", diverge)
+    out = files / "m.npz"
+    argv = ["train", "--data", str(files / "blobs.npz"), *SMALL, "--out", str(out)]
+    assert cli.main(argv) == 1
+    kept = files / "m-before-divergence.npz"
+    assert kept.exists() and not out.exists()  # never over --out
+    err = capsys.readouterr().err
+    assert "the loss became NaN" in err and f"saved {kept}" in err and "lower --lr" in err
+    model, meta = checkpoint.load(kept)
+    for k, v in good.items():
+        np.testing.assert_array_equal(model.state_dict()[k], v)
+    assert meta["train_n"] > 0
