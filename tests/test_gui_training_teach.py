@@ -87,6 +87,27 @@ def test_teaching_in_the_background_reports_in_the_gui_thread(qtbot, teach):
     assert "no samples" in blocker.args[0]
 
 
+def test_the_sample_store_is_read_only_in_the_gui_thread(qtbot, teach, store, monkeypatch):
+    import threading
+
+    controller, state = teach
+    image, label = misread(state["model"])
+    controller.add_sample([np.array([[0.0, 0.0], [5.0, 5.0]])], image, label)
+    threads, read = [], store.to_letterset
+
+    def to_letterset():
+        threads.append(threading.current_thread())
+        return read()
+
+    monkeypatch.setattr(store, "to_letterset", to_letterset)
+    with qtbot.waitSignal(controller.taught, timeout=20_000):
+        assert controller.start_teach_letter(image, label)
+    qtbot.waitUntil(lambda: not controller.is_busy(), timeout=20_000)
+    with qtbot.waitSignal(controller.fine_tuned, timeout=20_000):
+        assert controller.start_fine_tune(epochs=1)
+    assert len(threads) == 2 and set(threads) == {threading.main_thread()}
+
+
 def test_teach_bar_labels_adds_and_counts(qtbot, teach, store):
     controller, state = teach
     image, _ = misread(state["model"])

@@ -71,11 +71,12 @@ class TeachController(QObject):
     def counts(self) -> np.ndarray:
         return self.store.counts()
 
-    def replay(self) -> LetterSet:
-        """Letters to mix into every teaching batch: a synthetic pool plus my other samples."""
+    def replay(self, mine: LetterSet | None = None) -> LetterSet:
+        """Letters to mix into every teaching batch: a synthetic pool plus my other samples
+        (`mine`, read from the store when not given)."""
         if self._replay is None:
             self._replay = replay_pool()
-        mine = self.store.to_letterset()
+        mine = self.store.to_letterset() if mine is None else mine
         return combine([self._replay, mine]) if len(mine) else self._replay
 
     # --- teaching (synchronous: these block the calling thread) -------------------------------
@@ -118,7 +119,8 @@ class TeachController(QObject):
         model, meta = self._model()
         work, index = model.copy(), _label_index(label)
         image = np.array(image28)
-        return self._start(lambda: self._teach(work, image, index, steps, None),
+        mine = self.store.to_letterset()  # here: the store belongs to the GUI thread
+        return self._start(lambda: self._teach(work, image, index, steps, None, mine),
                            self._unless_replaced(model, lambda result: self._on_taught(
                                result, work, meta)))
 
@@ -126,7 +128,8 @@ class TeachController(QObject):
         """fine_tune_on_samples in a thread; `fine_tuned` and `weights_published` follow."""
         model, meta = self._model()
         work = model.copy()
-        return self._start(lambda: self._fine_tune(work, epochs, None),
+        mine = self.store.to_letterset()  # here: the store belongs to the GUI thread
+        return self._start(lambda: self._fine_tune(work, epochs, None, mine),
                            self._unless_replaced(model, lambda result: self._on_fine_tuned(
                                result, work, meta)))
 
@@ -142,14 +145,14 @@ class TeachController(QObject):
             raise ValueError("there is no model to teach")
         return model, as_meta(meta)
 
-    def _teach(self, work, image28, label: int, steps: int, replay) -> dict:
-        replay = self.replay() if replay is None else replay
+    def _teach(self, work, image28, label: int, steps: int, replay, mine=None) -> dict:
+        replay = self.replay(mine) if replay is None else replay
         before, after = teach_steps(work, image28, label, steps=steps, replay=replay,
                                     rng=self._rng)
         return {"label": label, "before": before, "after": after, "steps": steps}
 
-    def _fine_tune(self, work, epochs: int, replay) -> dict:
-        mine = self.store.to_letterset()
+    def _fine_tune(self, work, epochs: int, replay, mine=None) -> dict:
+        mine = self.store.to_letterset() if mine is None else mine
         replay = self._replay_pool() if replay is None else replay
         return fine_tune(work, mine, replay, epochs=epochs, rng=self._rng)
 
