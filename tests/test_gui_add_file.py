@@ -97,3 +97,33 @@ def test_cancel_abandons_the_file_being_read(qtbot, panel, tmp_path, monkeypatch
     with qtbot.waitSignal(panel.loader.finished):  # and the panel reads files again
         click_add(qtbot, panel, [path])
     assert listed(panel) == ["slow.npz (26)"]
+
+
+def test_a_new_read_waits_for_a_cancelled_one_so_reads_never_pile_up(qtbot, panel, tmp_path,
+                                                                   monkeypatch):
+    first = save_npz(blobs(26), tmp_path / "first.npz")
+    second = save_npz(blobs(52), tmp_path / "second.npz")
+    release, running, most = threading.Event(), [], []
+    real = file_loader.sources.file_size
+
+    def slow(p):
+        running.append(p)
+        most.append(len(running))
+        try:
+            if p == str(first):
+                release.wait(30)
+            return real(p)
+        finally:
+            running.remove(p)
+
+    monkeypatch.setattr(file_loader.sources, "file_size", slow)
+    with qtbot.waitSignal(panel.loader.reading):
+        click_add(qtbot, panel, [first])
+    qtbot.mouseClick(panel.cancel_files, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(panel.loader.waiting):
+        click_add(qtbot, panel, [second])  # Add again at once: it waits, it does not start
+    assert "Waiting" in panel.file_progress.text() and not panel.add_button.isEnabled()
+    with qtbot.waitSignal(panel.loader.finished, timeout=10_000) as done:
+        release.set()
+    assert done.args == [False] and listed(panel) == ["second.npz (52)"]
+    assert max(most) == 1  # never two files read at once

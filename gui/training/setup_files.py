@@ -44,6 +44,7 @@ class SetupFiles:
         self.file_message.setStyleSheet(ERROR_STYLE)
         self.loader = FileLoader(self)
         self.loader.reading.connect(self._on_loader_reading)
+        self.loader.waiting.connect(self._on_loader_waiting)
         self.loader.loaded.connect(self._on_loader_loaded)
         self.loader.refused.connect(self._on_loader_refused)
         self.loader.finished.connect(self._on_loader_finished)
@@ -129,6 +130,11 @@ class SetupFiles:
         self.add_button.setEnabled(False)
         of = f" ({index + 1} of {total})" if total > 1 else ""
         self.file_progress.setText(f"Reading {elide(name, 40)}{of}…")
+        self._loading.setVisible(True)
+
+    def _on_loader_waiting(self) -> None:
+        self.add_button.setEnabled(False)
+        self.file_progress.setText("Waiting for the cancelled file to finish reading…")
         self._loading.setVisible(True)
 
     def _on_loader_loaded(self, path: str, n: int) -> None:
