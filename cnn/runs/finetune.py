@@ -62,7 +62,8 @@ def teach_steps(model: Sequential, image28: np.ndarray, label: int, *, steps: in
 
 def hold_out(mine: LetterSet) -> tuple[LetterSet, LetterSet | None]:
     """(samples to fine-tune on, samples held out to test on, or None when too few).
-    Every HOLD_OUT_EVERY-th in the order added, so a sample held out once stays out."""
+    Every HOLD_OUT_EVERY-th in the order added: samples added later do not change which are
+    held out; deleting one shifts those after it."""
     if len(mine) < MIN_TO_HOLD_OUT:
         return mine, None
     held = np.arange(len(mine)) % HOLD_OUT_EVERY == HOLD_OUT_EVERY - 1

@@ -210,7 +210,8 @@ class TrainTab(TabFiles, QWidget):
             return ""
         n = len(skipped)
         names = ", ".join(elide(name, 40) for name, _ in skipped[:3]) + (", …" if n > 3 else "")
-        return f"{n} damaged sample{'s' if n != 1 else ''} skipped: {names} — see the log"
+        why = " — see the log" if logs.hint() else ""  # no log file: the reasons are in stderr
+        return f"{n} damaged sample{'s' if n != 1 else ''} skipped: {names}{why}"
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
