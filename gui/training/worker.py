@@ -15,6 +15,7 @@ from collections import deque
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 
+from cnn import blas
 from cnn.data import split
 from cnn.model import Sequential, build_model
 from cnn.optim import make_optimizer
@@ -201,11 +202,7 @@ class TrainWorker(QObject):
         gen = fit(model, train.x, train.y, val=(val.x, val.y) if len(val) else None,
                   epochs=c.epochs, batch_size=c.batch_size, optimizer=opt, rng=rng,
                   augment=augment, track_norms=True, threads=c.blas_threads)
-        limit = contextlib.nullcontext()
-        if c.blas_threads:
-            from threadpoolctl import threadpool_limits
-
-            limit = threadpool_limits(limits=int(c.blas_threads), user_api="blas")
+        limit = blas.limit(c.blas_threads) if c.blas_threads else contextlib.nullcontext()
         with limit:
             self._loop(gen, opt, len(train))
 
