@@ -127,14 +127,14 @@ class ReLU(Layer):
 
     def __init__(self):
         super().__init__()
-        self._positive = None
+        self._y = None
 
     def forward(self, x):
-        self._positive = x > 0
-        return np.maximum(x, 0)
+        self._y = np.maximum(x, 0)
+        return self._y
 
     def backward(self, dy):
-        return dy * self._positive  # the gradient passes where the input was positive
+        return dy * (self._y > 0)  # the gradient passes where the input was positive
 
 
 class MaxPool2d(Layer):
