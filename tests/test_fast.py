@@ -202,3 +202,14 @@ def test_the_engine_is_chosen_shown_and_switched():
     assert "conv1+relu1+pool1" in repr(model.set_engine("fast"))
     with pytest.raises(ValueError, match="engine"):
         build_model("small", engine="turbo")
+
+
+def test_bench_measures_the_engine_it_is_asked_for():
+    from cnn import bench
+    from cnn.cli import build_parser
+
+    assert build_parser().parse_args(["bench", "--engine", "reference"]).engine == "reference"
+    r = bench.run("small", rounds=1, steps=1, latency_calls=2, use_torch=False,
+                  engine="reference")
+    assert r["engine"] == "reference" and "reference engine" in bench.format_result(r)
+    assert all(v > 0 for v in r["numpy_train_samples_per_s"].values())
