@@ -44,9 +44,9 @@ def _direct_rate(config) -> float:
     setup = prepare(config)
     limit = contextlib.nullcontext()
     if config.blas_threads:
-        from threadpoolctl import threadpool_limits
+        from cnn import blas
 
-        limit = threadpool_limits(limits=config.blas_threads, user_api="blas")
+        limit = blas.limit(config.blas_threads)
     with limit:
         return _fit_rate(setup.batches())
 

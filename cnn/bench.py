@@ -10,9 +10,11 @@ import time
 
 import numpy as np
 
+from cnn import blas
 from cnn.losses import SoftmaxCrossEntropy
 from cnn.model import build_model
 from cnn.optim import SGD
+from cnn.plan import DEFAULT_ENGINE
 from cnn.train import forward_backward
 
 BATCHES = (32, 128, 256)
@@ -48,65 +50,70 @@ def _median_rate(times: list[float], samples: int) -> float:
     return samples / statistics.median(times)
 
 
-def run(arch: str = "default", rounds: int = 7, steps: int = 12, latency_calls: int = 200,
-        use_torch: bool = True) -> dict:
-    """Measure one preset; returns a dict of figures (samples/s, microseconds, ratios)."""
-    from threadpoolctl import threadpool_limits
+class _Workload:
+    """The batches and the letter both sides are timed on, and a NumPy model for a preset."""
 
-    rng = np.random.default_rng(0)
-    model = build_model(arch, rng)
-    opt = SGD(lr=0.01, momentum=0.9)
-    loss_fn = SoftmaxCrossEntropy()
-    x_all = rng.random((max(BATCHES) * steps, 1, 28, 28), dtype=np.float32)
-    y_all = rng.integers(0, 26, len(x_all))
-    one = x_all[:1].copy()
+    def __init__(self, arch: str, engine: str, steps: int, latency_calls: int):
+        rng = np.random.default_rng(0)
+        self.model = build_model(arch, rng, engine=engine)
+        self.steps, self.latency_calls = steps, latency_calls
+        self.x = rng.random((max(BATCHES) * steps, 1, 28, 28), dtype=np.float32)
+        self.y = rng.integers(0, 26, len(self.x))
+        self.one = self.x[:1].copy()
 
-    torch = tm = topt = None
-    if use_torch:
-        try:
-            import torch
-        except ImportError:
-            torch = None
-    if torch is not None:
-        torch.set_num_threads(2)
-        tm = torch_model(model.spec)
-        tm.load_state_dict({k: torch.from_numpy(v) for k, v in model.state_dict().items()})
-        topt = torch.optim.SGD(tm.parameters(), lr=0.01, momentum=0.9)
-        tx, ty = torch.from_numpy(x_all), torch.from_numpy(y_all)
-        tone = torch.from_numpy(one)
+    def batches(self, b: int):
+        for s in range(self.steps):
+            yield slice(s * b, (s + 1) * b)
 
-    def np_train(b):
+
+def _numpy_side(w: _Workload):
+    """(train(b) -> seconds for w.steps steps, latency() -> median seconds of one letter)."""
+    model, opt, loss_fn = w.model, SGD(lr=0.01, momentum=0.9), SoftmaxCrossEntropy()
+
+    def train(b):
         params = model.parameters()
         t = time.perf_counter()
-        for s in range(steps):
-            _, _, grads = forward_backward(model, x_all[s * b:(s + 1) * b],
-                                           y_all[s * b:(s + 1) * b], loss_fn)
+        for at in w.batches(b):
+            _, _, grads = forward_backward(model, w.x[at], w.y[at], loss_fn)
             opt.step(params, grads)
         return time.perf_counter() - t
 
-    def torch_train(b):
-        t = time.perf_counter()
-        for s in range(steps):
-            topt.zero_grad()
-            loss = torch.nn.functional.cross_entropy(tm(tx[s * b:(s + 1) * b]),
-                                                     ty[s * b:(s + 1) * b])
-            loss.backward()
-            topt.step()
-        return time.perf_counter() - t
-
-    def np_latency():
+    def latency():
         out = []
-        with threadpool_limits(1):
-            for _ in range(latency_calls):
+        with blas.limit(1):
+            for _ in range(w.latency_calls):
                 t = time.perf_counter()
-                model.activations(one)
+                model.activations(w.one)
                 out.append(time.perf_counter() - t)
         return statistics.median(out)
 
-    def torch_latency():
+    return train, latency
+
+
+def _torch_side(w: _Workload):
+    """The same pair for PyTorch on the same weights, or None when it is not importable."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(2)
+    tm = torch_model(w.model.spec)
+    tm.load_state_dict({k: torch.from_numpy(v) for k, v in w.model.state_dict().items()})
+    opt = torch.optim.SGD(tm.parameters(), lr=0.01, momentum=0.9)
+    tx, ty, tone = torch.from_numpy(w.x), torch.from_numpy(w.y), torch.from_numpy(w.one)
+
+    def train(b):
+        t = time.perf_counter()
+        for at in w.batches(b):
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(tm(tx[at]), ty[at]).backward()
+            opt.step()
+        return time.perf_counter() - t
+
+    def latency():
         out = []
         with torch.no_grad():
-            for _ in range(latency_calls):
+            for _ in range(w.latency_calls):
                 t = time.perf_counter()
                 h, acts = tone, []
                 for m in tm:
@@ -115,47 +122,58 @@ def run(arch: str = "default", rounds: int = 7, steps: int = 12, latency_calls: 
                 out.append(time.perf_counter() - t)
         return statistics.median(out)
 
-    np_times = {b: [] for b in BATCHES}
-    th_times = {b: [] for b in BATCHES}
-    ratios = {b: [] for b in BATCHES}
-    np_lat, th_lat, lat_ratios = [], [], []
+    return train, latency, torch.__version__
+
+
+def _rounds(np_side, th_side, rounds: int) -> tuple[dict, dict, list, list]:
+    """Interleaved timings after one warm-up: ({b: [np s]}, {b: [torch s]}, [np latency],
+    [torch latency])."""
+    sides = [np_side] + ([th_side[:2]] if th_side else [])
+    train = {b: ([], []) for b in BATCHES}
+    latency = ([], [])
     for b in BATCHES:  # warm-up: buffers, BLAS threads, PyTorch's allocator
-        np_train(b)
-        if tm is not None:
-            torch_train(b)
+        for side in sides:
+            side[0](b)
     for _ in range(rounds):
         for b in BATCHES:
-            np_times[b].append(np_train(b))
-            if tm is not None:
-                th_times[b].append(torch_train(b))
-                ratios[b].append(th_times[b][-1] / np_times[b][-1])
-        np_lat.append(np_latency())
-        if tm is not None:
-            th_lat.append(torch_latency())
-            lat_ratios.append(th_lat[-1] / np_lat[-1])
+            for i, side in enumerate(sides):
+                train[b][i].append(side[0](b))
+        for i, side in enumerate(sides):
+            latency[i].append(side[1]())
+    return ({b: t[0] for b, t in train.items()}, {b: t[1] for b, t in train.items()},
+            latency[0], latency[1])
 
+
+def run(arch: str = "default", rounds: int = 7, steps: int = 12, latency_calls: int = 200,
+        use_torch: bool = True, engine: str = DEFAULT_ENGINE) -> dict:
+    """Measure one preset on `engine`; returns a dict of figures (samples/s, microseconds,
+    ratios)."""
+    w = _Workload(arch, engine, steps, latency_calls)
+    th_side = _torch_side(w) if use_torch else None
+    np_times, th_times, np_lat, th_lat = _rounds(_numpy_side(w), th_side, rounds)
     result = {
-        "arch": arch,
-        "parameters": model.num_parameters(),
-        "rounds": rounds,
+        "arch": arch, "engine": engine, "parameters": w.model.num_parameters(), "rounds": rounds,
         "numpy_train_samples_per_s": {b: _median_rate(np_times[b], b * steps) for b in BATCHES},
         "numpy_activations_us": statistics.median(np_lat) * 1e6,
     }
-    if tm is not None:
+    if th_side is not None:
         result.update({
-            "torch_version": torch.__version__,
+            "torch_version": th_side[2],
             "torch_train_samples_per_s": {b: _median_rate(th_times[b], b * steps)
                                           for b in BATCHES},
-            "train_ratio_numpy_over_torch": {b: statistics.median(ratios[b]) for b in BATCHES},
+            "train_ratio_numpy_over_torch": {
+                b: statistics.median(t / n for t, n in zip(th_times[b], np_times[b], strict=True))
+                for b in BATCHES},
             "torch_activations_us": statistics.median(th_lat) * 1e6,
-            "latency_ratio_torch_over_numpy": statistics.median(lat_ratios),
+            "latency_ratio_torch_over_numpy": statistics.median(
+                t / n for t, n in zip(th_lat, np_lat, strict=True)),
         })
     return result
 
 
 def format_result(r: dict) -> str:
-    lines = [f"preset {r['arch']} ({r['parameters']:,} parameters), medians of {r['rounds']} "
-             "interleaved rounds"]
+    lines = [f"preset {r['arch']} ({r['parameters']:,} parameters), {r['engine']} engine, "
+             f"medians of {r['rounds']} interleaved rounds"]
     has_torch = "torch_train_samples_per_s" in r
     head = "  training samples/s   NumPy" + ("    PyTorch   NumPy/PyTorch" if has_torch else "")
     lines.append(head)
@@ -175,8 +193,8 @@ def format_result(r: dict) -> str:
     return "\n".join(lines)
 
 
-def main(archs: list[str], as_json: bool, rounds: int = 7) -> None:
-    results = [run(a, rounds=rounds) for a in archs]
+def main(archs: list[str], as_json: bool, rounds: int = 7, engine: str = DEFAULT_ENGINE) -> None:
+    results = [run(a, rounds=rounds, engine=engine) for a in archs]
     if as_json:
         print(json.dumps(results if len(results) > 1 else results[0], indent=2))
     else:

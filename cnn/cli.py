@@ -12,6 +12,7 @@ from cnn.cli_train import log, train
 from cnn.data import LETTERS, combine, load_npz, require_letters, save_npz
 from cnn.model import PRESETS, build_model
 from cnn.paths import DEFAULT_MODEL
+from cnn.plan import DEFAULT_ENGINE, ENGINES
 from cnn.train import evaluate
 
 _SPEC_BYTES = 1 << 20  # a spec of 64 layers is a few kilobytes
@@ -130,6 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--arch", action="append", choices=sorted(PRESETS),
                    help="preset to measure; repeatable (default: all)")
     b.add_argument("--rounds", type=_count(1), default=7)
+    b.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
+                   help="the fast engine (default) or the reference layers")
     b.add_argument("--json", action="store_true")
 
     f = sub.add_parser("folds", help="write k writer-disjoint train/validation files")
@@ -228,7 +231,8 @@ def main(argv: list[str] | None = None) -> int:
             return export_cmd(args)
         from cnn import bench
 
-        bench.main(args.arch or sorted(PRESETS, key=list(PRESETS).index), args.json, args.rounds)
+        bench.main(args.arch or sorted(PRESETS, key=list(PRESETS).index), args.json, args.rounds,
+                   args.engine)
         return 0
     except (ValueError, OSError) as e:  # DataError and CheckpointError are ValueErrors
         print("error: " + " ".join(str(e).split()), file=sys.stderr)  # one line

@@ -1,14 +1,15 @@
-"""A model is a sequence of named layers built from a JSON-serialisable architecture spec."""
+"""Models built from a JSON-serialisable architecture spec or a preset name (see `Sequential`)."""
 
-import copy
 import inspect
 import math
 
 import numpy as np
 
-from cnn.layers import LAYER_TYPES, Conv2d, Layer, MaxPool2d, ReLU
+from cnn.layers import LAYER_TYPES, Conv2d
+from cnn.plan import DEFAULT_ENGINE
+from cnn.sequential import INPUT_SHAPE, Sequential
 
-INPUT_SHAPE = (1, 28, 28)
+__all__ = ["INPUT_SHAPE", "NUM_CLASSES", "PRESETS", "Sequential", "build_model", "conv_net_spec"]
 NUM_CLASSES = 26
 # The largest model LetterLens builds or loads: about 19 times the large preset's 1.7 M
 # parameters (128 MB of float32), more than the window's architecture editor makes in practice.
@@ -39,195 +40,6 @@ PRESETS = {
     "default": conv_net_spec([32, 64], [256]),
     "large": conv_net_spec([64, 128], [256]),
 }
-
-
-class Sequential:
-    """Named layers applied in order: x (N, 1, 28, 28) float -> logits (N, 26)."""
-
-    def __init__(self, named_layers: list[tuple[str, Layer]], input_shape=INPUT_SHAPE):
-        names = [n for n, _ in named_layers]
-        if len(set(names)) != len(names):
-            raise ValueError(f"layer names must be unique, got {names}")
-        self.layers = list(named_layers)
-        self.input_shape = tuple(input_shape)
-        self._last_plan = [(i, 1) for i in range(len(self.layers))]  # what backward follows
-        shape = self.input_shape
-        self._shapes = {}
-        for name, layer in self.layers:
-            try:
-                shape = layer.output_shape(shape)
-            except ValueError as e:
-                raise ValueError(f"layer {name}: {e}") from None
-            self._shapes[name] = shape
-        self._plan = self._steps()  # forward's fused steps
-
-    # --- structure -----------------------------------------------------------------------------
-
-    @property
-    def spec(self) -> list[dict]:
-        """The architecture as a list of layer descriptions, names included (JSON-serialisable)."""
-        return [{"name": name, **layer.config()} for name, layer in self.layers]
-
-    def layer(self, name: str) -> Layer:
-        for n, layer in self.layers:
-            if n == name:
-                return layer
-        raise KeyError(f"no layer named {name!r}; layers are {[n for n, _ in self.layers]}")
-
-    def output_shapes(self) -> dict[str, tuple[int, ...]]:
-        """Each layer's output shape for one sample, in order, e.g. {'conv1': (8, 28, 28), ...}."""
-        return dict(self._shapes)
-
-    @property
-    def num_classes(self) -> int:
-        return self._shapes[self.layers[-1][0]][0]
-
-    @property
-    def dtype(self):
-        params = self.parameters()
-        return next(iter(params.values())).dtype if params else np.dtype(np.float32)
-
-    def num_parameters(self) -> int:
-        return sum(p.size for p in self.parameters().values())
-
-    def astype(self, dtype) -> "Sequential":
-        """Convert every parameter to `dtype` in place (float64 for gradient checks)."""
-        for _, layer in self.layers:
-            layer.astype(dtype)
-        return self
-
-    def copy(self) -> "Sequential":
-        """An independent model with the same architecture and weights."""
-        return copy.deepcopy(self)
-
-    # --- computation ---------------------------------------------------------------------------
-
-    def _check_input(self, x) -> np.ndarray:
-        if not isinstance(x, np.ndarray):
-            raise TypeError(f"input must be a NumPy array, got {type(x).__name__}")
-        if x.dtype not in (np.float32, np.float64):
-            raise TypeError(f"input must be float32 or float64 in [0, 1], got dtype {x.dtype}"
-                            " (for uint8 images use x.astype(np.float32) / 255)")
-        if x.ndim != 4 or x.shape[1:] != self.input_shape:
-            want = "(N, " + ", ".join(map(str, self.input_shape)) + ")"
-            raise ValueError(f"input must have shape {want}, got {x.shape}")
-        return x
-
-    def _steps(self) -> list[tuple[int, int]]:
-        """The forward pass as (first layer, layer count) steps, fusing where it is exact:
-
-        - conv -> ReLU -> 2x2 max-pool (even conv output): the convolution emits the four
-          corners of every pooling window as contiguous blocks, pooled block by block;
-        - ReLU -> max-pool: pool, then clamp the pooled quarter (pool(relu) == relu(pool)).
-        """
-        layers, steps, i = [layer for _, layer in self.layers], [], 0
-        while i < len(layers):
-            nxt = layers[i + 1:i + 3]
-            if (len(nxt) == 2 and isinstance(layers[i], Conv2d) and isinstance(nxt[0], ReLU)
-                    and isinstance(nxt[1], MaxPool2d) and nxt[1].kernel_size == 2
-                    and nxt[1].stride == 2
-                    and all(v % 2 == 0 for v in self._shapes[self.layers[i][0]][1:])):
-                steps.append((i, 3))
-            elif nxt and isinstance(layers[i], ReLU) and isinstance(nxt[0], MaxPool2d):
-                steps.append((i, 2))
-            else:
-                steps.append((i, 1))
-            i += steps[-1][1]
-        return steps
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        """Logits (N, classes) for a batch x (N, 1, 28, 28).
-
-        Runs the fused steps of `_steps`: same values and gradients as layer by layer, less
-        work. `activations` runs every layer alone.
-        """
-        x = self._check_input(x)
-        for i, count in self._plan:
-            layer = self.layers[i][1]
-            if count == 3:
-                conv, pool = layer, self.layers[i + 2][1]
-                n = x.shape[0]
-                _, ho, wo = self._shapes[self.layers[i + 2][0]]
-                y = pool.forward_quads(conv.forward(x, pooled=True), relu=True)
-                x = y.reshape(n, ho, wo, -1).transpose(0, 3, 1, 2)
-            elif count == 2:
-                x = self.layers[i + 1][1].forward(x, relu=True)
-            else:
-                x = layer.forward(x)
-        self._last_plan = self._plan
-        return x
-
-    def backward(self, dlogits: np.ndarray, need_input_grad: bool = False) -> np.ndarray | None:
-        """Gradients of every parameter from dlogits (N, classes); returns dx if asked for.
-
-        Follows the latest `forward` or `activations` call, fused steps included.
-        """
-        d = dlogits
-        for i, count in reversed(self._last_plan):
-            need = i > 0 or need_input_grad
-            if count == 3:
-                conv, pool = self.layers[i][1], self.layers[i + 2][1]
-                dp = np.ascontiguousarray(d.transpose(0, 2, 3, 1)).reshape(-1, d.shape[1])
-                d = conv.backward(pool.backward_quads(dp), need_dx=need)
-            else:
-                d = self.layers[i + count - 1][1].backward(d, need_dx=need)
-        return d
-
-    def activations(self, x: np.ndarray) -> dict[str, np.ndarray]:
-        """Every layer's output for x (N, 1, 28, 28), in order, keyed by layer name."""
-        out = {}
-        x = self._check_input(x)
-        self._last_plan = [(i, 1) for i in range(len(self.layers))]
-        for name, layer in self.layers:
-            x = layer.forward(x)
-            out[name] = x
-        return out
-
-    def input_gradient(self, x: np.ndarray, class_index: int) -> np.ndarray:
-        """d(logit of class_index) / dx for x (N, 1, 28, 28): the saliency map, shape of x."""
-        if not 0 <= int(class_index) < self.num_classes:
-            raise ValueError(f"class index {class_index} is outside 0..{self.num_classes - 1}")
-        logits = self.forward(x)
-        d = np.zeros_like(logits)
-        d[:, int(class_index)] = 1.0
-        return np.ascontiguousarray(self.backward(d, need_input_grad=True))
-
-    # --- parameters ----------------------------------------------------------------------------
-
-    def parameters(self) -> dict[str, np.ndarray]:
-        """The live parameter arrays keyed by dotted name ('conv1.weight'); update them in place."""
-        return {f"{n}.{k}": v for n, layer in self.layers for k, v in layer.params.items()}
-
-    def gradients(self) -> dict[str, np.ndarray]:
-        """The latest backward's gradients, keyed like parameters()."""
-        return {f"{n}.{k}": v for n, layer in self.layers for k, v in layer.grads.items()}
-
-    def state_dict(self) -> dict[str, np.ndarray]:
-        """Copies of the parameters keyed by dotted name, PyTorch's names and shapes."""
-        return {k: v.copy() for k, v in self.parameters().items()}
-
-    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
-        """Copy `state` into the parameters, checking every key, shape and value first."""
-        params = self.parameters()
-        missing = sorted(set(params) - set(state))
-        extra = sorted(set(state) - set(params))
-        if missing or extra:
-            raise ValueError(f"state dict does not match the model: missing {missing}, "
-                             f"unexpected {extra}")
-        for k, p in params.items():
-            v = np.asarray(state[k])
-            if v.shape != p.shape:
-                raise ValueError(f"{k}: the model has shape {p.shape}, the state has {v.shape}")
-            if not np.issubdtype(v.dtype, np.floating):
-                raise ValueError(f"{k}: expected floating-point values, got dtype {v.dtype}")
-            if not np.isfinite(v).all():
-                raise ValueError(f"{k}: contains NaN or infinite values")
-        for k, p in params.items():
-            p[...] = state[k]
-
-    def __repr__(self) -> str:
-        lines = [f"  ({name}): {layer!r}  -> {self._shapes[name]}" for name, layer in self.layers]
-        return "Sequential(\n" + "\n".join(lines) + "\n)"
 
 
 def _named(spec: list[dict]) -> list[dict]:
@@ -264,8 +76,9 @@ _CONV_KERNEL = inspect.signature(Conv2d).parameters["kernel_size"].default
 def build_model(preset_or_spec: str | list[dict] = "default",
                 rng: np.random.Generator | None = None, *, init_std: float | None = None,
                 dtype=np.float32, input_shape=INPUT_SHAPE,
-                num_classes: int | None = NUM_CLASSES) -> Sequential:
-    """A fresh model from a preset name or a spec; Gaussian weights (He, or `init_std`)."""
+                num_classes: int | None = NUM_CLASSES, engine: str = DEFAULT_ENGINE) -> Sequential:
+    """A fresh model from a preset name or a spec; Gaussian weights (He, or `init_std`),
+    run by `engine` ('fast' or 'reference', see `Sequential`)."""
     if isinstance(preset_or_spec, str):
         if preset_or_spec not in PRESETS:
             raise ValueError(f"unknown preset {preset_or_spec!r}; choose one of {sorted(PRESETS)}")
@@ -307,7 +120,7 @@ def build_model(preset_or_spec: str | list[dict] = "default",
         except (TypeError, ValueError) as e:
             raise ValueError(f"layer {name}: {e}") from None
         layers.append((name, layer))
-    model = Sequential(layers, input_shape)
+    model = Sequential(layers, input_shape, engine)
     if num_classes is not None and model.output_shapes()[layers[-1][0]] != (num_classes,):
         raise ValueError(f"the last layer must give {num_classes} class scores, "
                          f"gives shape {model.output_shapes()[layers[-1][0]]}")

@@ -19,9 +19,6 @@ class Optimizer:
     def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
         raise NotImplementedError
 
-    def state_dict(self) -> dict:
-        return {}
-
 
 class SGD(Optimizer):
     """Stochastic gradient descent with momentum and L2 weight decay."""

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 
+from cnn import blas
 from cnn.model import Sequential, build_model
 
 MIN_SHARE = 16  # samples per thread below which a batch is not split
@@ -22,7 +23,6 @@ MAX_THREADS = 4
 
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
-_blas = None  # threadpoolctl's controller: finding the libraries takes milliseconds, once
 _replicas: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> its replicas
 
 
@@ -41,14 +41,15 @@ def shares(n: int, limit: int | None = None) -> int:
 
 
 def replicas(model: Sequential, k: int) -> list[Sequential]:
-    """k models whose layers share `model`'s parameter dicts, each with its own caches; made
-    once per model and kept while the model lives (not on it: a copy of the model stays lean)."""
+    """k models on `model`'s engine whose layers share its parameter dicts, each with its own
+    caches; made once per model and kept while the model lives (not on it: a copy of the model
+    stays lean)."""
     with _lock:
-        fresh = [r for r in _replicas.get(model, [])
-                 if all(a.params is b.params
+        fresh = [r for r in _replicas.get(model, []) if r.engine == model.engine
+                 and all(a.params is b.params
                         for (_, a), (_, b) in zip(model.layers, r.layers, strict=True))]
         while len(fresh) < k:
-            r = build_model(model.spec, np.random.default_rng(0))
+            r = build_model(model.spec, np.random.default_rng(0), engine=model.engine)
             for (_, a), (_, b) in zip(model.layers, r.layers, strict=True):
                 b.params = a.params
             fresh.append(r)
@@ -59,14 +60,11 @@ def replicas(model: Sequential, k: int) -> list[Sequential]:
 def run(tasks: list) -> list:
     """Call every task (no arguments) at once, the first in this thread, with one BLAS thread
     each; returns their results in order. A task's exception is raised here."""
-    global _pool, _blas
+    global _pool
     with _lock:
         if _pool is None:
-            from threadpoolctl import ThreadpoolController
-
             _pool = ThreadPoolExecutor(MAX_THREADS - 1, thread_name_prefix="cnn-share")
-            _blas = ThreadpoolController()
-    with _blas.limit(limits=1, user_api="blas"):
+    with blas.limit(1):
         # In the caller's context: NumPy's errstate (a context variable) holds in every share.
         futures = [_pool.submit(contextvars.copy_context().run, t) for t in tasks[1:]]
         try:

@@ -22,9 +22,6 @@ CENTRED_SIZE = SIZE * SUPERSAMPLE  # side of `Preprocessed.centred`
 PEN_WIDTH = 0.115  # round pen diameter as a fraction of the strokes' longer side; this
 # reproduces real tablet letters normalised from their pen trajectories (tests check it)
 BLANK_FRACTION = 0.02  # ink whose longer side is below this share of the canvas is a dot
-INK_THRESHOLD = 0.05  # bitmap pixels below this share of the peak are background
-BLOB_FRACTION = 0.1  # a solid mark smaller than this share of the canvas is a dot, not a letter
-BLOB_FILL = 0.6  # ... where "solid" means the ink fills this share of its square box
 
 MAX_COORDINATE = 1e9  # points further out are refused: their differences would lose precision
 MAX_PEN_SCALE = 100.0
@@ -77,20 +74,6 @@ def _finish(centred: np.ndarray, box, scale: float, centre) -> Preprocessed:
 
 
 # -- strokes ----------------------------------------------------------------------------------
-
-
-def rasterise(strokes, shape: tuple[int, int], width: float) -> np.ndarray:
-    """Draw strokes (list of (n, 2) x, y arrays, pixel i spanning [i, i+1)) with a round pen.
-
-    Returns an anti-aliased (H, W) float32 coverage image in [0, 1]; `width` in pixels.
-    """
-    pts, lengths = pack(strokes)
-    if not len(pts):
-        return np.zeros(shape, np.float32)
-    ia, ib = segment_index(lengths)
-    pts = pts.astype(np.float32)
-    radius = np.full(len(ia), max(float(width), 0.0) / 2, np.float32)
-    return capsules(pts[ia], pts[ib], radius, np.zeros(len(ia), np.intp), 1, shape)[0].copy()
 
 
 def _canvas_side(canvas_size) -> float:
@@ -185,74 +168,3 @@ def preprocess_packed(pts, lengths, letters, pen_scale=1.0) -> np.ndarray:
         image = np.divide(image, peak, out=np.zeros_like(image), where=peak > 0)
         out[ok] = np.clip(image, 0.0, 1.0)
     return out
-
-
-# -- bitmaps ----------------------------------------------------------------------------------
-
-
-def _resample_matrix(n_src: int, start: float, scale: float, n_out: int) -> np.ndarray:
-    """(n_out, n_src) area-average weights, output pixels per source pixel = scale.
-
-    Source pixel j lands on the output interval [start + j*scale, start + (j+1)*scale).
-    """
-    edges = start + np.arange(n_src + 1) * scale
-    i = np.arange(n_out)[:, None]
-    overlap = np.minimum(i + 1, edges[None, 1:]) - np.maximum(i, edges[None, :-1])
-    return np.clip(overlap, 0.0, None).astype(np.float32)
-
-
-def _extent(profile: np.ndarray) -> tuple[int, int, float, float]:
-    """Ink extent along one axis from the per-line peak (as a share of the image's peak).
-
-    Returns the first and one-past-last inked lines and the sub-pixel ink edges: an edge line
-    that is only faintly inked is only partly covered, as anti-aliased and scanned ink is.
-    """
-    lines = np.flatnonzero(profile > INK_THRESHOLD)
-    i0, i1 = int(lines[0]), int(lines[-1]) + 1
-    cover = np.clip(profile, 0.0, 1.0)
-    if i1 - i0 == 1:
-        return i0, i1, float(i0), float(i1)
-    return i0, i1, i0 + 1 - float(cover[i0]), i1 - 1 + float(cover[i1 - 1])
-
-
-def preprocess_bitmap(img) -> Preprocessed:
-    """Preprocess a 2-D image of any size (uint8 or float, ink high, background low).
-
-    Blank when no pixel reaches INK_THRESHOLD of the peak, when the ink box's longer side is
-    below BLANK_FRACTION of the image's (and 2 pixels), or when the ink is a small solid blob.
-    ValueError for an image holding NaN or infinity.
-    """
-    img = np.asarray(img)
-    if img.ndim != 2:
-        raise ValueError(f"expected a 2-D image, got shape {img.shape}")
-    if img.dtype.kind not in "biuf":
-        raise ValueError(f"expected an image of numbers, got dtype {img.dtype}")
-    img = img.astype(np.float64)
-    if not np.isfinite(img).all():
-        raise ValueError("the image holds NaN or infinity")
-    peak = float(img.max()) if img.size else 0.0
-    if not peak > 0:
-        return _blank()
-    # In units of the peak, so that values near float32's limit neither overflow nor vanish;
-    # below zero is background, as the crop below treats it.
-    img = (np.maximum(img, 0.0) / peak).astype(np.float32)
-    peak = 1.0
-    r0, r1, y0, y1 = _extent(img.max(1) / peak)
-    c0, c1, x0, x1 = _extent(img.max(0) / peak)
-    box = (x0, y0, x1, y1)
-    side = max(x1 - x0, y1 - y0)
-    big = max(img.shape)
-    inked = int((img > INK_THRESHOLD * peak).sum())
-    solid = inked >= BLOB_FILL * side * side and side < BLOB_FRACTION * big
-    if side < max(2, BLANK_FRACTION * big) or solid:
-        return _blank(box)
-
-    crop = np.clip(img[r0:r1, c0:c1], 0.0, None)
-    scale = GLYPH / side
-    k = scale * SUPERSAMPLE
-    centre = ((x0 + x1) / 2, (y0 + y1) / 2)
-    half = CENTRED_SIZE / 2
-    wy = _resample_matrix(r1 - r0, half + (r0 - centre[1]) * k, k, CENTRED_SIZE)
-    wx = _resample_matrix(c1 - c0, half + (c0 - centre[0]) * k, k, CENTRED_SIZE)
-    centred = wy @ crop @ wx.T
-    return _finish(centred, box, scale, centre)

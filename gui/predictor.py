@@ -10,22 +10,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
-from threadpoolctl import ThreadpoolController
 
+from cnn import blas
 from cnn.checkpoint import LETTERS
 from cnn.functional import softmax
 from cnn.model import Sequential
 from cnn.preprocess import Preprocessed, preprocess_strokes
 from gui.untrusted import as_meta, elide, name_of
-
-_blas = None
-
-
-def _blas_controller() -> ThreadpoolController:
-    global _blas
-    if _blas is None:
-        _blas = ThreadpoolController()  # inspects the loaded libraries once: keep it
-    return _blas
 
 
 @dataclass(frozen=True)
@@ -100,7 +91,7 @@ class Predictor(QObject):
         if pre.blank:
             result = Prediction(pre, elapsed_ms=(time.perf_counter() - t0) * 1e3)
         else:
-            with _blas_controller().limit(limits=1):
+            with blas.limit(1):
                 result = self._run(pre, t0)
         self.last = result
         self.predicted.emit(result)

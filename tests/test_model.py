@@ -64,7 +64,8 @@ def test_fused_steps_match_layer_by_layer_on_ties():
         loss = SoftmaxCrossEntropy()
         loss.forward(model.forward(x), y)
         # conv1 (28x28 out) runs fused with relu1 and pool1; relu2 with pool2 (7x7, odd).
-        assert model._last_plan == [(0, 3), (3, 1), (4, 2), (6, 1), (7, 1), (8, 1), (9, 1)]
+        assert model.plan.describe() == ("conv1+relu1+pool1, conv2, relu2+pool2, flatten, fc1, "
+                                         "relu3, fc2")
         dx_fused = model.backward(loss.backward(), need_input_grad=True)
         fused = {k: g.copy() for k, g in model.gradients().items()}
         logits = model.activations(x)["fc2"]

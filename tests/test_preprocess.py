@@ -66,27 +66,6 @@ def test_point_density_does_not_matter():
     assert np.abs(dense - base).mean() < 0.005
 
 
-@pytest.mark.parametrize("canvas", [160, 900])
-def test_strokes_match_a_bitmap_of_the_same_strokes(canvas):
-    # Whatever the canvas resolution, a bitmap drawn with the relative pen reads the same.
-    k = canvas / 320
-    strokes = [s * k for s in R]
-    side = 240 * k  # the R's longer side
-    bitmap = pp.rasterise(strokes, (canvas, canvas), pp.PEN_WIDTH * side)
-    a = pp.preprocess_strokes(strokes).image
-    b = pp.preprocess_bitmap(bitmap).image
-    assert np.abs(a - b).mean() < 0.01
-    assert np.corrcoef(a.ravel(), b.ravel())[0, 1] > 0.99
-
-
-def test_bitmap_uint8_and_float_agree():
-    bitmap = pp.rasterise(R, (320, 320), 20)
-    a = pp.preprocess_bitmap(bitmap)
-    b = pp.preprocess_bitmap(np.round(bitmap * 255).astype(np.uint8))
-    assert not a.blank and not b.blank
-    assert np.abs(a.image - b.image).max() < 0.02
-
-
 def test_pen_scale_thickens_but_keeps_the_frame():
     thin = pp.preprocess_strokes(R, pen_scale=0.6)
     thick = pp.preprocess_strokes(R, pen_scale=1.6)
@@ -131,19 +110,6 @@ def test_a_tiny_scribble_is_blank_relative_to_the_canvas():
     assert not pp.preprocess_strokes(R, canvas_size=400).blank
 
 
-def test_blank_bitmaps():
-    assert pp.preprocess_bitmap(np.zeros((50, 60))).blank
-    one = np.zeros((100, 100), np.uint8)
-    one[40, 70] = 255
-    assert pp.preprocess_bitmap(one).blank
-    # A dot from a thick canvas pen: a small solid disc.
-    dot = pp.rasterise([np.array([[200.0, 200.0]])], (400, 400), 24)
-    assert pp.preprocess_bitmap(dot).blank
-    assert not pp.preprocess_bitmap(pp.rasterise(R, (400, 400), 12)).blank
-    with pytest.raises(ValueError, match="2-D"):
-        pp.preprocess_bitmap(np.zeros((3, 28, 28)))
-
-
 def test_rendering_real_pen_strokes_matches_the_stored_images(shared_data):
     d = np.load(shared_data / "chars74k_hnd.npz", allow_pickle=False)
     pts, offsets, samples = d["stroke_points"], d["stroke_offsets"], d["sample_stroke_offsets"]
@@ -171,10 +137,3 @@ def test_packed_batch_draws_each_letter_as_preprocess_strokes_does():
         assert_close_float32(img, pp.preprocess_strokes(strokes, pen_scale=pen).image,
                              2 * pp.SUPERSAMPLE + 1)
     assert not images[2].any()  # a single spot is blank
-
-
-def test_rasterise_clips_strokes_that_leave_the_image():
-    stroke = [np.array([[-50.0, 10.0], [30.0, 10.0], [30.0, 200.0], [90.0, 40.0]])]
-    small = pp.rasterise(stroke, (60, 80), 6)
-    large = pp.rasterise(stroke, (300, 300), 6)
-    np.testing.assert_array_equal(small, large[:60, :80])

@@ -70,9 +70,10 @@ def backprop_step(model: Sequential, image: np.ndarray, true: int, lr: float = 0
     layer = layer or (convs[0] if convs else None)
     if layer not in convs:
         raise ValueError(f"{layer!r} is not a convolution of this model ({convs})")
-    work = model.copy()
+    # The reference layers, each alone: their own backward gives every layer's output gradient.
+    work = model.copy().set_engine("reference")
     x = np.asarray(image).reshape((1, *model.input_shape)).astype(work.dtype)
-    acts = work.activations(x)  # every layer on its own, so backward goes layer by layer
+    acts = work.activations(x)
     names = [n for n, _ in work.layers]
     probs_before = softmax_table(acts[names[-1]][0]).probs
 
@@ -83,7 +84,7 @@ def backprop_step(model: Sequential, image: np.ndarray, true: int, lr: float = 0
     output_grads = {}
     for i in range(len(names) - 1, -1, -1):  # backwards, from the scores to the input
         output_grads[names[i]] = d[0]
-        d = work.layers[i][1].backward(d, need_dx=i > 0)
+        d = work.layers[i][1].backward(d)
 
     conv = work.layer(layer)
     seen = x[0] if names.index(layer) == 0 else acts[names[names.index(layer) - 1]][0]

@@ -24,7 +24,7 @@ def gradient_flow(model: Sequential, image: np.ndarray, label: int) -> dict:
     grads = {}
     for name, layer in reversed(model.layers):
         grads[name] = np.array(d[0], np.float32)
-        d = layer.backward(d, need_dx=True)
+        d = layer.backward(d)
     names = [n for n, _ in model.layers]
     return {"names": names, "grads": {n: grads[n] for n in names},
             "input_grad": np.array(d[0, 0], np.float32),

@@ -14,6 +14,7 @@ import time
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
+from cnn import blas
 from cnn.model import Sequential
 from cnn.runs.config import RunConfig
 from cnn.runs.setup import prepare
@@ -149,11 +150,7 @@ class TrainWorker(QObject):
         if self._stop:
             return
         self.status_changed.emit(f"training on {len(setup.data.train):,} letters", 0.0)
-        limit = contextlib.nullcontext()
-        if c.blas_threads:
-            from threadpoolctl import threadpool_limits
-
-            limit = threadpool_limits(limits=int(c.blas_threads), user_api="blas")
+        limit = blas.limit(c.blas_threads) if c.blas_threads else contextlib.nullcontext()
         with limit:
             self._loop(setup.batches(track_norms=True))
 
