@@ -277,10 +277,10 @@ def combine(sets: Iterable[LetterSet]) -> LetterSet:
 
 
 def __getattr__(name: str):
-    # writer_folds lived here before cnn.splits; `cnn folds` (cnn.cli) still imports it from here.
-    # Lazily, as cnn.splits imports this module.
-    if name == "writer_folds":
-        from cnn.splits import writer_folds
+    # split and writer_folds lived here before cnn.splits, and the CLI still imports them from
+    # here. Looked up lazily, as cnn.splits imports this module.
+    if name in ("split", "writer_folds"):
+        from cnn import splits
 
-        return writer_folds
+        return getattr(splits, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
