@@ -2,7 +2,8 @@
 
 A crash mid-write leaves only a hidden temporary file, which loading ignores; earlier samples
 are separate files and stay intact. A damaged sample file is skipped with a warning and listed
-in `SampleStore.problems`, so that the window can say which files it left out and why.
+in `SampleStore.problems`, so that the window can say which files it left out and why. What one
+sample file holds, and how it is read and checked, is in cnn.sample_file.
 """
 
 from __future__ import annotations  # SampleStore.list shadows the builtin in annotations
@@ -12,10 +13,9 @@ import os
 import re
 import time
 import warnings
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -28,19 +28,14 @@ from cnn.data import (
     LetterSet,
     as_images,
     load_npz,
-    pack_strokes,
     read_npz,
     save_npz,
-    unpack_points,
 )
 from cnn.fileio import atomic_write
 from cnn.paths import data_dir
+from cnn.sample_file import Sample, is_time, read_sample, write_sample
 
 ME = 0  # every sample in a store comes from one writer: the person drawing
-FORMAT = 1
-# One sample is a 28 x 28 image and its pen strokes: 16 MB holds a million stroke points,
-# minutes of drawing; a larger file is not a sample.
-SAMPLE_BYTES = 16 << 20
 _ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]*")
 
 
@@ -55,31 +50,6 @@ class SampleInfo(NamedTuple):
     id: str
     label: int
     created: float  # seconds since the epoch
-
-
-@dataclass(eq=False, repr=False)
-class Sample:
-    """image (28, 28) uint8 ink high; label 0..25; case 0 upper, 1 lower, -1 unknown;
-    strokes a list of (n, 2) float64 arrays in the canvas' coordinates."""
-
-    id: str
-    image: np.ndarray
-    label: int
-    case: int = UNKNOWN
-    created: float = 0.0
-    strokes: list[np.ndarray] = field(default_factory=list)
-
-    def __repr__(self) -> str:
-        return f"Sample({self.id!r}, {LETTERS[self.label]!r}, strokes={len(self.strokes)})"
-
-    def copy(self) -> Sample:
-        return Sample(self.id, self.image.copy(), self.label, self.case, self.created,
-                      [s.copy() for s in self.strokes])
-
-
-def _is_time(t):
-    """Whether `t` (a number or an array) is a plausible seconds-since-the-epoch time."""
-    return np.isfinite(t) & (t >= 0) & (t < 1e11)
 
 
 def _as_image(image) -> np.ndarray:
@@ -129,35 +99,6 @@ def _as_strokes(strokes) -> list[np.ndarray]:
     return out
 
 
-def _write_sample(f: BinaryIO, sample: Sample) -> None:
-    packed = pack_strokes([sample.strokes])
-    points, offsets = packed["stroke_points"], packed["stroke_offsets"]
-    np.savez_compressed(f, format=np.int64(FORMAT), image=sample.image,
-                        label=np.int64(sample.label), case=np.int64(sample.case),
-                        created=np.float64(sample.created), stroke_points=points,
-                        stroke_offsets=offsets)
-
-
-def _read_sample(path: Path) -> Sample:
-    a = read_npz(path, required=("image", "label", "created", "stroke_points", "stroke_offsets"),
-                 max_bytes=SAMPLE_BYTES)
-    image, label, created = a["image"], a["label"], a["created"]
-    case = a.get("case", np.int64(UNKNOWN))
-    version = a.get("format", np.int64(FORMAT))
-    if version.shape != () or version.dtype.kind not in "iu" or version > FORMAT:
-        raise DataError(f"{path}: sample format {version} is newer than this LetterLens reads")
-    if image.dtype != np.uint8 or image.shape != (SIZE, SIZE):
-        raise DataError(f"{path}: image is {image.dtype} {image.shape}, expected uint8 (28, 28)")
-    for name, v in (("label", label), ("case", case)):
-        if v.shape != () or v.dtype.kind not in "iu":
-            raise DataError(f"{path}: '{name}' is {v.dtype} {v.shape}, expected one integer")
-    if not 0 <= label < N_CLASSES or case not in (UNKNOWN, 0, 1):
-        raise DataError(f"{path}: label {label} or case {case} out of range")
-    if created.shape != () or created.dtype.kind != "f" or not _is_time(created):
-        raise DataError(f"{path}: 'created' is not a time")
-    strokes = unpack_points(a["stroke_points"], a["stroke_offsets"], str(path))
-    return Sample(path.stem, image, int(label), int(case), float(created), strokes)
-
 
 def _letterset(samples: list[Sample]) -> LetterSet:
     x = np.stack([s.image for s in samples]) if samples else np.zeros((0, SIZE, SIZE), np.uint8)
@@ -171,7 +112,7 @@ def _created(a: dict, n: int, path: Path) -> np.ndarray | None:
     """The samples' creation times (n,) from an export, None if it has none."""
     created = a.get("created")
     if created is not None and (created.shape != (n,) or created.dtype.kind != "f"
-                                or not _is_time(created).all()):
+                                or not is_time(created).all()):
         raise DataError(f"{path}: 'created' should be {n} times in seconds since the epoch")
     return created
 
@@ -202,10 +143,10 @@ class SampleStore:
         strokes = _as_strokes(strokes)
         if created is None:
             created = time.time()
-        if not isinstance(created, numbers.Real) or not _is_time(created):
+        if not isinstance(created, numbers.Real) or not is_time(created):
             raise DataError(f"created must be a time in seconds since the epoch, got {created}")
         sample = Sample(self._new_id(created), image, label, case, float(created), strokes)
-        atomic_write(self._path(sample.id), lambda f: _write_sample(f, sample))
+        atomic_write(self._path(sample.id), lambda f: write_sample(f, sample))
         return sample.id
 
     def list(self) -> list[SampleInfo]:
@@ -282,7 +223,7 @@ class SampleStore:
         hit = self._cache.get(path.stem)
         if hit is not None and hit[0] == key:
             return hit[1]
-        sample = _read_sample(path)
+        sample = read_sample(path)
         self._cache[path.stem] = (key, sample)
         return sample
 

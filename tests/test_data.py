@@ -14,9 +14,6 @@ from cnn.data import (
     load_npz,
     pack_strokes,
     save_npz,
-    split,
-    split_indices,
-    writer_folds,
 )
 from cnn.emnist import (
     IMAGES_MAGIC,
@@ -26,6 +23,7 @@ from cnn.emnist import (
     read_idx,
     write_idx,
 )
+from cnn.splits import split, split_indices, writer_folds
 
 
 def make_set(n_writers=6, per_writer=26, n_unknown=0, seed=0, source="toy"):
@@ -345,6 +343,16 @@ def test_writer_folds_refuse_bad_k_and_too_few_writers():
             writer_folds(s, k, np.random.default_rng(0))
     with pytest.raises(DataError, match="too few"):
         writer_folds(s, 4, np.random.default_rng(0))
+
+
+def test_split_and_writer_folds_still_import_from_cnn_data():
+    import cnn.data
+    from cnn.data import split as old_split
+    from cnn.data import writer_folds as old_folds
+
+    assert old_split is split and old_folds is writer_folds
+    with pytest.raises(AttributeError, match="no attribute 'split_indices'"):
+        cnn.data.split_indices  # noqa: B018  (only the two names in use keep their old home)
 
 
 # --- EMNIST idx files --------------------------------------------------------------------------

@@ -239,7 +239,7 @@ def test_a_write_failing_halfway_loses_nothing(store, monkeypatch):
         f.write(b"PK\x03\x04" + b"\x00" * 50)
         raise OSError("disk full")
 
-    monkeypatch.setattr(samples_module, "_write_sample", failing)
+    monkeypatch.setattr(samples_module, "write_sample", failing)
     with pytest.raises(OSError, match="disk full"):
         store.add(image(9), 9)
     monkeypatch.undo()
@@ -263,7 +263,7 @@ def test_a_process_killed_mid_write_leaves_earlier_samples_loadable(store):
             f.flush()
             os._exit(3)  # no cleanup runs: the temporary file stays behind
 
-        samples._write_sample = dying
+        samples.write_sample = dying
         samples.SampleStore(sys.argv[1]).add(np.zeros((28, 28), np.uint8), 5)
     """)
     env = dict(os.environ, PYTHONPATH=str(REPO))

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from cnn import preprocess, synthetic
+from cnn import glyphs, hand, preprocess, synthetic
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,7 @@ def test_writer_is_a_font_that_gives_the_case(small_set):
     s = small_set
     assert s["writer"].dtype == np.int64
     for font, case in zip(s["writer"], s["case"], strict=True):
-        assert synthetic.FONTS[font][1 + case] > 0
+        assert glyphs.FONTS[font][1 + case] > 0
     assert len(np.unique(s["writer"])) >= 6
 
 
@@ -106,11 +106,11 @@ def test_augmentation_preview():
 
 
 def test_every_font_gives_every_letter_it_is_used_for():
-    for font, (_, upper, lower, _) in enumerate(synthetic.FONTS):
-        glyphs = synthetic.glyphs(font)
-        assert len(glyphs) == 52
+    for font, (_, upper, lower, _) in enumerate(glyphs.FONTS):
+        letters = glyphs.glyphs(font)
+        assert len(letters) == 52
         for case, weight in enumerate((upper, lower)):
-            got = [g is not None for g in glyphs[case * 26 : (case + 1) * 26]]
+            got = [g is not None for g in letters[case * 26 : (case + 1) * 26]]
             assert all(got) if weight else not any(got)
 
 
@@ -128,11 +128,11 @@ def unit(strokes):
 def test_distortion_changes_a_letter_but_keeps_it_near_its_shape():
     rng = np.random.default_rng(0)
     for font, index in [(0, 0), (0, 26 + 6), (6, 26 + 4), (2, 12)]:  # A, g, e, M
-        glyph = synthetic.glyphs(font)[index]
+        glyph = glyphs.glyphs(font)[index]
         plain = unit(glyph.strokes)
         strays = []
         for _ in range(30):
-            bent = unit(synthetic.distort(glyph, rng, single_line=synthetic.FONTS[font][3]))
+            bent = unit(hand.distort(glyph, rng, single_line=glyphs.FONTS[font][3]))
             # |a - b|² = |a|² + |b|² - 2 a·b: one matrix product, not an (n, m, 2) array
             sq = (bent**2).sum(1)[:, None] + (plain**2).sum(1)[None] - 2 * bent @ plain.T
             d = np.sqrt(np.maximum(sq, 0))
@@ -143,12 +143,12 @@ def test_distortion_changes_a_letter_but_keeps_it_near_its_shape():
 
 def test_strokes_that_make_the_letter_are_never_dropped():
     # E's middle bar, A's and H's crossbars, t's cross, the dots of i and j.
-    futural = synthetic.glyphs(0)
+    futural = glyphs.glyphs(0)
     for letter in ("E", "A", "H", "F", "i", "j", "t", "f"):
         glyph = futural[(letter.islower()) * 26 + ord(letter.upper()) - ord("A")]
         assert len(glyph.strokes) >= 2 and glyph.droppable == ()
     # Serifs and doubled lines may go.
-    assert any(g.droppable for g in synthetic.glyphs(3) if g is not None)  # triplex roman
+    assert any(g.droppable for g in glyphs.glyphs(3) if g is not None)  # triplex roman
 
 
 def test_synthetic_letters_look_like_real_ones(shared_data):
@@ -188,14 +188,14 @@ def test_generation_reports_progress_and_can_be_cancelled(monkeypatch):
 def test_hand_fonts_give_their_forms_and_futural_for_the_rest():
     from cnn import hand_forms
 
-    futural = synthetic.glyphs(0)
-    hands = [i for i, f in enumerate(synthetic.FONTS) if f[0].startswith("hand")]
+    futural = glyphs.glyphs(0)
+    hands = [i for i, f in enumerate(glyphs.FONTS) if f[0].startswith("hand")]
     assert len(hands) == 3
     r = 26 + 17
-    forms = {len(synthetic.glyphs(h)[r].strokes[0]) for h in hands}
+    forms = {len(glyphs.glyphs(h)[r].strokes[0]) for h in hands}
     assert len(forms) == len(hand_forms.FORMS["r"]) == 3  # three different r's
     for h in hands:
-        g = synthetic.glyphs(h)
+        g = glyphs.glyphs(h)
         assert g[0] is futural[0]  # A: no hand form, the font's own
         for letter in ("G", "J", "C", "c", "f", "g", "n", "r"):
             k = (26 if letter.islower() else 0) + ord(letter.upper()) - ord("A")
@@ -206,24 +206,24 @@ def test_hand_fonts_give_their_forms_and_futural_for_the_rest():
 
 def test_stray_marks_stay_apart_and_above_only_where_allowed(monkeypatch):
     rng = np.random.default_rng(0)
-    bar = synthetic.glyphs(0)[26 + 11]  # l: a bare bar, which a dot above would make an i
-    monkeypatch.setattr(synthetic, "SPECK", 0.6)
-    monkeypatch.setattr(synthetic, "RULE", 0.4)
+    bar = glyphs.glyphs(0)[26 + 11]  # l: a bare bar, which a dot above would make an i
+    monkeypatch.setattr(hand, "SPECK", 0.6)
+    monkeypatch.setattr(hand, "RULE", 0.4)
     top = np.concatenate(bar.strokes)[:, 1].min()
-    dense = np.concatenate([synthetic._resample(s, np.array([len(s)]), 0.005)[0]
+    dense = np.concatenate([glyphs.resample(s, np.array([len(s)]), 0.005)[0]
                             for s in bar.strokes])
-    widest = synthetic.preprocess.PEN_WIDTH * synthetic.PEN_RANGE[1]
+    widest = preprocess.PEN_WIDTH * hand.PEN_RANGE[1]
     over = {True: 0, False: 0}
     for above in (False, True):
         for _ in range(200):
-            marked = synthetic._with_marks(bar, rng, above)
+            marked = hand._with_marks(bar, rng, above)
             assert len(marked.strokes) == len(bar.strokes) + 1
             mark = marked.strokes[-1]
             over[above] += mark[:, 1].max() < top
             gap = np.sqrt(((mark[:, None] - dense[None]) ** 2).sum(-1)).min()
             assert gap > widest  # the ink of the two never touches
     assert over[False] == 0 and 40 < over[True] < 120  # about ABOVE = 40 % of them
-    assert 8 in synthetic.NO_MARK_ABOVE and 11 in synthetic.NO_MARK_ABOVE  # I and L
+    assert 8 in hand.NO_MARK_ABOVE and 11 in hand.NO_MARK_ABOVE  # I and L
 
 
 def test_redraw_keeps_each_letter_and_its_labels_and_varies_the_drawing():

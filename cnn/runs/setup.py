@@ -10,11 +10,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cnn.data import LetterSet, combine, split
+from cnn.data import LetterSet, combine
 from cnn.model import Sequential, build_model
 from cnn.optim import Optimizer, make_optimizer
 from cnn.runs.config import RunConfig
 from cnn.runs.sources import Report, Sources, load_sources, never, quiet, validation_letters
+from cnn.splits import split
 from cnn.train import Progress, fit
 
 
