@@ -8,7 +8,9 @@ small preset, 1.4x for large, 1.0-1.6x for default.
 """
 
 import contextvars
+import functools
 import os
+import sys
 import threading
 import weakref
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -57,6 +59,33 @@ def replicas(model: Sequential, k: int) -> list[Sequential]:
     return fresh[:k]
 
 
+def thread_niceness() -> int | None:
+    """This thread's nice value (Linux, where each thread has its own); None elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    except OSError:
+        return None
+
+
+def lower_thread_priority(nice: int) -> None:
+    """Make this thread at least `nice` nice (Linux): a training thread yields the cores to
+    the window's thread, which draws. Never raises priority, which needs privileges."""
+    now = thread_niceness()
+    if now is not None and now < nice:
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+        except OSError:
+            pass
+
+
+def _as_nice_as(nice: int | None, task):
+    if nice is not None:
+        lower_thread_priority(nice)  # a share runs at its caller's priority, or lower
+    return task()
+
+
 def run(tasks: list) -> list:
     """Call every task (no arguments) at once, the first in this thread, with one BLAS thread
     each; returns their results in order. A task's exception is raised here."""
@@ -66,7 +95,9 @@ def run(tasks: list) -> list:
             _pool = ThreadPoolExecutor(MAX_THREADS - 1, thread_name_prefix="cnn-share")
     with blas.limit(1):
         # In the caller's context: NumPy's errstate (a context variable) holds in every share.
-        futures = [_pool.submit(contextvars.copy_context().run, t) for t in tasks[1:]]
+        nice = thread_niceness()
+        futures = [_pool.submit(contextvars.copy_context().run,
+                                functools.partial(_as_nice_as, nice, t)) for t in tasks[1:]]
         try:
             first = tasks[0]()
         finally:

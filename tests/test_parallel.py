@@ -1,3 +1,6 @@
+import sys
+import threading
+
 import numpy as np
 import pytest
 
@@ -78,3 +81,18 @@ def test_fit_keeps_to_one_thread_when_asked(monkeypatch):
         list(fit(model, x[:, 0].astype(np.float32), y, epochs=1, batch_size=32,
                  threads=threads))
         assert calls == expected
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+def test_shares_run_no_higher_than_the_thread_that_asks():
+    seen = []
+
+    def ask():
+        parallel.lower_thread_priority(5)
+        seen.append(parallel.run([parallel.thread_niceness] * 3))
+
+    t = threading.Thread(target=ask)
+    t.start()
+    t.join()
+    assert all(n >= 5 for n in seen[0])
+    assert parallel.thread_niceness() < 5  # the thread that did not ask is left alone

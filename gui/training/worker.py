@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from cnn import blas
 from cnn.model import Sequential
+from cnn.parallel import lower_thread_priority
 from cnn.runs.config import RunConfig
 from cnn.runs.setup import prepare
 from cnn.runs.sources import Cancelled
@@ -26,6 +27,7 @@ from gui.training.watch import RunWatch
 log = logging.getLogger(__name__)
 DIVERGED = "Training stopped: the loss became NaN or infinite (learning rate too high?)."
 SYNTHETIC_WORKERS = 2  # processes drawing synthetic letters: the window keeps cores free
+TRAINING_NICE = 10  # the training thread and its shares, below the window (nice 0)
 
 
 class TrainWorker(QObject):
@@ -114,6 +116,8 @@ class TrainWorker(QObject):
 
     @Slot()
     def run(self) -> None:
+        # The window's thread, which draws, goes first on the cores; training takes the rest.
+        lower_thread_priority(TRAINING_NICE)
         result = {"reason": "done", "message": ""}
         try:
             self._train()
