@@ -1,4 +1,4 @@
-"""`python -m cnn train | evaluate | export | bench | folds`: the engine from a terminal."""
+"""`python -m cnn train | evaluate | export | bench | folds | lodo`: the engine from a terminal."""
 
 import argparse
 import json
@@ -137,6 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--k", type=_count(2), default=5)
     f.add_argument("--seed", type=int, default=0)
     f.add_argument("--out", required=True, metavar="FOLDER")
+
+    from cnn.cli_lodo import add_parser as add_lodo
+
+    add_lodo(sub)
     return p
 
 
@@ -226,6 +230,10 @@ def main(argv: list[str] | None = None) -> int:
             return folds_cmd(args)
         if args.command == "export":
             return export_cmd(args)
+        if args.command == "lodo":
+            from cnn.cli_lodo import lodo_cmd
+
+            return lodo_cmd(args)
         from cnn import bench
 
         bench.main(args.arch or sorted(PRESETS, key=list(PRESETS).index), args.json, args.rounds)
