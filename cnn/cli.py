@@ -107,6 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--degrade", type=float, default=0.0, metavar="SHARE",
                    help="this share (0..1) of each batch drawn bolder or thinner, at low "
                         "resolution, with faint or uneven ink, or blurred (default 0)")
+    t.add_argument("--scanned", type=float, default=0.0, metavar="SHARE",
+                   help="this share (0..1) of each batch drawn with a pen 1-3 pixels bolder, "
+                        "half of it blurred, like scanned paper forms (default 0)")
+    t.add_argument("--bar-split", type=float, default=None, metavar="L_SHARE",
+                   help="label bare bars (I or l) as l with this probability and I otherwise, "
+                        "as handwriting splits them (e.g. 0.6; default: as the data labels them)")
     t.add_argument("--label-smoothing", type=float, default=0.0, metavar="S",
                    help="train towards 1 - S on the right letter and S spread over all 26, "
                         "instead of certainty (default 0: plain cross-entropy)")

@@ -67,6 +67,10 @@ def train(args) -> int:
     had to be kept somewhere else than --out."""
     if not 0.0 <= args.degrade <= 1.0:
         raise ValueError(f"--degrade must be between 0 and 1, got {args.degrade}")
+    if not 0.0 <= args.scanned <= 1.0:
+        raise ValueError(f"--scanned must be between 0 and 1, got {args.scanned}")
+    if args.bar_split is not None and not 0.0 <= args.bar_split <= 1.0:
+        raise ValueError(f"--bar-split must be between 0 and 1, got {args.bar_split}")
     if not 0.0 <= args.elastic <= 5.0:
         raise ValueError(f"--elastic must be between 0 and 5 pixels, got {args.elastic}")
     if not 0.0 <= args.label_smoothing < 1.0:
@@ -99,6 +103,10 @@ def train(args) -> int:
         if len(redrawn):
             parts.append(redrawn)
     train_set = combine(parts)
+    if args.bar_split is not None:
+        from cnn.bars import relabel_bars
+
+        train_set = relabel_bars(train_set, args.bar_split, np.random.default_rng([args.seed, 16]))
     if args.save_val and len(val_set):
         save_npz(val_set, args.save_val)
     for s in sets:
@@ -115,10 +123,10 @@ def train(args) -> int:
     lr = args.lr if args.lr is not None else (0.001 if args.optimizer == "adam" else 0.05)
     opt = make_optimizer(args.optimizer, lr, args.momentum, args.weight_decay)
     augment = None
-    if args.augment or args.degrade or args.elastic:
+    if args.augment or args.degrade or args.elastic or args.scanned:
         from cnn.augment import compose
 
-        augment = compose(args.augment, args.degrade, args.elastic)
+        augment = compose(args.augment, args.degrade, args.elastic, args.scanned)
     log(f"model: {model.num_parameters():,} parameters; {opt!r}")
 
     t0 = time.perf_counter()
@@ -166,6 +174,7 @@ def train(args) -> int:
                      "momentum": args.momentum, "weight_decay": args.weight_decay,
                      "augment": args.augment, "degrade": args.degrade,
                      "elastic": args.elastic, "label_smoothing": args.label_smoothing,
+                     "scanned": args.scanned, "bar_split": args.bar_split,
                      "repeat_real": args.repeat_real, "redraw": args.redraw,
                      "synthetic": args.synthetic, "seed": args.seed, "init_std": args.init,
                      "seconds": round(elapsed, 1), "fine_tuned_from": args.start_from},

@@ -9,14 +9,12 @@ the expected calibration error and how the model splits the I / l bar.
 
 import numpy as np
 
+from cnn.bars import I_CLASS, L_CLASS, bar_kinds
 from cnn.calibration import ece
 from cnn.data import LETTERS, LetterSet
 from cnn.preprocess import preprocess_packed
 from cnn.train import predict_proba
 
-I_CLASS, L_CLASS = LETTERS.index("I"), LETTERS.index("L")
-BAR_WIDTH = 7  # a bare bar's ink is at most this many of 28 columns wide: a quarter
-INK = 64  # a column holds ink where some pixel reaches this (of 255)
 TOP_CONFUSIONS = 10
 
 
@@ -36,21 +34,6 @@ def stroke_images(letters: LetterSet) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64)
     images = preprocess_packed(np.concatenate(pts), lengths, counts)
     return np.rint(images * 255).astype(np.uint8), np.asarray(idx, np.int64)
-
-
-def bar_kinds(x: np.ndarray, y: np.ndarray, case: np.ndarray) -> np.ndarray:
-    """(N,) strings for the I / l letters: 'bar' (ink no wider than a quarter of the image,
-    whatever its case), 'serifed I', 'looped l'; '' for every other letter."""
-    inked = (x >= INK).any(axis=1)  # (N, 28) columns with ink
-    first = inked.argmax(axis=1)
-    last = inked.shape[1] - 1 - inked[:, ::-1].argmax(axis=1)
-    narrow = inked.any(axis=1) & (last - first + 1 <= BAR_WIDTH)
-    kinds = np.full(len(y), "", dtype="<U9")
-    is_i, is_l = (y == I_CLASS) & (case == 0), (y == L_CLASS) & (case == 1)
-    kinds[(is_i | is_l) & narrow] = "bar"
-    kinds[is_i & ~narrow] = "serifed I"
-    kinds[is_l & ~narrow] = "looped l"
-    return kinds
 
 
 def bar_split(probs: np.ndarray, kinds: np.ndarray, y: np.ndarray) -> dict:

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from cnn import checkpoint
+from cnn.bars import I_CLASS, L_CLASS, bar_kinds
 from cnn.data import LetterSet, load_npz, save_npz
-from cnn.lodo import I_CLASS, L_CLASS, bar_kinds, measure, stroke_images
+from cnn.lodo import measure, stroke_images
 from cnn.preprocess import preprocess_strokes
 
 
