@@ -1,4 +1,5 @@
-"""`python -m cnn train | evaluate | export | bench | folds | lodo`: the engine from a terminal."""
+"""`python -m cnn train | evaluate | export | bench | folds | lodo | clean | calibrate`: the
+engine from a terminal."""
 
 import argparse
 import json
@@ -147,6 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
     from cnn.cli_lodo import add_parser as add_lodo
 
     add_lodo(sub)
+    from cnn.cli_data import add_parsers as add_data_commands
+
+    add_data_commands(sub)
     return p
 
 
@@ -236,6 +240,10 @@ def main(argv: list[str] | None = None) -> int:
             return folds_cmd(args)
         if args.command == "export":
             return export_cmd(args)
+        if args.command in ("clean", "calibrate"):
+            from cnn import cli_data
+
+            return getattr(cli_data, f"{args.command}_cmd")(args)
         if args.command == "lodo":
             from cnn.cli_lodo import lodo_cmd
 
