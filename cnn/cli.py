@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from cnn import checkpoint
+from cnn.bars import L_SHARE_OF_BARS
 from cnn.cli_train import log, train
 from cnn.data import LETTERS, combine, load_npz, require_letters, save_npz
 from cnn.model import PRESETS, build_model
@@ -111,9 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--scanned", type=float, default=0.0, metavar="SHARE",
                    help="this share (0..1) of each batch drawn with a pen 1-3 pixels bolder, "
                         "half of it blurred, like scanned paper forms (default 0)")
-    t.add_argument("--bar-split", type=float, default=None, metavar="L_SHARE",
+    t.add_argument("--bar-split", type=float, nargs="?", const=L_SHARE_OF_BARS, default=None,
+                   metavar="L_SHARE",
                    help="label bare bars (I or l) as l with this probability and I otherwise, "
-                        "as handwriting splits them (e.g. 0.6; default: as the data labels them)")
+                        f"as handwriting splits them (alone: {L_SHARE_OF_BARS}; default: as the "
+                        "data labels them)")
     t.add_argument("--label-smoothing", type=float, default=0.0, metavar="S",
                    help="train towards 1 - S on the right letter and S spread over all 26, "
                         "instead of certainty (default 0: plain cross-entropy)")
