@@ -114,6 +114,48 @@ def _upsample_matrix(src: int, dst: int, blocky: bool) -> np.ndarray:
     return up
 
 
+def _thicken(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Each (k, H, W) letter drawn with a pen one to three pixels wider: 1-3 grey dilations."""
+    out = img.copy()
+    times = rng.integers(1, 4, len(img))
+    for t in range(1, 4):
+        mask = times >= t
+        out[mask] = _shifted_extreme(out[mask], np.maximum)
+    return out
+
+
+def _gaussian_blur(img: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """Each (k, H, W) letter blurred by a Gaussian of its own sigma (pixels), edges dark."""
+    k, h, w = img.shape
+    r = np.arange(-4, 5)
+    g = np.exp(-r[None, :] ** 2 / (2 * sigma[:, None] ** 2))
+    g /= g.sum(axis=1, keepdims=True)  # (k, 9)
+    p = np.pad(img, ((0, 0), (4, 4), (4, 4)))
+    rows = sum(g[:, i, None, None] * p[:, i:i + h, :] for i in range(9))
+    return sum(g[:, i, None, None] * rows[:, :, i:i + w] for i in range(9))
+
+
+def scanned_pens(x: np.ndarray, rng: np.random.Generator, p: float = 0.3) -> np.ndarray:
+    """A new batch where a share `p` of the letters look written with a thick felt pen and
+    scanned: strokes 1-3 pixels bolder, then half of them blurred (sigma 0.6-1.6 pixels).
+
+    x: (N, 1, H, W) float in [0, 1]; peak ink stays 1. Scanned forms are written with thicker,
+    blurrier pens than tablets and the paper photos of the development sets.
+    """
+    out = x.copy()
+    picked = np.flatnonzero(rng.random(len(x)) < p)
+    if len(picked) == 0:
+        return out
+    img = _thicken(out[picked, 0].astype(np.float64), rng)
+    blur = rng.random(len(img)) < 0.5
+    if blur.any():
+        img[blur] = _gaussian_blur(img[blur], rng.uniform(0.6, 1.6, blur.sum()))
+    peak = img.reshape(len(img), -1).max(axis=1)
+    img /= np.where(peak > 1e-6, peak, 1.0)[:, None, None]
+    out[picked, 0] = np.clip(img, 0, 1)
+    return out
+
+
 def degrade(x: np.ndarray, rng: np.random.Generator, p: float = 0.5) -> np.ndarray:
     """A new batch where a share `p` of the letters look scanned, photographed or drawn with
     another pen: thinner or bolder strokes, low resolution shown blocky or soft, faint or
@@ -170,13 +212,16 @@ def degrade(x: np.ndarray, rng: np.random.Generator, p: float = 0.5) -> np.ndarr
     return out
 
 
-def compose(affine: bool, degrade_share: float = 0.0, elastic: float = 0.0):
-    """The batch augmentation `fit` takes: degrade a share of letters, then warp them all
-    (affine, plus an elastic bend of `elastic` pixels when given)."""
+def compose(affine: bool, degrade_share: float = 0.0, elastic: float = 0.0,
+            scanned_share: float = 0.0):
+    """The batch augmentation `fit` takes: degrade a share of letters, draw a share with thick
+    blurred pens, then warp them all (affine, plus an elastic bend of `elastic` pixels)."""
 
     def augment(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         if degrade_share > 0:
             x = degrade(x, rng, degrade_share)
+        if scanned_share > 0:
+            x = scanned_pens(x, rng, scanned_share)
         if affine or elastic > 0:
             kw = {} if affine else {"rotate_deg": 0.0, "scale": 0.0, "shear": 0.0, "shift": 0.0}
             x = random_affine(x, rng, elastic=elastic, **kw)

@@ -1,4 +1,5 @@
-"""`python -m cnn train | evaluate | export | bench | folds`: the engine from a terminal."""
+"""`python -m cnn train | evaluate | export | bench | folds | lodo | clean | calibrate`: the
+engine from a terminal."""
 
 import argparse
 import json
@@ -8,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from cnn import checkpoint
+from cnn.bars import L_SHARE_OF_BARS
 from cnn.cli_train import log, train
 from cnn.data import LETTERS, combine, load_npz, require_letters, save_npz
 from cnn.model import PRESETS, build_model
@@ -108,6 +110,14 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--degrade", type=float, default=0.0, metavar="SHARE",
                    help="this share (0..1) of each batch drawn bolder or thinner, at low "
                         "resolution, with faint or uneven ink, or blurred (default 0)")
+    t.add_argument("--scanned", type=float, default=0.0, metavar="SHARE",
+                   help="this share (0..1) of each batch drawn with a pen 1-3 pixels bolder, "
+                        "half of it blurred, like scanned paper forms (default 0)")
+    t.add_argument("--bar-split", type=float, nargs="?", const=L_SHARE_OF_BARS, default=None,
+                   metavar="L_SHARE",
+                   help="label bare bars (I or l) as l with this probability and I otherwise, "
+                        f"as handwriting splits them (alone: {L_SHARE_OF_BARS}; default: as the "
+                        "data labels them)")
     t.add_argument("--label-smoothing", type=float, default=0.0, metavar="S",
                    help="train towards 1 - S on the right letter and S spread over all 26, "
                         "instead of certainty (default 0: plain cross-entropy)")
@@ -140,6 +150,13 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--k", type=_count(2), default=5)
     f.add_argument("--seed", type=int, default=0)
     f.add_argument("--out", required=True, metavar="FOLDER")
+
+    from cnn.cli_lodo import add_parser as add_lodo
+
+    add_lodo(sub)
+    from cnn.cli_data import add_parsers as add_data_commands
+
+    add_data_commands(sub)
     return p
 
 
@@ -229,6 +246,14 @@ def main(argv: list[str] | None = None) -> int:
             return folds_cmd(args)
         if args.command == "export":
             return export_cmd(args)
+        if args.command in ("clean", "calibrate"):
+            from cnn import cli_data
+
+            return getattr(cli_data, f"{args.command}_cmd")(args)
+        if args.command == "lodo":
+            from cnn.cli_lodo import lodo_cmd
+
+            return lodo_cmd(args)
         from cnn import bench
 
         bench.main(args.arch or sorted(PRESETS, key=list(PRESETS).index), args.json, args.rounds,

@@ -48,6 +48,10 @@ def check_args(args) -> Path:
     returns the output path."""
     if not 0.0 <= args.degrade <= 1.0:
         raise ValueError(f"--degrade must be between 0 and 1, got {args.degrade}")
+    if not 0.0 <= args.scanned <= 1.0:
+        raise ValueError(f"--scanned must be between 0 and 1, got {args.scanned}")
+    if args.bar_split is not None and not 0.0 <= args.bar_split <= 1.0:
+        raise ValueError(f"--bar-split must be between 0 and 1, got {args.bar_split}")
     if not 0.0 <= args.elastic <= 5.0:
         raise ValueError(f"--elastic must be between 0 and 5 pixels, got {args.elastic}")
     if not 0.0 <= args.label_smoothing < 1.0:
@@ -78,6 +82,7 @@ def config_from_args(args) -> RunConfig:
         lr_decay=args.lr_decay, momentum=args.momentum, weight_decay=args.weight_decay,
         batch_size=args.batch_size, epochs=args.epochs, seed=args.seed, augment=args.augment,
         degrade=args.degrade, elastic=args.elastic, label_smoothing=args.label_smoothing,
+        scanned=args.scanned, bar_split=args.bar_split,
         name=args.name or Path(args.out).stem)
 
 

@@ -13,6 +13,26 @@ def class_label(index: int) -> str:
     return CLASS_LABELS[int(index)]
 
 
+# The runner-up is shown beside the top letter when it has at least this share of its
+# probability: a bare bar read 55 % I and 40 % l is "I or l", not a sure I.
+CLOSE_RATIO = 0.5
+_I, _L = LETTERS.index("I"), LETTERS.index("L")
+
+
+def _reading(index: int, other: int) -> str:
+    """The letter as a person would write it: the l of an I-or-l pair is lower case."""
+    return "l" if index == _L and other == _I else LETTERS[index]
+
+
+def close_readings(probs) -> str | None:
+    """'I or l' (best first) when the two most likely classes are close, else None."""
+    order = sorted(range(len(probs)), key=lambda i: -float(probs[i]))[:2]
+    first, second = order
+    if not float(probs[second]) >= CLOSE_RATIO * float(probs[first]) or probs[first] <= 0:
+        return None
+    return f"{_reading(first, second)} or {_reading(second, first)}"
+
+
 def axis_ticks(offset: float = 0.0, stacked: bool = False) -> list[list[tuple[float, str]]]:
     """pyqtgraph ticks naming the classes at offset, 1 + offset, …; `stacked` puts the lower
     case under the upper (a narrow horizontal axis has room for one character per class)."""

@@ -66,6 +66,8 @@ class RunConfig:
     degrade: float = 0.0  # share of each batch given paper, photo and screen effects
     elastic: float = 0.0  # pixels of smooth random bending; 0: off
     label_smoothing: float = 0.0
+    scanned: float = 0.0  # share of each batch drawn with thick, blurred pens (scanned forms)
+    bar_split: float | None = None  # bare bars labelled l with this chance, else I; None: as is
     name: str = "my-model"
     blas_threads: int | None = None  # threads training uses; None: as many as cores
 
@@ -73,7 +75,8 @@ class RunConfig:
         """The checkpoint's 'training' entry: every setting that shaped the weights."""
         d = asdict(self)
         keys = ("epochs", "batch_size", "optimizer", "lr", "lr_decay", "momentum",
-                "weight_decay", "augment", "degrade", "elastic", "label_smoothing", "seed",
+                "weight_decay", "augment", "degrade", "elastic", "label_smoothing", "scanned",
+                "bar_split", "seed",
                 "init_std", "synthetic", "synthetic_seed", "my_samples", "repeat_real",
                 "redraw", "val_fraction")
         return {**{k: d[k] for k in keys}, "fine_tuned": d["from_current"],

@@ -65,17 +65,22 @@ def split_letters(config: RunConfig, sources: Sources, rng: np.random.Generator,
             parts.append(redrawn)
     if not parts or not sum(len(p) for p in parts):
         raise ValueError("every letter went to validation; lower the validation fraction")
-    return RunData(sources, _joined(parts), val, how)
+    train = _joined(parts)
+    if config.bar_split is not None:  # a bare bar is an I or an l as often as hands make it so
+        from cnn.bars import relabel_bars
+
+        train = relabel_bars(train, config.bar_split, np.random.default_rng([config.seed, 16]))
+    return RunData(sources, train, val, how)
 
 
 def make_augment(config: RunConfig) -> Callable | None:
     """The batch augmentation `fit` takes, or None when the run trains on the letters as they
     are."""
-    if not (config.augment or config.degrade or config.elastic):
+    if not (config.augment or config.degrade or config.elastic or config.scanned):
         return None
     from cnn.augment import compose
 
-    return compose(config.augment, config.degrade, config.elastic)
+    return compose(config.augment, config.degrade, config.elastic, config.scanned)
 
 
 @dataclass

@@ -6,7 +6,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
-from gui.class_labels import class_label, stack_labels
+from gui.class_labels import class_label, close_readings, stack_labels
 from gui.colormaps import ACCENT, BAR, FOREGROUND, MUTED
 from gui.predictor import Prediction
 
@@ -133,7 +133,9 @@ class PredictionPanel(QWidget):
         self.probs = prediction.probs
         order = np.argsort(self.probs)[::-1][:3]
         top = [(class_label(i), float(self.probs[i])) for i in order]
-        self.verdict.set_text(prediction.top_letter, f"{top[0][1]:.0%} sure", top)
+        # Two close readings are both named ("I or l"): a bare bar is either.
+        sure = close_readings(self.probs) or f"{top[0][1]:.0%} sure"
+        self.verdict.set_text(prediction.top_letter, sure, top)
         brushes = [self._brush] * 26
         brushes[prediction.top_index] = self._top_brush
         self._bars.setOpts(height=self.probs, brushes=brushes)
