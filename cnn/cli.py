@@ -219,7 +219,7 @@ def export_cmd(args) -> int:
 # --- folds -------------------------------------------------------------------------------------
 
 def folds_cmd(args) -> int:
-    from cnn.data import writer_folds
+    from cnn.splits import writer_folds
 
     data = require_letters(load_npz(args.data), args.data)
     out = Path(args.out)

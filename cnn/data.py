@@ -274,13 +274,3 @@ def combine(sets: Iterable[LetterSet]) -> LetterSet:
     return LetterSet(np.concatenate([s.x for s in sets]), np.concatenate([s.y for s in sets]),
                      np.concatenate(writers), np.concatenate([s.case for s in sets]),
                      "+".join(s.source for s in sets), strokes)
-
-
-def __getattr__(name: str):
-    # split and writer_folds lived here before cnn.splits, and the CLI still imports them from
-    # here. Looked up lazily, as cnn.splits imports this module.
-    if name in ("split", "writer_folds"):
-        from cnn import splits
-
-        return getattr(splits, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

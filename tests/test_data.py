@@ -345,16 +345,6 @@ def test_writer_folds_refuse_bad_k_and_too_few_writers():
         writer_folds(s, 4, np.random.default_rng(0))
 
 
-def test_split_and_writer_folds_still_import_from_cnn_data():
-    import cnn.data
-    from cnn.data import split as old_split
-    from cnn.data import writer_folds as old_folds
-
-    assert old_split is split and old_folds is writer_folds
-    with pytest.raises(AttributeError, match="no attribute 'split_indices'"):
-        cnn.data.split_indices  # noqa: B018  (only the two names in use keep their old home)
-
-
 # --- EMNIST idx files --------------------------------------------------------------------------
 
 
