@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnn import explain
+from gui.boxes import column
 from gui.step_through import shading
 from gui.step_through.base import caption, readout
 from gui.step_through.number_grid import Mark, NumberGrid
@@ -74,13 +75,7 @@ class Playground(QWidget):
         right.addWidget(self.output_grid, 1)
         grids.addLayout(left, 3)
         grids.addLayout(right, 2)
-        v = QVBoxLayout(self)
-        v.setContentsMargins(0, 4, 0, 0)
-        v.addLayout(controls)
-        v.addWidget(self.player)
-        v.addWidget(self.formula)
-        v.addWidget(self.where)
-        v.addLayout(grids, 1)
+        column(self, controls, self.player, self.formula, self.where, (grids, 1), top=4)
 
         self._letter = np.zeros((28, 28), np.float32)
         self._kernels, self._biases = np.zeros((1, 3, 3)), np.zeros(1)

@@ -6,8 +6,9 @@ from html import escape
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
+from gui.boxes import column
 from gui.training.controller import IDLE, LOADING, PAUSED, RUNNING, STOPPING
 from gui.untrusted import cap
 
@@ -56,12 +57,7 @@ class RunControls(QWidget):
         self.banner.setStyleSheet("QLabel#trainBanner { background: #5a2a2a; color: #ffe0e0;"
                                   " padding: 6px; border-radius: 4px; }")
         self.banner.setVisible(False)
-        v = QVBoxLayout(self)
-        v.setContentsMargins(0, 0, 0, 0)
-        v.addLayout(buttons)
-        v.addWidget(self.progress)
-        v.addWidget(self.status)
-        v.addWidget(self.banner)
+        column(self, buttons, self.progress, self.status, self.banner)
         self._state, self._blocked = IDLE, ""
 
     def set_blocked(self, reason: str) -> None:
