@@ -67,6 +67,7 @@ def _gui_rate(app, tab, config) -> float:
     tab.run_finished.connect(done.append)
     tab.setup.set_config(config)
     cpu, wall = time.thread_time(), time.perf_counter()
+    tab.unsaved = False  # the last round's weights: no Save question to wait on
     tab.start()
     while not done or tab.is_running():
         app.processEvents()
@@ -156,6 +157,7 @@ def responsiveness(app, args) -> None:
     for _ in range(args.draw_rounds):
         idle += _draw(app, window, strokes)
         tab.setup.set_config(config)
+        tab.unsaved = False  # the last round's weights: no Save question to wait on
         tab.start()
         while tab.controller.state != "running":
             app.processEvents()
