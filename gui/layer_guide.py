@@ -193,6 +193,24 @@ STEP_TEXT = {
 }
 
 
+# Where a learner reads the code of each chapter: the reference layers first.
+CODE = {
+    "input": "<code>preprocess_strokes</code> in cnn/preprocess.py",
+    "conv2d": "<code>Conv2d</code> in cnn/layers.py; one stop: cnn/explain/convolution.py",
+    "relu": "<code>ReLU</code> in cnn/layers.py",
+    "maxpool2d": "<code>MaxPool2d</code> in cnn/layers.py",
+    "flatten": "<code>Flatten</code> in cnn/layers.py",
+    "linear": "<code>Linear</code> in cnn/layers.py",
+    "softmax": "<code>softmax</code> in cnn/functional.py",
+    "cross_entropy": "<code>SoftmaxCrossEntropy</code> in cnn/losses.py",
+    "backprop": "each layer's <code>backward</code>, under its forward in cnn/layers.py; "
+                "one step: cnn/explain/backprop.py",
+    "init": "<code>_gaussian</code> in cnn/layers.py (He scaling)",
+}
+
+
 def explain_step(topic: str) -> str:
-    """HTML for a Step through chapter: the plain explanation, then how to read the page."""
-    return f"<p>{_TEXT[topic]}</p><p><i>On this page</i> · {STEP_TEXT[topic]}</p>"
+    """HTML for a Step through chapter: the plain explanation, then how to read the page and
+    where its code is."""
+    code = f" · <i>The code</i>: {CODE[topic]}" if topic in CODE else ""
+    return f"<p>{_TEXT[topic]}</p><p><i>On this page</i> · {STEP_TEXT[topic]}{code}</p>"

@@ -183,3 +183,19 @@ def test_random_positions_show_the_layers_own_numbers(window, qtbot):
             assert dense.unit.total == pytest.approx(float(acts[layer][unit]), rel=1e-4,
                                                      abs=1e-5), (layer, unit)
             assert dense.equation.text().endswith(f"= {number(dense.unit.total, 3)}")
+
+
+def test_every_chapter_points_at_code_that_is_there():
+    import re
+    from pathlib import Path
+
+    from gui.layer_guide import CODE, explain_step
+    from gui.step_through.chapters import TOPICS
+
+    root = Path(__file__).resolve().parents[1]
+    for topic in TOPICS.values():
+        assert "The code" in explain_step(topic)
+        for path in re.findall(r"(cnn/[\w/]+\.py)", CODE[topic]):
+            text = (root / path).read_text()
+            for name in re.findall(rf"<code>(\w+)</code>[^<]* in {path}", CODE[topic]):
+                assert re.search(rf"^\s*(def|class) {name}\b", text, re.M), (name, path)
