@@ -206,20 +206,21 @@ def test_odd_metadata_from_anywhere_never_crashes_the_window(qtbot, tmp_path, me
     assert window.train_tab.save_model_as(tmp_path / "odd.npz")  # saved with what it has
 
 
-def test_settings_live_in_the_config_folder_and_earlier_ones_carry_over(qtbot, tmp_path):
+@pytest.fixture
+def app_named_as_letterlens(qtbot):
+    """The application named as gui.app names it (QSettings() finds its place by the names)."""
     from PySide6.QtCore import QCoreApplication
 
     names = QCoreApplication.organizationName(), QCoreApplication.applicationName()
-    QCoreApplication.setOrganizationName("LetterLens")  # as the app names itself
+    QCoreApplication.setOrganizationName("LetterLens")
     QCoreApplication.setApplicationName("LetterLens")
-    try:
-        _settings_carry_over(tmp_path)
-    finally:
-        QCoreApplication.setOrganizationName(names[0])
-        QCoreApplication.setApplicationName(names[1])
+    yield
+    QCoreApplication.setOrganizationName(names[0])
+    QCoreApplication.setApplicationName(names[1])
 
 
-def _settings_carry_over(tmp_path):
+def test_settings_live_in_the_config_folder_and_earlier_ones_carry_over(app_named_as_letterlens,
+                                                                        tmp_path):
     from gui.window_settings import read_int, user_settings
 
     earlier = QSettings("LetterLens", "LetterLens")  # Qt's default place, as QSettings() is
