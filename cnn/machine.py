@@ -6,6 +6,7 @@ machine allows (and a kernel forced by OPENBLAS_CORETYPE is noticed, not mistake
 engine).
 """
 
+import functools
 import json
 import os
 import subprocess
@@ -28,6 +29,7 @@ def blas_info() -> list[dict]:
     return [i for i in threadpool_info() if i["user_api"] == "blas"]
 
 
+@functools.cache  # a fresh interpreter once a process, not once a preset
 def native_kernel() -> str | None:
     """The OpenBLAS kernel this CPU gets when OPENBLAS_CORETYPE does not choose one (asked of a
     fresh interpreter without it); None when that cannot be told."""

@@ -20,7 +20,7 @@ def user_settings() -> QSettings:
 
     path = config_dir() / "settings.ini"
     settings = QSettings(str(path), QSettings.Format.IniFormat)
-    if not path.exists() and not settings.allKeys():
+    if not path.exists():
         earlier = QSettings()  # where LetterLens kept them before
         for key in earlier.allKeys():
             settings.setValue(key, earlier.value(key))  # read back checked, like any value

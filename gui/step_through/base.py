@@ -136,6 +136,11 @@ class ChapterView(QWidget):
         outer.addWidget(self.notice)
         outer.addWidget(self.content, 1)
 
+    def pause(self) -> None:
+        """Stop this chapter's animations, in sight or not."""
+        if self.player is not None:
+            self.player.pause()
+
     def set_context(self, ctx: Context) -> None:
         self.ctx = ctx
         self.stale = True

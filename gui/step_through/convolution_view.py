@@ -249,9 +249,13 @@ class ConvolutionView(ChapterView):
         self.player.pause()
         self.go_to(r * wo + c, reveal_all=True)
 
-    def _on_page_changed(self, _index: int) -> None:
-        self.player.pause()  # the page out of sight stops; the one in sight waits for Play
+    def pause(self) -> None:
+        """Both pages' players: the filter's and the playground's."""
+        self.player.pause()
         self.playground.player.pause()
+
+    def _on_page_changed(self, _index: int) -> None:
+        self.pause()  # the page out of sight stops; the one in sight waits for Play
 
     def _on_player_playing_changed(self, playing: bool) -> None:
         if playing and self._map is not None and self.index == self.stops() - 1:

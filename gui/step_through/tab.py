@@ -190,9 +190,7 @@ class StepThroughTab(QWidget):
     def pause_players(self) -> None:
         """Stop every animation, on pages out of sight too: none runs where no one watches."""
         for view in self.views.made():
-            for player in (view.player, getattr(getattr(view, "playground", None), "player", None)):
-                if player is not None:
-                    player.pause()
+            view.pause()
 
     # --- internals -----------------------------------------------------------------------------
 
