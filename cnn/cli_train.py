@@ -131,14 +131,20 @@ def _save(setup: RunSetup, out: Path, meta: dict, summary: str) -> int:
     return 0
 
 
-def _save_last_good(setup: RunSetup, out: Path, config, base: dict, history: list,
+def _meta(setup: RunSetup, base: dict, history: list, final: dict | None) -> dict:
+    """The checkpoint metadata of the run's weights, with the command that trained them."""
+    base = {k: v for k, v in base.items() if k != "curves"}  # the base's batches, not these
+    meta = run_meta(setup.config, base, setup.data.summary(), final)
+    meta.update(history=history, command="python -m cnn " + " ".join(sys.argv[1:]))
+    return meta
+
+
+def _save_last_good(setup: RunSetup, out: Path, base: dict, history: list,
                     e: TrainingDiverged) -> int:
     """A diverged run: the weights from before it went wrong, beside --out (never over it)."""
     setup.model.load_state_dict(e.last_good_state)
     kept = out.with_name(f"{out.stem}-before-divergence{out.suffix or '.npz'}")
-    meta = run_meta(config, {k: v for k, v in base.items() if k != "curves"},
-                    setup.data.summary(), None)
-    meta.update(history=history, command="python -m cnn " + " ".join(sys.argv[1:]))
+    meta = _meta(setup, base, history, None)
     log(f"\n{e}")
     _save(setup, kept, meta, f"the weights from before epoch {e.epoch}, step {e.step} "
           "diverged; lower --lr to train on")
@@ -161,15 +167,13 @@ def train(args) -> int:
     try:
         elapsed = _fit(setup, history)
     except TrainingDiverged as e:
-        return _save_last_good(setup, out, config, base, history, e)
+        return _save_last_good(setup, out, base, history, e)
     except KeyboardInterrupt:
         log("\ninterrupted: nothing was saved")
         return 130
     val = setup.data.val
     final = evaluate(setup.model, val.x, val.y) if len(val) else None
-    base = {k: v for k, v in base.items() if k != "curves"}  # the base's batches, not these
-    meta = run_meta(config, base, setup.data.summary(), final)
+    meta = _meta(setup, base, history, final)
     meta["training"]["seconds"] = round(elapsed, 1)
-    meta.update(history=history, command="python -m cnn " + " ".join(sys.argv[1:]))
     acc = "" if final is None else f", validation accuracy {final['accuracy']:.2%}"
     return _save(setup, out, meta, f"{elapsed:.0f} s of training{acc}")
