@@ -20,7 +20,7 @@ from gui.replay import fit_strokes, send_stroke
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
 SOURCE = (1200, 900)  # the tablet canvas the strokes were recorded on
-PER_LETTER = 4  # samples replayed per letter, from different writers
+PER_LETTER = 2  # samples replayed per letter, from different writers
 
 
 def trained_model_path() -> Path:

@@ -209,6 +209,7 @@ def test_closing_mid_run_stops_promptly_and_offers_to_save(qtbot, blob_file, fol
     assert tab.offer_save_on_close() is True  # nothing new to save
 
 
+@pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 def test_save_and_reopen_restores_the_curves(qtbot, blob_file, folders):
     tab = make_tab(qtbot)
     tab.setup.set_config(config(blob_file))
@@ -229,6 +230,9 @@ def test_save_and_reopen_restores_the_curves(qtbot, blob_file, folders):
     assert [e["epoch"] for e in h.epochs] == [1, 2]
     np.testing.assert_allclose(h.loss, saved.loss, rtol=1e-5)
     assert h.layers == saved.layers
+    assert not other.curves.plots_made  # a tab never shown has not drawn them yet
+    other.show()
+    qtbot.waitExposed(other)
     assert len(other.curves.loss_smooth.getData()[0]) == len(saved)
     assert len(other.curves.acc_val.getData()[0]) == 2
     for k, v in model.state_dict().items():

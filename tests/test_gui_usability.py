@@ -133,6 +133,7 @@ def settings(tmp_path):
 def make_window(qtbot, settings, loaded: LoadedModel | None = None, size=(1366, 768)):
     window = MainWindow(loaded or startup_model()[0], settings)
     qtbot.addWidget(window)
+    window.teach._replay = blobs(seed=1)  # teaching replays these, not 2,600 drawn letters
     window.resize(*size)
     window.show()
     qtbot.waitExposed(window)
@@ -331,7 +332,6 @@ def test_fine_tune_reports_held_out_and_replay_and_marks_the_validation(qtbot, s
     window = make_window(qtbot, settings)
     measured = f"validation accuracy: {window.predictor.meta['val_accuracy']:.1%}"
     assert window.accuracy_label.text() == measured
-    window.teach._replay = blobs(seed=1)  # a small replay pool: quick
     draw_sample(window, qtbot)
     bar = window.teach_bar
     for _ in range(9):

@@ -85,14 +85,18 @@ def test_fit_keeps_to_one_thread_when_asked(monkeypatch):
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
 def test_shares_run_no_higher_than_the_thread_that_asks():
+    before = parallel.thread_niceness()  # the tests themselves may run niced
+    if before >= 19:
+        pytest.skip("this process is already as nice as a thread can be")
+    wanted = min(before + 5, 19)
     seen = []
 
     def ask():
-        parallel.lower_thread_priority(5)
+        parallel.lower_thread_priority(wanted)
         seen.append(parallel.run([parallel.thread_niceness] * 3))
 
     t = threading.Thread(target=ask)
     t.start()
     t.join()
-    assert all(n >= 5 for n in seen[0])
-    assert parallel.thread_niceness() < 5  # the thread that did not ask is left alone
+    assert all(n >= wanted for n in seen[0])
+    assert parallel.thread_niceness() == before  # the thread that did not ask is left alone

@@ -1,7 +1,8 @@
 """Live learning curves: loss and accuracy per batch (raw and smoothed) and per epoch, and per
 layer the size of the gradients and of the weight updates, on a log scale.
 
-Plot items are made once (per-layer curves once per architecture) and updated with setData.
+Plot items are made once, when the panel is first shown (per-layer curves once per
+architecture), and updated with setData.
 """
 
 import numpy as np
@@ -27,6 +28,21 @@ class CurvesPanel(pg.GraphicsLayoutWidget):
         super().__init__(parent)
         self.setObjectName("trainCurves")
         self.setBackground((30, 31, 36))
+        self.plots_made = False  # made when first shown: a window that never trains never pays
+        self._history = History()  # what the plots show, or will show once made
+        self._layer_curves: list[tuple] = []
+        self._layers: list[str] = []
+        self._smoothed = 0
+        self._state = {"loss": (0.0, 0.0), "accuracy": (0.0, 0.0)}
+        self._smooth = {"loss": np.zeros(0), "accuracy": np.zeros(0)}
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if not self.plots_made:
+            self._make_plots()
+            self.set_history(self._history)
+        super().showEvent(event)
+
+    def _make_plots(self) -> None:
         self.loss = self._plot(0, 0, "Loss (cross-entropy)")
         self.acc = self._plot(0, 1, "Accuracy", legend_at=(-6, -6))
         self.grad = self._plot(1, 0, "Gradient size per layer ‖∂L/∂W‖", log=True,
@@ -45,11 +61,7 @@ class CurvesPanel(pg.GraphicsLayoutWidget):
         self.acc_smooth = self.acc.plot(pen=_pen(TRAIN, 2), name="training", antialias=True)
         self.acc_val = self.acc.plot(pen=_pen(VAL, 2), symbol="o", symbolSize=6,
                                      symbolBrush=VAL, name="validation", antialias=True)
-        self._layer_curves: list[tuple] = []
-        self._layers: list[str] = []
-        self._smoothed = 0
-        self._state = {"loss": (0.0, 0.0), "accuracy": (0.0, 0.0)}
-        self._smooth = {"loss": np.zeros(0), "accuracy": np.zeros(0)}
+        self.plots_made = True
 
     def _plot(self, row: int, col: int, title: str, log: bool = False,
               legend_at=(-6, 6)) -> pg.PlotItem:
@@ -91,6 +103,9 @@ class CurvesPanel(pg.GraphicsLayoutWidget):
 
     def set_history(self, h: History) -> None:
         """Redraw from scratch (a new run, or a model opened from a file)."""
+        self._history = h
+        if not self.plots_made:
+            return
         self._smoothed = 0
         self._state = {"loss": (0.0, 0.0), "accuracy": (0.0, 0.0)}
         self._smooth = {"loss": np.zeros(0), "accuracy": np.zeros(0)}
@@ -99,6 +114,9 @@ class CurvesPanel(pg.GraphicsLayoutWidget):
 
     def refresh(self, h: History) -> None:
         """Draw what `h` holds; smoothing continues from the points already drawn."""
+        self._history = h
+        if not self.plots_made:
+            return
         if len(h) < self._smoothed:
             return self.set_history(h)
         for key in ("loss", "accuracy"):
