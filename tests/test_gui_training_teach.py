@@ -191,8 +191,12 @@ def test_paper_effects_box_sets_the_share_and_the_preview_shows_them(qtbot):
     qtbot.addWidget(panel)
     qtbot.addWidget(preview)
     panel.degrade_changed.connect(preview.set_degrade)
-    panel.show()
-    qtbot.waitExposed(panel)
+    preview.set_augment(True)
+    assert not len(preview.images)  # out of sight: drawn when shown, not at every change
+    for widget in (panel, preview):
+        widget.show()
+        qtbot.waitExposed(widget)
+    assert len(preview.images)
     panel.augment.setChecked(False)
     preview.set_augment(False)
     assert not preview.augment.isChecked()

@@ -102,6 +102,42 @@ def test_every_field_of_the_setup_panel_is_guarded_also_ones_added_later(qtbot, 
     assert born.currentIndex() == 0
 
 
+def test_new_batches_repaint_the_curves_once(qtbot):
+    curves = CurvesPanel()
+    qtbot.addWidget(curves)
+    curves.resize(900, 600)
+    assert not curves.plots_made  # nothing drawn for a panel nobody has seen
+    curves.show()
+    qtbot.waitExposed(curves)
+    paints = []
+    curves.viewport().installEventFilter(watcher := PaintCounter(paints))
+    history = History()
+    for start in range(0, 30, 10):
+        history.add_batches({"x": np.arange(start + 1, start + 11) / 10,
+                             "loss": np.linspace(3, 2, 10), "accuracy": np.linspace(0, 1, 10)})
+        paints.clear()
+        curves.refresh(history)
+        qtbot.waitUntil(lambda: len(paints) > 0)
+        for _ in range(5):  # a second paint would be asked for during the first one
+            QApplication.processEvents()
+        if start:  # the first data lays the plots out; from then on, one paint a refresh
+            assert len(paints) == 1
+    assert watcher is not None
+
+
+class PaintCounter(QWidget):
+    """An event filter that notes every paint of the widget it watches."""
+
+    def __init__(self, paints: list):
+        super().__init__()
+        self.paints = paints
+
+    def eventFilter(self, obj, event):  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.Paint:
+            self.paints.append(obj)
+        return False
+
+
 def test_curves_axis_reads_epochs_without_a_scale_factor_early_in_a_run(qtbot):
     curves = CurvesPanel()
     qtbot.addWidget(curves)

@@ -138,3 +138,9 @@ class CurvesPanel(pg.GraphicsLayoutWidget):
                 ok = (gi > 0) & (ui > 0)  # log axes: zero and NaN cannot be drawn
                 g.setData(h.x[ok], gi[ok])
                 u.setData(h.x[ok], ui[ok])
+        # Settle the automatic ranges now. Left to the paint, they move the axes and re-clip
+        # the curves during it, and Qt paints the panel a second time (35 ms each, 4 plots);
+        # the second pass settles what the first pass's re-clipped curves ask for.
+        for _ in range(2):
+            for plot in (self.loss, self.acc, self.grad, self.update_plot):
+                plot.vb.updateAutoRange()

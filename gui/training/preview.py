@@ -55,6 +55,7 @@ class PreviewPanel(QWidget):
         box.addItem(self.image)
         self._box = box
         self._seed = 0
+        self._stale = True  # drawn when next shown: settings change often, the tab is seen less
         self.images = np.zeros((0, 28, 28), np.float32)
         top = QHBoxLayout()
         top.addWidget(QLabel("Letter"))
@@ -86,8 +87,18 @@ class PreviewPanel(QWidget):
         self._seed += 1
         self.refresh()
 
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
     def refresh(self, *_) -> None:
-        """Render the grid: up to a row of my samples of the letter, the rest synthetic."""
+        """Render the grid: up to a row of my samples of the letter, the rest synthetic (now
+        when the panel is on screen, else when it is next shown)."""
+        if not self.isVisible():
+            self._stale = True
+            return
+        self._stale = False
         from cnn.augment import compose
         from cnn.synthetic import augmentation_preview
 

@@ -79,9 +79,7 @@ class RunViews(QTabWidget):
         self.curves.refresh(self._history)
 
     def _on_current_changed(self, index: int) -> None:
-        if self.widget(index) is self.preview and not len(self.preview.images):
-            self.preview.refresh()
-        elif self.widget(index) is self.curves:
+        if self.widget(index) is self.curves:
             self.curves.refresh(self._history)
 
     def _on_confusion_cell_clicked(self, true: int, pred: int) -> None:
