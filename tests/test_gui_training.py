@@ -116,6 +116,13 @@ def test_short_run_updates_curves_matrix_and_gallery(qtbot, blob_file):
     tab.confusion.select_cell(true, true)
     right = int(((tab.views.val_y == true) & (tab.views.predictions == true)).sum())
     assert tab.gallery.count == right
+    # The matrix is drawn when its page is first seen, with the result and the cell marked.
+    assert not tab.confusion.plots_made
+    tab.views.setCurrentIndex(1)
+    assert tab.confusion.plots_made and tab.confusion.marker.isVisible()
+    assert tab.confusion.marker.rect().topLeft().toTuple() == (true, true)
+    total = int(tab.confusion.confusion.sum())
+    assert f"of {total:,} validation letters" in tab.confusion.title.text
 
 
 def test_pause_step_resume_and_stop(qtbot, blob_file):

@@ -211,6 +211,9 @@ def test_classes_are_labelled_with_both_cases_everywhere(qtbot, settings):
     assert all(label in panel.text() for label in top)
     assert tick_labels(panel._plot.getAxis("bottom")) == [c + "\n" + c.lower() for c in LETTERS]
     confusion = window.train_tab.confusion
+    window.tabs.setCurrentWidget(window.train_tab)
+    window.train_tab.views.setCurrentIndex(1)  # Mistakes: the matrix is made when first seen
+    assert confusion.plots_made
     assert tick_labels(confusion.matrix.getAxis("left")) == [c + c.lower() for c in LETTERS]
     for axis in (confusion.matrix.getAxis("bottom"), confusion.bars_plot.getAxis("bottom")):
         assert tick_labels(axis) == [c + "\n" + c.lower() for c in LETTERS]

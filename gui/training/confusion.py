@@ -1,7 +1,7 @@
 """The 26x26 confusion matrix (rows: true letter, columns: read as) and per-class accuracy.
 
-Click a cell to see its validation letters; hover for the count. Items are made once and
-updated with setImage / setOpts.
+Click a cell to see its validation letters; hover for the count. Items are made once, when
+the panel is first shown, and updated with setImage / setOpts.
 """
 
 import numpy as np
@@ -46,6 +46,17 @@ class ConfusionPanel(pg.GraphicsLayoutWidget):
         self.setObjectName("trainConfusion")
         self.setBackground((30, 31, 36))
         self.confusion = np.zeros((26, 26), np.int64)
+        self._per_class: list = [None] * 26
+        self._has_result = False
+        self._selected: tuple[int, int] | None = None  # the marked cell
+        self.plots_made = False  # made when first shown: most windows never show this page
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if not self.plots_made:
+            self._make_plots()
+        super().showEvent(event)
+
+    def _make_plots(self) -> None:
         self.title = self.addLabel("Confusion matrix (after each epoch)", row=0, col=0,
                                    size="10pt")
         self.matrix = self.addPlot(row=1, col=0)
@@ -88,14 +99,30 @@ class ConfusionPanel(pg.GraphicsLayoutWidget):
         self.bars_plot.addItem(self.bars)
         self.ci.layout.setRowStretchFactor(1, 4)
 
+        self.plots_made = True
+        self._draw()
+
     def set_result(self, confusion: np.ndarray, per_class: list) -> None:
         """Rows normalised to shares of the true letter (square-rooted so mistakes show)."""
         self.confusion = np.asarray(confusion)
+        self._per_class = list(per_class)
+        self._has_result = True
+        self._draw()
+
+    def _draw(self) -> None:
+        if not self.plots_made:
+            return
+        self.marker.setVisible(self._selected is not None)
+        if self._selected is not None:
+            true, pred = self._selected
+            self.marker.setRect(QRectF(pred, true, 1, 1))
+        if not self._has_result:
+            return
         rows = self.confusion.sum(axis=1, keepdims=True)
         share = np.divide(self.confusion, rows, out=np.zeros(self.confusion.shape),
                           where=rows > 0)
         self.image.setImage(np.sqrt(share).astype(np.float32), levels=(0, 1))
-        acc = np.array([np.nan if a is None else a for a in per_class], np.float64)
+        acc = np.array([np.nan if a is None else a for a in self._per_class], np.float64)
         colours = [(86, 156, 214) if not np.isfinite(a) or a >= 0.8 else (230, 120, 90)
                    for a in acc]
         self.bars.setOpts(height=np.nan_to_num(acc), brushes=colours)
@@ -108,12 +135,14 @@ class ConfusionPanel(pg.GraphicsLayoutWidget):
         """Mark a cell and emit cell_clicked, as a click on it does."""
         if not (0 <= true < 26 and 0 <= pred < 26):
             return
-        self.marker.setRect(QRectF(pred, true, 1, 1))
-        self.marker.setVisible(True)
+        self._selected = (true, pred)
+        self._draw()
         self.cell_clicked.emit(true, pred)
 
     def clear_selection(self) -> None:
-        self.marker.setVisible(False)
+        self._selected = None
+        if self.plots_made:
+            self.marker.setVisible(False)
 
     def _on_image_clicked(self, row: int, col: int) -> None:
         self.select_cell(row, col)
