@@ -153,7 +153,7 @@ def test_strokes_that_make_the_letter_are_never_dropped():
 
 def test_synthetic_letters_look_like_real_ones(shared_data):
     # Mean images per class and case, from synthetic letters only, read most real letters.
-    s = synthetic.generate_set(52 * 60, seed=0, workers=1)
+    s = synthetic.generate_set(52 * 30, seed=0, workers=1)  # these read 51 %; 60 each, 52 %
     d = np.load(shared_data / "chars74k_hnd.npz", allow_pickle=False)
 
     def centred_unit(x):
