@@ -142,11 +142,13 @@ def fit(model: Sequential, x: np.ndarray, y: np.ndarray, *,
         optimizer: Optimizer | None = None, rng: np.random.Generator | None = None,
         augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
         chunk: int | None = None, track_norms: bool = False,
-        threads: int | None = None, label_smoothing: float = 0.0) -> Iterator[Progress]:
+        threads: int | Callable[[], int | None] | None = None,
+        label_smoothing: float = 0.0) -> Iterator[Progress]:
     """Train `model` in place by minibatch backprop, yielding Progress after every batch.
 
     x: (N, 28, 28) or (N, 1, 28, 28), uint8 or float in [0, 1]; y: (N,) class indices.
-    threads: how many threads share each batch at most (default: one per core).
+    threads: how many threads share each batch at most (default: one per core); a function is
+    asked again before every batch (the window asks for one while a person draws).
     label_smoothing: share of the target spread over all classes (see SoftmaxCrossEntropy).
     Raises TrainingDiverged (carrying the last good weights) when the loss turns NaN/infinite.
     """
@@ -177,7 +179,7 @@ def fit(model: Sequential, x: np.ndarray, y: np.ndarray, *,
                 xb = augment(xb, rng)
             with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked below
                 loss, acc, grads = forward_backward(model, xb, y[idx], loss_fn, chunk,
-                                                    threads)
+                                                    threads() if callable(threads) else threads)
             if not (np.isfinite(loss) and _all_finite(grads.values())):
                 # The snapshot is the weights before the last update: the last ones known to
                 # give a finite loss. The current weights may be finite but already blown up.

@@ -75,6 +75,9 @@ class TrainingLink(QObject):
         w.predictor.model_changed.connect(self.train_tab.refresh_current_model)
         w.predictor.predicted.connect(self._on_predictor_predicted)
         w.tabs.currentChanged.connect(self._on_tabs_current_changed)
+        # While a pen moves, a run keeps to one core: the other paints every panel.
+        for signal in (w.canvas.stroke_started, w.canvas.stroke_changed):
+            signal.connect(self.train_tab.controller.person_is_drawing)
         # Letter keys: P and E are window shortcuts, so plain letters label only while the bar
         # has focus; on the rest of the Draw tab Shift+letter does.
         for widget in (self.teach_bar, self.teach_bar.label):

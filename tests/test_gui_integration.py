@@ -97,6 +97,26 @@ def test_closing_during_a_run_stops_the_worker_without_a_dialog(window, qtbot, t
     assert not tab.is_running() and tab.controller.run_thread() is None
 
 
+def test_a_run_keeps_to_one_core_while_a_pen_moves(window, qtbot, tmp_path, monkeypatch):
+    from cnn.data import save_npz
+    from gui.replay import send_stroke
+    from gui.training import worker as worker_module
+
+    monkeypatch.setattr(worker_module, "DRAWING_GRACE", 600.0)  # no clock in the test
+    tab = window.train_tab
+    tab._ask_save_on_close = lambda: "discard"
+    tab.setup.set_config(config(str(save_npz(blobs(), tmp_path / "blobs.npz")), epochs=200))
+    with qtbot.waitSignal(window.predictor.model_changed, timeout=RUN_TIMEOUT_MS):
+        assert tab.start()
+    worker = tab.controller._worker
+    assert worker._threads() is None  # every core, as the run was set up
+    seen = []
+    send_stroke(window.canvas, [(40, 40), (60, 70), (80, 100)],
+                after_move=lambda: seen.append(worker._threads()))
+    assert seen and all(n == 1 for n in seen)  # one core while the pen moves
+    assert tab.stop_and_wait(10)
+
+
 def test_save_model_as_refuses_the_shipped_file_and_keeps_history(window, qtbot, tmp_path):
     before = DEFAULT_MODEL.stat().st_mtime if DEFAULT_MODEL.exists() else None
     assert not window.save_model(DEFAULT_MODEL)

@@ -81,6 +81,14 @@ def test_fit_keeps_to_one_thread_when_asked(monkeypatch):
         list(fit(model, x[:, 0].astype(np.float32), y, epochs=1, batch_size=32,
                  threads=threads))
         assert calls == expected
+    # Asked before every batch: two shares, then one (a person started drawing), then two.
+    wanted = iter([None, 1, None])
+    calls.clear()
+    model = build_model("small", np.random.default_rng(0))
+    x3, y3 = _batch(96)
+    list(fit(model, x3[:, 0].astype(np.float32), y3, epochs=1, batch_size=32,
+             threads=lambda: next(wanted)))
+    assert calls == [2, 2]  # the second batch ran in this thread alone
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")

@@ -95,12 +95,15 @@ class RunSetup:
     rng: np.random.Generator
     epoch_offset: int = 0  # epochs the model had trained before this run
 
-    def batches(self, track_norms: bool = False) -> Iterator[Progress]:
+    def batches(self, track_norms: bool = False,
+                threads: Callable[[], int | None] | None = None) -> Iterator[Progress]:
+        """fit's items for this run; `threads` (asked before every batch) overrides the
+        config's cores."""
         c, train, val = self.config, self.data.train, self.data.val
         return fit(self.model, train.x, train.y, val=(val.x, val.y) if len(val) else None,
                    epochs=c.epochs, batch_size=c.batch_size, optimizer=self.optimizer,
                    rng=self.rng, augment=self.augment, track_norms=track_norms,
-                   threads=c.blas_threads, label_smoothing=c.label_smoothing)
+                   threads=threads or c.blas_threads, label_smoothing=c.label_smoothing)
 
     def end_epoch(self, item: Progress, seconds: float) -> dict:
         """The history entry of an 'epoch' item; then the learning rate decays for the next."""

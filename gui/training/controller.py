@@ -102,6 +102,11 @@ class TrainController(QObject):
         if self._state == RUNNING:
             self._set_state(PAUSED)
 
+    def person_is_drawing(self) -> None:
+        """Called on every move of the pen: the run keeps to one core for a moment."""
+        if self._worker is not None:
+            self._worker.person_is_drawing()
+
     def stop(self) -> None:
         if self._worker is not None:
             self._worker.request_stop()

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 DIVERGED = "Training stopped: the loss became NaN or infinite (learning rate too high?)."
 SYNTHETIC_WORKERS = 2  # processes drawing synthetic letters: the window keeps cores free
 TRAINING_NICE = 10  # the training thread and its shares, below the window (nice 0)
+DRAWING_GRACE = 0.3  # s after a move of the pen during which training keeps to one core
 
 
 class TrainWorker(QObject):
@@ -59,6 +60,7 @@ class TrainWorker(QObject):
         self._watch: RunWatch | None = None  # once the data is loaded
         self._trained = False  # a batch has changed the weights
         self._last_emit = self._last_weights = 0.0
+        self._drawing_until = 0.0  # time.monotonic() until which a person is drawing
         self.result: dict | None = None  # set before `finished`, read by stop_and_wait
 
     # --- requests from the GUI thread (thread-safe) --------------------------------------------
@@ -71,6 +73,16 @@ class TrainWorker(QObject):
         with self._cv:
             self._paused, self._steps_wanted = False, 0
             self._cv.notify_all()
+
+    def person_is_drawing(self) -> None:
+        """The pen moved: train on one core for a moment, leaving the other to the window."""
+        self._drawing_until = time.monotonic() + DRAWING_GRACE  # one float: no lock needed
+
+    def _threads(self) -> int | None:
+        """Threads for the next batch: one while a person draws, else the run's setting."""
+        if time.monotonic() < self._drawing_until:
+            return 1
+        return self.config.blas_threads
 
     def request_step(self) -> None:
         """Train exactly one more batch, then stay paused."""
@@ -156,7 +168,7 @@ class TrainWorker(QObject):
         self.status_changed.emit(f"training on {len(setup.data.train):,} letters", 0.0)
         limit = blas.limit(c.blas_threads) if c.blas_threads else contextlib.nullcontext()
         with limit:
-            self._loop(setup.batches(track_norms=True))
+            self._loop(setup.batches(track_norms=True, threads=self._threads))
 
     def _loop(self, gen) -> None:
         try:
