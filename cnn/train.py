@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cnn import parallel
+from cnn import blas, parallel
 from cnn.losses import SoftmaxCrossEntropy, check_labels
 from cnn.model import Sequential
 from cnn.optim import Adam, Optimizer
@@ -92,6 +92,9 @@ def forward_backward(model: Sequential, x: np.ndarray, y: np.ndarray,
     """
     n = x.shape[0]
     k = parallel.shares(n, threads)
+    if k == 1 and threads == 1:  # one core asked for: the matrix products keep to it too
+        with blas.limit(1):
+            return _chunked(model, x, y, loss_fn, chunk)
     if k == 1:
         return _chunked(model, x, y, loss_fn, chunk)
     bounds = np.linspace(0, n, k + 1).astype(int)

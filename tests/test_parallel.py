@@ -91,6 +91,20 @@ def test_fit_keeps_to_one_thread_when_asked(monkeypatch):
     assert calls == [2, 2]  # the second batch ran in this thread alone
 
 
+def test_one_thread_asked_for_keeps_the_matrix_products_to_one_core(monkeypatch):
+    from cnn import blas, train
+
+    seen = []
+    real = train._chunked
+    monkeypatch.setattr(train, "_chunked", lambda *a, **k: seen.append(blas.threads())
+                        or real(*a, **k))
+    x, y = _batch(64)
+    model = build_model("small", np.random.default_rng(0))
+    before = blas.threads()
+    train.forward_backward(model, x.astype(np.float32), y, SoftmaxCrossEntropy(), threads=1)
+    assert seen == [1] and blas.threads() == before  # and the limit is lifted after
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
 def test_shares_run_no_higher_than_the_thread_that_asks():
     before = parallel.thread_niceness()  # the tests themselves may run niced
