@@ -67,6 +67,10 @@ class Canvas(QWidget):
     def is_empty(self) -> bool:
         return not self._strokes and self._growing is None
 
+    def stroke_in_progress(self) -> bool:
+        """True while a stroke is being drawn (the pen or button is down, drawing)."""
+        return self._growing is not None
+
     def canvas_size(self) -> tuple[int, int]:
         return self.width(), self.height()
 

@@ -61,6 +61,7 @@ class TrainingLink(QObject):
         self.published: Sequential | None = None  # the Train tab's model the window shows
         self._draw_state: QByteArray | None = None  # dock layout while the Train tab hides it
         self._shown_docks: list = []
+        self._waiting: tuple | None = None  # weights published while a stroke was drawn
         self._connect_signals()
 
     def _connect_signals(self) -> None:
@@ -78,6 +79,7 @@ class TrainingLink(QObject):
         # While a pen moves, a run keeps to one core: the other paints every panel.
         for signal in (w.canvas.stroke_started, w.canvas.stroke_changed):
             signal.connect(self.train_tab.controller.person_is_drawing)
+        w.canvas.stroke_finished.connect(self._on_stroke_finished)
         # Letter keys: P and E are window shortcuts, so plain letters label only while the bar
         # has focus; on the rest of the Draw tab Shift+letter does.
         for widget in (self.teach_bar, self.teach_bar.label):
@@ -131,8 +133,19 @@ class TrainingLink(QObject):
     # --- slots ---------------------------------------------------------------------------------
 
     def _on_train_tab_weights_published(self, model: Sequential, meta: dict) -> None:
+        # Never under a moving pen: a swap re-reads the drawing and repaints every panel
+        # (about 35 ms), so it waits for the stroke to end, keeping only the newest weights.
+        if self._window.canvas.stroke_in_progress():
+            self._waiting = (model, meta, self._window.model)
+            return
+        self._waiting = None
         self.published = model
         self._window.set_model(model, meta, training_name(meta, self.train_tab.is_running()))
+
+    def _on_stroke_finished(self) -> None:
+        waiting, self._waiting = self._waiting, None
+        if waiting is not None and self._window.model is waiting[2]:  # nothing else came since
+            self._on_train_tab_weights_published(waiting[0], waiting[1])
 
     def _on_run_state_changed(self, state: str) -> None:
         self.teach.run_active = state != "idle"

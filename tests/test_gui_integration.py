@@ -117,6 +117,30 @@ def test_a_run_keeps_to_one_core_while_a_pen_moves(window, qtbot, tmp_path, monk
     assert tab.stop_and_wait(10)
 
 
+def test_weights_published_under_a_moving_pen_wait_for_the_stroke_to_end(window, qtbot,
+                                                                         tmp_path):
+    from PySide6.QtCore import QEvent
+
+    from cnn.data import save_npz
+    from gui.replay import send_mouse
+
+    tab, canvas = window.train_tab, window.canvas
+    tab._ask_save_on_close = lambda: "discard"
+    tab.setup.set_config(config(str(save_npz(blobs(), tmp_path / "blobs.npz")), epochs=200))
+    with qtbot.waitSignal(window.predictor.model_changed, timeout=RUN_TIMEOUT_MS):
+        assert tab.start()
+    send_mouse(canvas, QEvent.Type.MouseButtonPress, (50, 50))
+    send_mouse(canvas, QEvent.Type.MouseMove, (70, 90))
+    shown, published = window.model, []
+    tab.weights_published.connect(lambda model, meta: published.append(model))
+    qtbot.waitUntil(lambda: len(published) >= 2, timeout=RUN_TIMEOUT_MS)
+    assert window.model is shown and canvas.stroke_in_progress()  # no swap mid-stroke
+    send_mouse(canvas, QEvent.Type.MouseButtonRelease, (70, 90),
+               buttons=Qt.MouseButton.NoButton)
+    assert window.model is published[-1]  # only the newest, once the pen lifts
+    assert tab.stop_and_wait(10)
+
+
 def test_save_model_as_refuses_the_shipped_file_and_keeps_history(window, qtbot, tmp_path):
     before = DEFAULT_MODEL.stat().st_mtime if DEFAULT_MODEL.exists() else None
     assert not window.save_model(DEFAULT_MODEL)
