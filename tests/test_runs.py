@@ -60,6 +60,7 @@ def test_the_tabs_run_loads_what_the_cli_would(qtbot, blob_file):
                                    arch="small", epochs=1, augment=False, val_fraction=0.25))
     with qtbot.waitSignal(tab.controller.run_finished, timeout=30_000):
         assert tab.start()
+    qtbot.waitUntil(lambda: not tab.is_running(), timeout=5000)  # its thread has ended too
     info = tab.controller.data_info
     expected = prepare(cli).data
     assert info["summary"] == expected.summary()
