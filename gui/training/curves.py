@@ -37,10 +37,12 @@ class CurvesPanel(pg.GraphicsLayoutWidget):
         self._smooth = {"loss": np.zeros(0), "accuracy": np.zeros(0)}
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
         if not self.plots_made:
             self._make_plots()
             self.set_history(self._history)
-        super().showEvent(event)
+        else:
+            self.refresh(self._history)  # what came while hidden
 
     def _make_plots(self) -> None:
         self.loss = self._plot(0, 0, "Loss (cross-entropy)")
@@ -113,9 +115,10 @@ class CurvesPanel(pg.GraphicsLayoutWidget):
         self.refresh(h)
 
     def refresh(self, h: History) -> None:
-        """Draw what `h` holds; smoothing continues from the points already drawn."""
+        """Draw what `h` holds; smoothing continues from the points already drawn. Hidden, it
+        only keeps `h`: nobody sees it now, and showing draws it."""
         self._history = h
-        if not self.plots_made:
+        if not self.plots_made or not self.isVisible():
             return
         if len(h) < self._smoothed:
             return self.set_history(h)

@@ -38,7 +38,6 @@ class RunViews(QTabWidget):
         self.val_y = np.zeros(0, np.int64)
         self.predictions: np.ndarray | None = None  # the latest epoch's, for the val letters
         self._history = History()
-        self.currentChanged.connect(self._on_current_changed)
         self.confusion.cell_clicked.connect(self._on_confusion_cell_clicked)
 
     def set_validation(self, x: np.ndarray, y: np.ndarray) -> None:
@@ -51,9 +50,8 @@ class RunViews(QTabWidget):
         self.curves.set_history(history)
 
     def refresh_history(self) -> None:
-        """New batches arrived: redraw, unless hidden (then on showing: nobody sees it now)."""
-        if self.curves.isVisible():
-            self.curves.refresh(self._history)
+        """New batches arrived: the curves redraw (hidden, when next shown)."""
+        self.curves.refresh(self._history)
 
     def set_epoch_result(self, result: dict) -> None:
         """An epoch's confusion, per-class accuracy and gallery of mistakes."""
@@ -73,14 +71,6 @@ class RunViews(QTabWidget):
 
     def set_flow(self, flow: dict) -> None:
         self.backprop.set_flow(flow)
-
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        super().showEvent(event)
-        self.curves.refresh(self._history)
-
-    def _on_current_changed(self, index: int) -> None:
-        if self.widget(index) is self.curves:
-            self.curves.refresh(self._history)
 
     def _on_confusion_cell_clicked(self, true: int, pred: int) -> None:
         if self.predictions is None:
