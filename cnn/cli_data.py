@@ -6,7 +6,7 @@ import numpy as np
 from cnn import checkpoint
 from cnn.cli_train import log
 from cnn.data import LETTERS, combine, load_npz, require_letters, save_npz
-from cnn.train import as_input, predict_proba
+from cnn.train import logits, predict_proba
 
 
 def add_parsers(sub) -> None:
@@ -54,10 +54,9 @@ def calibrate_cmd(args) -> int:
 
     model, meta = checkpoint.load(args.model)
     letters = combine([require_letters(load_npz(p), p) for p in args.data])
-    logits = np.concatenate([model.forward(as_input(letters.x[i:i + 256], model.dtype))
-                             for i in range(0, len(letters), 256)]).astype(np.float64)
-    t = fit_temperature(logits, letters.y)
-    before, after = ece(softmax(logits), letters.y), ece(softmax(logits / t), letters.y)
+    z = logits(model, letters.x).astype(np.float64)
+    t = fit_temperature(z, letters.y)
+    before, after = ece(softmax(z), letters.y), ece(softmax(z / t), letters.y)
     apply_temperature(model, t)
     previous = meta.get("temperature")
     meta = dict(meta, temperature=t * (previous if isinstance(previous, int | float) else 1.0),

@@ -216,13 +216,18 @@ def fit(model: Sequential, x: np.ndarray, y: np.ndarray, *,
                        correct_sum / n, rate, (epochs - epoch) * n / rate, val=val_result)
 
 
+def logits(model: Sequential, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    """The network's scores (N, classes) for images in any layout `as_input` accepts."""
+    out = [model.forward(as_input(x[i:i + batch_size], model.dtype))
+           for i in range(0, len(x), batch_size)]
+    return np.concatenate(out) if out else np.zeros((0, model.num_classes), model.dtype)
+
+
 def predict_proba(model: Sequential, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
     """Softmax probabilities (N, classes) for images in any layout `as_input` accepts."""
     from cnn.functional import softmax
 
-    out = [softmax(model.forward(as_input(x[i:i + batch_size], model.dtype)))
-           for i in range(0, len(x), batch_size)]
-    return np.concatenate(out) if out else np.zeros((0, model.num_classes), model.dtype)
+    return softmax(logits(model, x, batch_size))
 
 
 def evaluate(model: Sequential, x: np.ndarray, y: np.ndarray, batch_size: int = 256,
