@@ -5,7 +5,11 @@ from pathlib import Path
 # Before any Qt import: the tests run headless.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+# Before any test module imports NumPy: the engine's OpenBLAS settings, as the app has them (idle
+# BLAS threads that spin would take the core the other test worker runs on).
 import pytest  # noqa: E402
+
+import cnn  # noqa: E402, F401
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

@@ -65,6 +65,18 @@ class TeachResults(QWidget):
         self.details_text = QLabel()
         self.details_text.setWordWrap(True)
         self.details_text.setTextFormat(Qt.TextFormat.RichText)
+        self.bars = None  # the chart of a teach result, made by the first one (_chart)
+        v = QVBoxLayout(self.details)
+        v.setContentsMargins(6, 4, 6, 4)
+        v.setSpacing(2)
+        v.addWidget(self.details_text)
+        self.details.setVisible(False)
+
+    def _chart(self) -> pg.PlotWidget:
+        """The probabilities before and after a teach, made when first needed: most sessions never
+        teach, and a plot is the costliest part of the teach bar to build."""
+        if self.bars is not None:
+            return self.bars
         self.bars = pg.PlotWidget()
         self.bars.setFixedHeight(96)
         self.bars.setBackground((30, 31, 36))
@@ -81,12 +93,8 @@ class TeachResults(QWidget):
                                           width=0.38, brush=(255, 196, 61))
         self.bars.addItem(self.before_bars)
         self.bars.addItem(self.after_bars)
-        v = QVBoxLayout(self.details)
-        v.setContentsMargins(6, 4, 6, 4)
-        v.setSpacing(2)
-        v.addWidget(self.details_text)
-        v.addWidget(self.bars)
-        self.details.setVisible(False)
+        self.details.layout().addWidget(self.bars)
+        return self.bars
 
     # --- what the line says --------------------------------------------------------------------
 
@@ -101,6 +109,7 @@ class TeachResults(QWidget):
 
     def show_taught(self, text: str, before: np.ndarray, after: np.ndarray) -> None:
         """A teach result: the line, and the chart of (26,) probabilities before and after."""
+        self._chart()
         self.before_bars.setOpts(height=before)
         self.after_bars.setOpts(height=after)
         self._set("taught", text, f"{escape(text)}<br><span style='color:#9a9ea8'>grey: "
@@ -119,7 +128,8 @@ class TeachResults(QWidget):
         self.summary.setStyleSheet(f"color: {ERROR_COLOUR};" if error else "")
         self.summary.setToolTip(self._text)
         self.details_text.setText(details_html)
-        self.bars.setVisible(chart)
+        if chart or self.bars is not None:
+            self._chart().setVisible(chart)
         self.toggle.setEnabled(bool(details_html))
         if not details_html:
             self.set_expanded(False)
