@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from cnn.augment import _resize_matrix, _shifted_extreme, compose, degrade, random_affine
-from tests.test_cli import _run
+from tests.cli import run_cli
 
 
 def _letters(n=64, seed=0):
@@ -63,8 +63,8 @@ def test_compose_applies_what_was_asked():
                                              ("--degrade", "-0.1", "between 0 and 1"),
                                              ("--elastic", "9", "between 0 and 5 pixels")])
 def test_cli_refuses_augmentation_out_of_range(tmp_path, flag, value, says):
-    r = _run("train", "--synthetic", "52", "--epochs", "1", flag, value,
-             "--out", str(tmp_path / "m.npz"))
+    r = run_cli("train", "--synthetic", "52", "--epochs", "1", flag, value,
+                "--out", str(tmp_path / "m.npz"))
     assert r.returncode == 2
     assert f"{flag} must be {says}" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "m.npz").exists()

@@ -41,20 +41,16 @@ def test_scanned_pens_make_strokes_bolder_and_keep_the_peak():
 
 
 def test_train_takes_scanned_pens_and_the_bar_split(tmp_path):
-    import subprocess
-    import sys
-
     from cnn import checkpoint
     from cnn.data import save_npz
+    from tests.cli import run_cli
 
     path = save_npz(_bars_and_boxes(40), tmp_path / "bars.npz")
     out = tmp_path / "m.npz"
-    r = subprocess.run([sys.executable, "-m", "cnn", "train", "--data", str(path), "--arch",
-                        "small", "--epochs", "1", "--scanned", "0.5", "--bar-split", "--out",
-                        str(out)], capture_output=True, text=True, timeout=300)
+    r = run_cli("train", "--data", path, "--arch", "small", "--epochs", "1", "--scanned", "0.5",
+                "--bar-split", "--out", out)
     assert r.returncode == 0, r.stderr
     training = checkpoint.load(out)[1]["training"]
     assert training["scanned"] == 0.5 and training["bar_split"] == 0.6
-    r = subprocess.run([sys.executable, "-m", "cnn", "train", "--data", str(path), "--scanned",
-                        "2", "--out", str(out)], capture_output=True, text=True, timeout=300)
+    r = run_cli("train", "--data", path, "--scanned", "2", "--out", out)
     assert r.returncode == 2 and "--scanned" in r.stderr

@@ -1,6 +1,4 @@
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -10,6 +8,7 @@ from cnn.bars import I_CLASS, L_CLASS, bar_kinds
 from cnn.data import LetterSet, load_npz, save_npz
 from cnn.lodo import measure, stroke_images
 from cnn.preprocess import preprocess_strokes
+from tests.cli import run_cli
 
 
 def _pen_letters(n, writers, source, seed=0):
@@ -65,10 +64,6 @@ def test_measure_counts_confusions_and_how_bars_are_read():
     assert 0 <= m["ece"] <= 1
 
 
-def _run(*args):
-    return subprocess.run([sys.executable, "-m", "cnn", *args], capture_output=True, text=True,
-                          timeout=300)
-
 
 def test_lodo_trains_without_each_set_and_reads_it_both_ways(tmp_path):
     paths = []
@@ -78,8 +73,8 @@ def test_lodo_trains_without_each_set_and_reads_it_both_ways(tmp_path):
             letters.strokes = None  # bitmaps only
         paths.append(str(save_npz(letters, tmp_path / f"{name}.npz")))
     out = tmp_path / "lodo"
-    r = _run("lodo", "--data", paths[0], "--data", paths[1], "--limit", "30", "--out", str(out),
-             "--", "--arch", "small", "--epochs", "1", "--batch-size", "16")
+    r = run_cli("lodo", "--data", paths[0], "--data", paths[1], "--limit", "30", "--out", str(out),
+                "--", "--arch", "small", "--epochs", "1", "--batch-size", "16")
     assert r.returncode == 0, r.stderr
     assert "tablet through strokes" in r.stdout and "paper through bitmaps" in r.stdout
     assert "paper through strokes" not in r.stdout
@@ -98,8 +93,8 @@ def test_lodo_reads_every_set_with_a_given_model(tmp_path):
     from cnn.model import build_model
 
     checkpoint.save(build_model("small", np.random.default_rng(0)), model, {"name": "m"})
-    r = _run("lodo", "--model", str(model), "--data", str(path))
+    r = run_cli("lodo", "--model", str(model), "--data", str(path))
     assert r.returncode == 0, r.stderr
     assert "tablet through bitmaps" in r.stdout and "tablet through strokes" in r.stdout
-    r = _run("lodo", "--data", str(path))  # neither a model nor a folder to train into
+    r = run_cli("lodo", "--data", str(path))  # neither a model nor a folder to train into
     assert r.returncode == 2 and "--out" in r.stderr

@@ -1,5 +1,3 @@
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -9,6 +7,7 @@ from cnn.data import LetterSet, load_npz, save_npz
 from cnn.model import build_model
 from cnn.noise import suspects
 from cnn.train import predict_proba
+from tests.cli import run_cli
 
 
 def test_suspects_are_the_letters_whose_label_is_least_likely():
@@ -20,10 +19,6 @@ def test_suspects_are_the_letters_whose_label_is_least_likely():
     with pytest.raises(ValueError):
         suspects(probs, y, 1.0)
 
-
-def _run(*args):
-    return subprocess.run([sys.executable, "-m", "cnn", *args], capture_output=True, text=True,
-                          timeout=300)
 
 
 @pytest.fixture
@@ -42,8 +37,8 @@ def model_and_letters(tmp_path):
 def test_clean_drops_the_least_likely_labels(tmp_path, model_and_letters):
     model_path, path, letters = model_and_letters
     out = tmp_path / "clean.npz"
-    r = _run("clean", "--model", str(model_path), "--data", str(path), "--drop", "0.1",
-             "--out", str(out))
+    r = run_cli("clean", "--model", str(model_path), "--data", str(path), "--drop", "0.1",
+                "--out", str(out))
     assert r.returncode == 0, r.stderr
     kept = load_npz(out)
     assert len(kept) == 54
@@ -53,7 +48,7 @@ def test_clean_drops_the_least_likely_labels(tmp_path, model_and_letters):
 def test_calibrate_folds_the_temperature_into_the_model(tmp_path, model_and_letters):
     model_path, path, letters = model_and_letters
     out = tmp_path / "cal.npz"
-    r = _run("calibrate", "--model", str(model_path), "--data", str(path), "--out", str(out))
+    r = run_cli("calibrate", "--model", str(model_path), "--data", str(path), "--out", str(out))
     assert r.returncode == 0, r.stderr
     t = float(r.stdout)
     model, _ = checkpoint.load(model_path)

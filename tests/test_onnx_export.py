@@ -1,7 +1,6 @@
 """ONNX export: onnxruntime reads the exported graph as `model.forward` does, in the CLI and the
 window; without the onnx package both say how to get it."""
 
-import subprocess
 import sys
 
 import numpy as np
@@ -11,7 +10,7 @@ from cnn import checkpoint
 from cnn.data import load_npz
 from cnn.model import PRESETS, build_model
 from cnn.paths import DEFAULT_MODEL
-from tests.test_cli import _run
+from tests.cli import run_cli
 from tests.test_model import _assert_runs_clean
 
 # Every layer kind and setting the spec allows: strides, padding, an odd pool that floors,
@@ -106,18 +105,15 @@ def test_layers_named_like_the_graphs_own_tensors_export_and_read_the_same(tmp_p
 def test_cli_exports_the_shipped_model_by_default(tmp_path):
     pytest.importorskip("onnx")
     out = tmp_path / "letters.onnx"
-    r = _run("export", "--onnx", str(out))
+    r = run_cli("export", "--onnx", str(out))
     assert r.returncode == 0, r.stderr
     assert "shipped model" in r.stderr and out.stat().st_size > 3_000_000
 
 
-def test_without_onnx_the_cli_says_how_to_get_it(tmp_path):
-    # A fresh interpreter where `import onnx` fails, as when the extra is not installed.
+def test_without_onnx_the_cli_says_how_to_get_it(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnx", None)  # `import onnx` fails, as without the extra
     out = tmp_path / "m.onnx"
-    script = ("import sys; sys.modules['onnx'] = None; from cnn.cli import main; "
-              f"sys.exit(main(['export', '--onnx', {str(out)!r}]))")
-    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                       timeout=120)
+    r = run_cli("export", "--onnx", out)
     assert r.returncode == 2 and 'pip install "letterlens[onnx]"' in r.stderr, r.stderr
     assert not out.exists()
 
