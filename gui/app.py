@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = window_settings.user_settings()
     window = start_window(settings, args.model, remember=not args.screenshot)
     if args.screenshot:
-        return _screenshot(app, window, args.screenshot, args.view, args.chapter)
+        return save_screenshot(app, window, args.screenshot, args.view, args.chapter)
     window.show()
     window.show_startup_notes()
     return app.exec()
@@ -122,8 +122,10 @@ def _log_uncaught(kind, value, tb) -> None:
     log.critical("uncaught exception", exc_info=(kind, value, tb))
 
 
-def _screenshot(app, window, path: str, view: str = "draw",
-                chapter: str | None = None) -> int:
+def save_screenshot(app, window, path: str, view: str = "draw",
+                    chapter: str | None = None) -> int:
+    """What --screenshot does: the first-run layout with a sample letter, on `view` (and
+    `chapter`), saved to `path`; then the window closes. The exit code."""
     from gui.layout import FIRST_RUN_SIZE
     from gui.sample_letter import sample_strokes
 

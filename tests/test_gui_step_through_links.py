@@ -4,11 +4,13 @@ kernel of the Draw tab, the tab shortcuts, the help, and `--screenshot --view ex
 import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
+from PySide6.QtWidgets import QApplication
 
-from cnn import checkpoint
 from cnn.model import build_model
+from gui.app import main as app_main
+from gui.app import save_screenshot
 from gui.replay import send_mouse
-from tests.test_gui_window import draw_sample, make_window, run_app, view_point
+from tests.test_gui_window import draw_sample, make_window, view_point
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 # A menu popping up offscreen: the plugin has no window stacking and no keyboard to grab.
@@ -123,13 +125,15 @@ def test_every_control_of_the_tab_has_a_tooltip(window, qtbot):
     assert missing == []
 
 
-def test_screenshot_of_a_chapter(tmp_path):
+def test_screenshot_of_a_chapter(window, tmp_path, capsys):
+    """`letterlens --screenshot PATH --view explain --chapter softmax`, past its arguments (a test
+    in test_gui_window starts the real command)."""
     out = tmp_path / "softmax.png"
-    model = tmp_path / "m.npz"
-    checkpoint.save(build_model("small", np.random.default_rng(0)), model, {"name": "tiny"})
-    result = run_app(["--model", str(model), "--screenshot", str(out), "--view", "explain",
-                      "--chapter", "softmax"], {}, tmp_path)
-    assert result.returncode == 0, result.stderr
+    assert save_screenshot(QApplication.instance(), window, str(out), "explain", "softmax") == 0
     assert out.read_bytes()[:4] == b"\x89PNG"
-    wrong = run_app(["--screenshot", str(out), "--chapter", "relu"], {}, tmp_path)
-    assert wrong.returncode == 2 and "--chapter goes with --view explain" in wrong.stderr
+    step = window.step_through.tab
+    assert window.tabs.currentWidget() is step and step.current_chapter() == "softmax"
+    with pytest.raises(SystemExit) as refused:
+        app_main(["--screenshot", str(out), "--chapter", "relu"])
+    assert refused.value.code == 2
+    assert "--chapter goes with --view explain" in capsys.readouterr().err
