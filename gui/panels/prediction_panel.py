@@ -91,7 +91,7 @@ class PredictionPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("prediction_panel")
         self.verdict = _Verdict()
-        self._plot = pg.PlotWidget()
+        self._plot = pg.PlotWidget(enableMenu=False)  # no menu: none is ever built
         self._plot.setMouseEnabled(x=False, y=False)
         self._plot.setMenuEnabled(False)
         self._plot.hideButtons()

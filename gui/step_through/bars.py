@@ -10,7 +10,8 @@ from gui.step_through.shading import NEGATIVE, POSITIVE
 
 
 def still_plot(widget: pg.PlotWidget) -> pg.PlotWidget:
-    """A plot on the theme's background that the mouse does not pan, zoom or open menus on."""
+    """A plot on the theme's background that the mouse does not pan, zoom or open menus on
+    (made with `enableMenu=False`, pyqtgraph does not build the menus at all)."""
     widget.setBackground(BACKGROUND)
     widget.setMouseEnabled(False, False)
     widget.hideButtons()
@@ -23,7 +24,7 @@ class LetterBars(pg.PlotWidget):
     `set_pair(before, after)` shows two series side by side (grey, then yellow)."""
 
     def __init__(self, title: str = "", signed: bool = False, height: int = 150, parent=None):
-        super().__init__(parent)
+        super().__init__(parent, enableMenu=False)
         self.signed = signed
         still_plot(self)
         self.setMinimumHeight(height)

@@ -40,7 +40,7 @@ class InitView(ChapterView):
         for w in (QLabel("Layer"), self.layer_box, self.reinit_button):
             controls.addWidget(w)
         controls.addStretch(1)
-        self.plot = still_plot(pg.PlotWidget())
+        self.plot = still_plot(pg.PlotWidget(enableMenu=False))
         self.plot.setLabel("bottom", "weight")
         self.plot.setLabel("left", "how many")
         self.plot.addLegend(offset=(10, 10), labelTextColor=FOREGROUND)

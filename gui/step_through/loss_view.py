@@ -32,7 +32,7 @@ class LossView(ChapterView):
         self.guess_note = caption(muted=True)
         controls.addWidget(self.guess_note, 1)
         self.equation = readout(size=self.font().pointSizeF() + 8, bold=True)
-        self.plot = still_plot(pg.PlotWidget())
+        self.plot = still_plot(pg.PlotWidget(enableMenu=False))
         self.plot.setLabel("bottom", "p(true letter)")
         self.plot.setLabel("left", "loss = −ln p")
         self.plot.setToolTip("The loss for every probability the true letter could get")

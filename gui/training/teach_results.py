@@ -77,7 +77,7 @@ class TeachResults(QWidget):
         teach, and a plot is the costliest part of the teach bar to build."""
         if self.bars is not None:
             return self.bars
-        self.bars = pg.PlotWidget()
+        self.bars = pg.PlotWidget(enableMenu=False)
         self.bars.setFixedHeight(96)
         self.bars.setBackground((30, 31, 36))
         self.bars.setMouseEnabled(False, False)
