@@ -24,7 +24,13 @@ class Layer:
         raise NotImplementedError
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
+        """dL/dx from dL/dy, and each parameter's gradient into `grads`."""
         raise NotImplementedError
+
+    def input_gradient(self, dy: np.ndarray) -> np.ndarray:
+        """dL/dx alone, leaving `grads` as they are (a saliency map needs nothing else). For a
+        layer without parameters that is all `backward` does."""
+        return self.backward(dy)
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """Shape of one sample's output, given one sample's input shape (no batch axis)."""
@@ -114,6 +120,12 @@ class Conv2d(Layer):
         # A weight's gradient: what it met at each stop times that stop's output gradient.
         self.grads["weight"] = (dy.T @ self._cols).reshape(self.params["weight"].shape)
         self.grads["bias"] = dy.sum(axis=0)
+        return self._pixel_gradient(dy)
+
+    def input_gradient(self, dy):
+        return self._pixel_gradient(dy.transpose(0, 2, 3, 1).reshape(-1, self.out_channels))
+
+    def _pixel_gradient(self, dy):
         # Each pixel's gradient: the kernel weights that met it, times the gradients of the
         # outputs they made, added up over every stop that covered the pixel.
         dcols = dy @ self.params["weight"].reshape(self.out_channels, -1)
@@ -234,6 +246,9 @@ class Linear(Layer):
     def backward(self, dy):
         self.grads["weight"] = dy.T @ self._x
         self.grads["bias"] = dy.sum(axis=0)
+        return self.input_gradient(dy)
+
+    def input_gradient(self, dy):
         return dy @ self.params["weight"]
 
 

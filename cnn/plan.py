@@ -1,7 +1,8 @@
 """What a model runs: its layers as steps, by the reference layers or by the fast engine.
 
-A step has `forward(x) -> y` and `backward(dy, need_dx) -> dx`, and keeps what its backward
-needs from its latest forward. A plan has two lists of steps over the same layers: `steps`, what
+A step has `forward(x) -> y` and `backward(dy, need_dx, need_grads) -> dx`, and keeps what its
+backward needs from its latest forward. Without `need_grads` the layers' `grads` stay as they are
+(a saliency map needs only dx). A plan has two lists of steps over the same layers: `steps`, what
 `forward` runs (the fast engine fuses some layers into one step), and `layerwise`, one step per
 layer, what `activations` runs so that every layer's output can be shown.
 """
@@ -25,8 +26,9 @@ class Plain:
     def forward(self, x: np.ndarray) -> np.ndarray:
         return self.layer.forward(x)
 
-    def backward(self, dy: np.ndarray, need_dx: bool = True) -> np.ndarray:
-        return self.layer.backward(dy)
+    def backward(self, dy: np.ndarray, need_dx: bool = True,
+                 need_grads: bool = True) -> np.ndarray:
+        return self.layer.backward(dy) if need_grads else self.layer.input_gradient(dy)
 
     def __repr__(self) -> str:
         return f"Plain({self.layer!r})"

@@ -119,8 +119,11 @@ class Sequential:
         outputs = self._run(self.plan.layerwise, x)
         return {name: y for (name, _), y in zip(self.layers, outputs, strict=True)}
 
-    def backward(self, dlogits: np.ndarray, need_input_grad: bool = False) -> np.ndarray | None:
+    def backward(self, dlogits: np.ndarray, need_input_grad: bool = False,
+                 need_param_grads: bool = True) -> np.ndarray | None:
         """Gradients of every parameter from dlogits (N, classes); returns dx if asked for.
+        Without `need_param_grads` only dx is computed and the parameters' `grads` stay as they
+        were (a saliency map: the weight gradients of a wide linear layer cost more than it).
 
         Goes back through the steps of the latest `forward` (fused) or `activations` (layer by
         layer) call, each holding what that call left it; none before is an error.
@@ -129,7 +132,8 @@ class Sequential:
             raise RuntimeError("backward() needs a complete forward() or activations() first")
         d = dlogits
         for i in range(len(self._tape) - 1, -1, -1):
-            d = self._tape[i].backward(d, need_dx=i > 0 or need_input_grad)
+            d = self._tape[i].backward(d, need_dx=i > 0 or need_input_grad,
+                                       need_grads=need_param_grads)
         return d
 
     def input_gradient(self, x: np.ndarray, class_index: int) -> np.ndarray:
@@ -139,7 +143,8 @@ class Sequential:
         logits = self.forward(x)
         d = np.zeros_like(logits)
         d[:, int(class_index)] = 1.0
-        return np.ascontiguousarray(self.backward(d, need_input_grad=True))
+        return np.ascontiguousarray(self.backward(d, need_input_grad=True,
+                                                  need_param_grads=False))
 
     # --- parameters ----------------------------------------------------------------------------
 

@@ -107,6 +107,6 @@ class Predictor(QObject):
         # The backward of the forward just run: d logit[top] / d input, without a second pass.
         dlogits = np.zeros_like(logits)
         dlogits[0, top] = 1.0
-        saliency = model.backward(dlogits, need_input_grad=True)[0, 0]
+        saliency = model.backward(dlogits, need_input_grad=True, need_param_grads=False)[0, 0]
         return Prediction(pre, {k: v[0] for k, v in acts.items()}, probs,
                           np.array(saliency, np.float32), (time.perf_counter() - t0) * 1e3)

@@ -180,6 +180,27 @@ def test_input_gradient_is_the_class_score_gradient():
         model.input_gradient(x, 26)
 
 
+@pytest.mark.parametrize("engine", ["fast", "reference"])
+def test_dx_alone_is_the_full_backwards_dx_and_leaves_the_gradients(engine):
+    """What the window's saliency map asks for: without the parameters' gradients, the same
+    dx, by forward's fused steps and by activations' layer-by-layer ones, and `grads` untouched."""
+    rng = np.random.default_rng(4)
+    model = _tiny(np.float64).set_engine(engine)
+    x = rng.random((2, 1, 28, 28))
+    d = rng.standard_normal((2, 26))
+    for run in (model.forward, model.activations):
+        run(x)
+        full = model.backward(d, need_input_grad=True)
+        before = {k: g.copy() for k, g in model.gradients().items()}
+        for g in model.gradients().values():
+            g[...] = 7.0  # a later dx-only pass must not touch these
+        run(x)
+        alone = model.backward(d, need_input_grad=True, need_param_grads=False)
+        np.testing.assert_allclose(alone, full, rtol=1e-12, atol=1e-12)
+        assert all((g == 7.0).all() for g in model.gradients().values())
+        assert any(np.abs(g).sum() > 0 for g in before.values())
+
+
 def test_presets_and_spec_round_trip():
     assert {"small", "default", "large"} <= set(PRESETS)
     for name in PRESETS:

@@ -110,8 +110,10 @@ class FastConv:
         wmat[kk] = conv.params["bias"]
         return cols, wmat
 
-    def backward(self, dy: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
-        """Gradients into the layer's `grads`; dx (N, C, H, W) unless not needed."""
+    def backward(self, dy: np.ndarray, need_dx: bool = True,
+                 need_grads: bool = True) -> np.ndarray | None:
+        """Gradients into the layer's `grads` (unless not needed); dx (N, C, H, W) unless not
+        needed."""
         conv = self.layer
         n, c, h, w = self._in_shape
         (ho, wo), o = self._out_hw, conv.out_channels
@@ -123,18 +125,20 @@ class FastConv:
         m = n * ho * wo
         dym = dy.reshape(m, o) if self._pooled else dy.transpose(0, 2, 3, 1).reshape(m, o)
         if c == 1:
-            dw = (cols @ dym).T
-            conv.grads["weight"] = np.ascontiguousarray(dw[:, :kk]).reshape(o, 1, k, k)
-            conv.grads["bias"] = dw[:, kk].copy()
+            if need_grads:
+                dw = (cols @ dym).T
+                conv.grads["weight"] = np.ascontiguousarray(dw[:, :kk]).reshape(o, 1, k, k)
+                conv.grads["bias"] = dw[:, kk].copy()
             if not need_dx:
                 return None
-            dxp = np.zeros((n, h + 2 * p, w + 2 * p), dw.dtype)
+            dxp = np.zeros((n, h + 2 * p, w + 2 * p), np.result_type(dym, wmat))
             columns.col2im(wmat[:, :kk].T @ dym.T, dxp, k, k, s, ho, wo, self._pooled)
             return dxp[:, None, p:p + h, p:p + w]
-        dw = cols.T @ dym
-        conv.grads["weight"] = np.ascontiguousarray(
-            dw[:kk].reshape(k, k, c, o).transpose(3, 2, 0, 1))
-        conv.grads["bias"] = dw[kk].copy()
+        if need_grads:
+            dw = cols.T @ dym
+            conv.grads["weight"] = np.ascontiguousarray(
+                dw[:kk].reshape(k, k, c, o).transpose(3, 2, 0, 1))
+            conv.grads["bias"] = dw[kk].copy()
         if not need_dx:
             return None
         if self._pooled:

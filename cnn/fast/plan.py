@@ -32,9 +32,10 @@ class ConvReluPool:
         y = self.pool.forward_quads(self.conv.forward(x, pooled=True))  # (N*Ho*Wo, O)
         return y.reshape(x.shape[0], ho, wo, o).transpose(0, 3, 1, 2)
 
-    def backward(self, dy: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
+    def backward(self, dy: np.ndarray, need_dx: bool = True,
+                 need_grads: bool = True) -> np.ndarray | None:
         rows = np.ascontiguousarray(dy.transpose(0, 2, 3, 1)).reshape(-1, dy.shape[1])
-        return self.conv.backward(self.pool.backward_quads(rows), need_dx)
+        return self.conv.backward(self.pool.backward_quads(rows), need_dx, need_grads)
 
 
 def _alone(layer: Layer):

@@ -60,7 +60,8 @@ class CornerPool:
         c, d = x[:, :, 1:2 * ho:2, 0:2 * wo:2], x[:, :, 1:2 * ho:2, 1:2 * wo:2]
         return self._max4(a, b, c, d)
 
-    def backward(self, dy: np.ndarray, need_dx: bool = True) -> np.ndarray:
+    def backward(self, dy: np.ndarray, need_dx: bool = True,
+                 need_grads: bool = True) -> np.ndarray:  # no parameters: need_grads is moot
         n, c, h, w = self._x_shape
         ho, wo = dy.shape[2], dy.shape[3]
         # Element-wise work on operands of different memory orders is several times slower
