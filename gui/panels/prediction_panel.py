@@ -4,7 +4,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
-from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QSizePolicy, QVBoxLayout, QWidget
 
 from gui.class_labels import class_label, close_readings, stack_labels
 from gui.colormaps import ACCENT, BAR, FOREGROUND, MUTED
@@ -104,6 +104,8 @@ class PredictionPanel(QWidget):
         left = self._plot.getAxis("left")
         left.setTicks([[(0, "0"), (0.5, ".5"), (1, "1")]])
         left.setWidth(22)
+        for still in (axis, left):  # redrawn with every prediction: from a pixmap, not text
+            still.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._brush = pg.mkBrush(*BAR)
         self._top_brush = pg.mkBrush(*ACCENT)
         self._bars = pg.BarGraphItem(x=np.arange(26), height=np.zeros(26), width=0.75,
