@@ -32,6 +32,30 @@ def test_mosaic_places_tiles_and_finds_them_again():
     assert (image[m.gap_mask] == -1).all()
 
 
+@pytest.mark.parametrize("shape", [(3, 5, 4), (20, 6, 6), (600,), (26,)])  # gaps, a tail
+def test_a_map_row_shows_each_value_in_its_tile(qapp, shape):
+    """The row colours and lays out an output in one lookup: the same picture as tiling the
+    values into the mosaic and colouring that, gaps in the background colour."""
+    from gui import colormaps as cm
+    from gui.panels.map_row import MapRow
+
+    row = MapRow("layer", "relu", shape)
+    values = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
+    for mode in ("map", "layer"):
+        row.show_values(values, mode)
+        if mode == "map" and len(shape) == 3:
+            low = values.min(axis=(1, 2), keepdims=True)
+            unit = (values - low) / (values.max(axis=(1, 2), keepdims=True) - low)
+        else:
+            unit = cm.normalise(values, float(values.min()), float(values.max()))
+        rows, width = row.mosaic.tile_shape
+        tiles = np.zeros(row.mosaic.count * rows * width, np.float32)
+        tiles[:unit.size] = unit.reshape(-1)
+        want = cm.apply(cm.VIRIDIS, row.mosaic.fill(tiles.reshape(-1, rows, width)))
+        want[row.hidden] = (*cm.BACKGROUND, 255)
+        np.testing.assert_array_equal(row.image.image, want, err_msg=mode)
+
+
 def test_receptive_fields_follow_the_layers():
     layers = build_model("default", np.random.default_rng(0)).layers
     assert receptive_field(layers, "conv1", 0, 0) == (0, 0, 1, 1)  # padding clips the corner

@@ -11,6 +11,9 @@ from gui.mosaic import Mosaic
 
 STRIP_WIDTH = 392  # 1-D layers longer than this wrap onto several lines
 EMPTY = np.array([*(c + 14 for c in cm.BACKGROUND), 255], np.uint8)  # tiles with no drawing
+# The colour scale, then one more colour for the gaps between tiles: code 256.
+GAP_CODE = 256
+COLOURS = np.vstack([cm.VIRIDIS, [(*cm.BACKGROUND, 255)]]).astype(np.uint8)
 
 
 class MapRow:
@@ -43,16 +46,14 @@ class MapRow:
         empty[:] = EMPTY
         empty[self.hidden] = (*cm.BACKGROUND, 255)
         self.empty = empty
+        # Which value each mosaic pixel shows (its index in the layer's output), -1 on a gap:
+        # a new output is coloured and laid out in one lookup, no mosaic built per prediction.
+        count, (h, w) = self.mosaic.count, self.mosaic.tile_shape
+        source = self.mosaic.fill(np.arange(count * h * w, dtype=np.intp).reshape(count, h, w),
+                                  background=-1)
+        source[self.hidden] = -1
+        self._source = source
         self.values: np.ndarray | None = None  # the latest output, one sample
-
-    def tiles(self, values: np.ndarray) -> np.ndarray:
-        """values (C, h, w) or (F,) -> (count, h, w) tiles; a 1-D layer's tail padded."""
-        if not self.flat:
-            return values
-        rows, width = self.mosaic.tile_shape
-        padded = np.zeros(rows * width, np.float32)
-        padded[:values.size] = values
-        return padded.reshape(1, rows, width)
 
     def show_empty(self) -> None:
         """Grey: no output to show."""
@@ -73,10 +74,10 @@ class MapRow:
             unit = (values - low) / np.where(span > 1e-12, span, np.inf)
         else:
             unit = cm.normalise(values, lo, hi)
-        mosaic = self.mosaic.fill(self.tiles(unit).astype(np.float32, copy=False), 0.0)
-        rgba = cm.apply(cm.VIRIDIS, mosaic)
-        rgba[self.hidden] = (*cm.BACKGROUND, 255)
-        self.image.setImage(rgba, levels=None)
+        codes = np.empty(unit.size + 1, np.uint16)  # the colour of each value, then a gap's
+        codes[:-1] = np.clip(unit.reshape(-1), 0.0, 1.0) * 255.0
+        codes[-1] = GAP_CODE
+        self.image.setImage(np.take(COLOURS, np.take(codes, self._source), axis=0), levels=None)
         self.set_range("" if mode == "map" and not self.flat else f"{lo:.2g} … {hi:.2g}")
 
     def set_range(self, text: str) -> None:
