@@ -93,7 +93,6 @@ class PredictionPanel(QWidget):
         self.verdict = _Verdict()
         self._plot = pg.PlotWidget(enableMenu=False)  # no menu: none is ever built
         self._plot.setMouseEnabled(x=False, y=False)
-        self._plot.setMenuEnabled(False)
         self._plot.hideButtons()
         self._plot.setYRange(0, 1.06, padding=0)
         self._plot.setXRange(-0.6, 25.6, padding=0)

@@ -11,7 +11,7 @@ from gui.step_through.shading import NEGATIVE, POSITIVE
 
 def still_plot(widget: pg.PlotWidget) -> pg.PlotWidget:
     """A plot on the theme's background that the mouse does not pan, zoom or open menus on
-    (made with `enableMenu=False`, pyqtgraph does not build the menus at all)."""
+    (give it a widget made with `enableMenu=False`: pyqtgraph then never builds the menus)."""
     widget.setBackground(BACKGROUND)
     widget.setMouseEnabled(False, False)
     widget.hideButtons()

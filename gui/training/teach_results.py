@@ -82,7 +82,6 @@ class TeachResults(QWidget):
         self.bars.setBackground((30, 31, 36))
         self.bars.setMouseEnabled(False, False)
         self.bars.hideButtons()
-        self.bars.setMenuEnabled(False)
         stack_labels(self.bars.getAxis("bottom"))
         self.bars.getAxis("left").setWidth(28)
         self.bars.setYRange(0, 1, padding=0.02)
