@@ -65,7 +65,9 @@ class Adam(Optimizer):
     def step(self, params, grads):
         self.t += 1
         b1, b2 = self.betas
-        scale = self.lr * np.sqrt(1.0 - b2 ** self.t) / (1.0 - b1 ** self.t)
+        # Python floats: a NumPy float64 scalar would turn every float32 product into float64
+        # (13 ms instead of 2 ms a step for the default preset's 828 k weights).
+        scale = float(self.lr * np.sqrt(1.0 - b2 ** self.t) / (1.0 - b1 ** self.t))
         for name, p in params.items():
             g = grads[name]
             if self.weight_decay:
@@ -74,12 +76,19 @@ class Adam(Optimizer):
             if m is None:
                 m = self._m[name] = np.zeros_like(p)
                 self._v[name] = np.zeros_like(p)
-            v = self._v[name]
-            m *= b1
-            m += (1.0 - b1) * g
-            v *= b2
-            v += (1.0 - b2) * (g * g)
-            p -= (scale * m / (np.sqrt(v) + self.eps)).astype(p.dtype, copy=False)
+            v, tmp = self._v[name], np.empty_like(p)
+            m *= b1  # m = b1 m + (1 - b1) g
+            np.multiply(g, 1.0 - b1, out=tmp)
+            m += tmp
+            v *= b2  # v = b2 v + (1 - b2) g^2
+            np.multiply(g, g, out=tmp)
+            tmp *= 1.0 - b2
+            v += tmp
+            np.sqrt(v, out=tmp)  # p -= scale m / (sqrt(v) + eps), in the parameter's dtype
+            tmp += self.eps
+            np.divide(m, tmp, out=tmp)
+            tmp *= scale
+            p -= tmp
 
     def __repr__(self):
         return f"Adam(lr={self.lr}, betas={self.betas}, eps={self.eps})"

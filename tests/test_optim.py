@@ -54,6 +54,40 @@ def test_adam_first_step_moves_each_weight_by_lr():
     np.testing.assert_allclose(p["w"], [0.99, 1.01, 0.99], atol=1e-5)
 
 
+def test_adam_follows_the_formula_over_many_steps_in_float32():
+    rng = np.random.default_rng(3)
+    w = rng.standard_normal(1000).astype(np.float32)
+    p = {"w": w.copy()}
+    opt = Adam(lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.01)
+    want, m, v = w.astype(np.float64), 0.0, 0.0
+    for t in range(1, 8):
+        g = rng.standard_normal(1000).astype(np.float32)
+        opt.step(p, {"w": g})
+        # The textbook in float64, in Kingma & Ba's efficient form (eps scaled like v).
+        g = g + 0.01 * want
+        m = 0.8 * m + 0.2 * g
+        v = 0.99 * v + 0.01 * g * g
+        want = want - 0.01 * (m / (1 - 0.8 ** t)) / (np.sqrt(v / (1 - 0.99 ** t)) + 1e-6 *
+                                                       np.sqrt(1 / (1 - 0.99 ** t)))
+    assert p["w"].dtype == np.float32
+    np.testing.assert_allclose(p["w"], want, rtol=1e-5, atol=1e-6)
+
+
+def test_adam_steps_float32_weights_without_float64_copies():
+    import tracemalloc
+
+    p = {"w": np.ones(1 << 20, np.float32)}
+    opt = Adam()
+    opt.step(p, {"w": np.full(1 << 20, 0.5, np.float32)})  # makes its state
+    tracemalloc.start()
+    try:
+        opt.step(p, {"w": np.full(1 << 20, 0.5, np.float32)})
+        peak = tracemalloc.get_traced_memory()[1] - (1 << 22)  # less the gradient itself
+    finally:
+        tracemalloc.stop()
+    assert peak <= 1.5 * p["w"].nbytes  # one float32 scratch, no float64 temporaries
+
+
 def test_bad_hyper_parameters_refused():
     with pytest.raises(ValueError, match="lr"):
         SGD(lr=0)
