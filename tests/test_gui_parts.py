@@ -143,3 +143,29 @@ def test_kernels_panel_shows_deeper_filters_per_input_map(qtbot):
     assert panel.image.shape[:2] == (2 * 4 - 1, 8 * 4 - 1)  # 16 filters, 8 per row
     panel.show_layer("conv2", -1)
     assert panel.image.shape[:2] == (16 * 4 - 1, 8 * 4 - 1)  # 16 filters × 8 input maps
+
+
+def test_saliency_heat_lies_over_the_glyph_as_blown_up_pixels(qtbot):
+    from cnn.preprocess import Preprocessed
+    from gui import colormaps as cm
+    from gui.panels.saliency_panel import UPSAMPLE, SaliencyPanel
+    from gui.predictor import Prediction
+
+    rng = np.random.default_rng(4)
+    saliency = rng.standard_normal((28, 28)).astype(np.float32)
+    centred = rng.random((28 * UPSAMPLE, 28 * UPSAMPLE)).astype(np.float32)
+    pre = Preprocessed(np.ones((28, 28), np.float32), False, centred=centred)
+    panel = SaliencyPanel()
+    qtbot.addWidget(panel)
+    panel.set_prediction(Prediction(pre, {}, np.full(26, 1 / 26), saliency))
+    # The same picture, the plain way: colour and opacity per pixel, each repeated 4 x 4.
+    heat = np.abs(saliency)
+    heat = np.clip(heat / np.percentile(heat, 99.5), 0, 1)
+    colour = cm.HEAT[(heat * 216 + 38).astype(np.uint8), :3].astype(np.float32)
+    alpha = np.minimum(heat * 1.6, 1.0)[..., None]
+    big = np.repeat(np.repeat(np.concatenate([colour * alpha, alpha], axis=2), UPSAMPLE, 0),
+                    UPSAMPLE, 1)
+    base = np.asarray(cm.BACKGROUND, np.float32) + centred[..., None] * 70.0
+    want = (base * (1 - big[..., 3:]) + big[..., :3]).astype(np.uint8)
+    np.testing.assert_array_equal(panel.image[..., :3], want)
+    assert (panel.image[..., 3] == 255).all()
