@@ -61,7 +61,11 @@ class FastConv:
                 y += conv.params["bias"]
                 return y.transpose(0, 3, 1, 2)
             self._cols, self._wmat = self._columns(xp, dtype)
-            y = self._cols @ self._wmat
+            if pooled:  # only the pooling reads it, before the next forward: a reused buffer
+                y, _ = self._buffers.get("y", (self._cols.shape[0], o), dtype)
+                np.matmul(self._cols, self._wmat, out=y)
+            else:
+                y = self._cols @ self._wmat
         if pooled:
             return y.reshape(4, -1, o)
         return y.reshape(n, ho, wo, o).transpose(0, 3, 1, 2)
@@ -157,11 +161,17 @@ class FastConv:
         conv = self.layer
         n, c, h, w = self._in_shape
         (ho, wo), k, p = self._out_hw, conv.kernel_size, conv.padding
-        dxp = np.zeros((n, h + 2 * p, w + 2 * p, c), np.result_type(dym, wstack))
+        dtype = np.result_type(dym, wstack)
+        dxp = np.zeros((n, h + 2 * p, w + 2 * p, c), dtype)
         per_image, group = ho * wo, n
         if c * conv.out_channels <= self.NARROW_PAIRS:
             group = max(1, self.DX_BLOCK_BYTES // (per_image * k * k * c * dym.itemsize))
+        # The column gradients are used up by col2im at once: one buffer, reused every step
+        # (a fresh one is megabytes of new pages each time).
+        dcols, _ = self._buffers.get("dcols", (k * k, min(group, n) * per_image, c), dtype)
         for i in range(0, n, group):
             part = dym[i * per_image:(i + group) * per_image]
-            columns.col2im(np.matmul(part, wstack), dxp[i:i + group], k, k, conv.stride, ho, wo)
+            out = dcols[:, :part.shape[0]]
+            np.matmul(part, wstack, out=out)
+            columns.col2im(out, dxp[i:i + group], k, k, conv.stride, ho, wo)
         return dxp[:, p:p + h, p:p + w, :].transpose(0, 3, 1, 2)

@@ -28,6 +28,7 @@ class CornerPool:
         self._wins = None  # (b beat a, d beat c, bottom pair beat top pair), shaped like y
         self._y = None  # the output, when the ReLU is fused: its gradient passes where y > 0
         self._x_shape = None
+        self._grad = None  # backward_quads' output, reused: the convolution's backward uses it up
 
     def _max4(self, a, b, c, d):
         # Pairwise, strict comparisons: on a tie the earlier element of each pair wins.
@@ -81,5 +82,8 @@ class CornerPool:
         return self._max4(q[0], q[1], q[2], q[3])
 
     def backward_quads(self, dy: np.ndarray) -> np.ndarray:
-        """dy (P, C) -> gradient of the corner blocks (4, P, C), after `forward_quads`."""
-        return self._split4(dy, np.empty(self._x_shape, dy.dtype))
+        """dy (P, C) -> gradient of the corner blocks (4, P, C), after `forward_quads`; valid
+        until the next call (the convolution's backward reads it at once)."""
+        if self._grad is None or self._grad.shape != self._x_shape or self._grad.dtype != dy.dtype:
+            self._grad = np.empty(self._x_shape, dy.dtype)
+        return self._split4(dy, self._grad)
