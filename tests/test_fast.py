@@ -176,6 +176,16 @@ def test_narrow_layer_input_gradient_in_image_blocks():
     np.testing.assert_allclose(fast.backward(dy), layer.backward(dy), atol=1e-12)
 
 
+def test_buffers_kept_between_passes_leave_no_trace_in_the_next():
+    """The fast steps reuse scratch buffers from pass to pass: batches of other sizes in turn,
+    and the same batch again, still give the reference's numbers."""
+    fast, ref = _engines("small", np.float64)
+    rng = np.random.default_rng(8)
+    a, b = rng.random((3, 1, 28, 28)), rng.random((5, 1, 28, 28))
+    for x in (a, b, a, b[:1], a):
+        _assert_same(fast, ref, x, np.float64)
+
+
 def test_backward_follows_the_pass_that_ran_last_and_never_a_half_pass(monkeypatch):
     fast, ref = _engines("small", np.float64)
     x = np.random.default_rng(6).random((2, 1, 28, 28))
