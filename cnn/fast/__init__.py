@@ -2,6 +2,7 @@
 
 - `plan.py`: which layers run fused (conv -> ReLU -> 2x2 max-pool; ReLU -> max-pool);
 - `conv.py`: a convolution on channels-last buffers, one product, Winograd for one letter;
+- `linear.py`: a dense layer's forward product in the order BLAS runs fastest;
 - `pool.py`: 2x2 max-pooling as four window corners compared pairwise, ReLU fused;
 - `columns.py`: im2col / col2im for those buffers, rows in pooling-window corner order;
 - `winograd.py`: the F(2x2, 3x3) transform.

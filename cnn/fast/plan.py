@@ -5,15 +5,16 @@
   quarter only;
 - ReLU -> 2x2 max-pool: pool, then clamp the pooled quarter (pool(relu) == relu(pool)).
 
-Convolutions and 2x2 max-pools alone run their fast forms; every other layer (linear, flatten,
-ReLU, other pools) runs its reference code: there is nothing faster to do for it.
+Convolutions, linear layers and 2x2 max-pools alone run their fast forms; every other layer
+(flatten, ReLU, other pools) runs its reference code: there is nothing faster to do for it.
 """
 
 import numpy as np
 
 from cnn.fast.conv import FastConv
+from cnn.fast.linear import FastLinear
 from cnn.fast.pool import CornerPool
-from cnn.layers import Conv2d, Layer, MaxPool2d, ReLU
+from cnn.layers import Conv2d, Layer, Linear, MaxPool2d, ReLU
 from cnn.plan import Plain
 
 
@@ -41,6 +42,8 @@ class ConvReluPool:
 def _alone(layer: Layer):
     if isinstance(layer, Conv2d):
         return FastConv(layer)
+    if isinstance(layer, Linear):
+        return FastLinear(layer)
     if _corner_pool(layer):
         return CornerPool()
     return Plain(layer)
