@@ -35,7 +35,6 @@ def random_affine(x: np.ndarray, rng: np.random.Generator, rotate_deg: float = 8
     displacement of about that many pixels (std), bending strokes as different hands do.
     """
     n, _, h, w = x.shape
-    dtype = x.dtype
 
     def draw(sigma):
         return np.clip(rng.standard_normal(n), -2, 2) * sigma
@@ -50,30 +49,46 @@ def random_affine(x: np.ndarray, rng: np.random.Generator, rotate_deg: float = 8
     a[:, 0, 0], a[:, 0, 1] = cos / (s * aspect), (sin + sh * cos) / (s * aspect)
     a[:, 1, 0], a[:, 1, 1] = -sin * aspect / s, (cos - sh * sin) * aspect / s
     t = np.stack([draw(shift), draw(shift)], axis=1)
+    field = _smooth_field(rng, n, h, w) * elastic if elastic > 0 else None
+    return warp(x, a, t, field)
+
+
+def warp(x: np.ndarray, a: np.ndarray, t: np.ndarray, field: np.ndarray | None = None):
+    """x (N, 1, H, W) resampled (bilinear, zero outside): output pixel p reads the source at
+    a[i] @ (p - centre) + centre - t[i] (+ field[i] at p). a (N, 2, 2) and t (N, 2) in x, y
+    order; field (N, 2, H*W) or None. Coordinates in float32: a batch of 64 letters takes
+    about half the time it takes in float64, and a pixel moves by far less than 1e-4.
+    """
+    n, _, h, w = x.shape
+    dtype = x.dtype
     cy, cx = (h - 1) / 2, (w - 1) / 2
-    yy, xx = np.mgrid[0:h, 0:w]
-    grid = np.stack([xx.ravel() - cx, yy.ravel() - cy])  # (2, H*W)
-    src = a @ grid  # (N, 2, H*W)
-    sx = src[:, 0] + cx - t[:, :1]
-    sy = src[:, 1] + cy - t[:, 1:]
-    if elastic > 0:
-        field = _smooth_field(rng, n, h, w) * elastic
-        sx, sy = sx + field[:, 0], sy + field[:, 1]
-    x0, y0 = np.floor(sx).astype(np.int64), np.floor(sy).astype(np.int64)
-    fx, fy = (sx - x0).astype(dtype), (sy - y0).astype(dtype)
+    # One (2, 3) map per letter, centre and shift folded in, +1 for the zero border below.
+    m = np.empty((n, 2, 3), np.float32)
+    m[:, :, :2] = a
+    m[:, 0, 2] = cx + 1 - t[:, 0] - a[:, 0, 0] * cx - a[:, 0, 1] * cy
+    m[:, 1, 2] = cy + 1 - t[:, 1] - a[:, 1, 0] * cx - a[:, 1, 1] * cy
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    grid = np.stack([xx.ravel(), yy.ravel(), np.ones(h * w, np.float32)])  # (3, H*W)
+    src = m @ grid  # (N, 2, H*W): source x, y in the bordered image
+    if field is not None:
+        src += field
+    corner = np.floor(src)
+    frac = (src - corner).astype(dtype, copy=False)
+    fx, fy = frac[:, 0], frac[:, 1]
+    np.clip(corner[:, 0], 0, w, out=corner[:, 0])
+    np.clip(corner[:, 1], 0, h, out=corner[:, 1])
+    stride = w + 2
+    # Index of each sample's top-left source pixel in the whole bordered batch, flattened
+    # (within a letter in float32, exact up to 2^24 pixels; across letters in integers).
+    index = (corner[:, 1] * stride + corner[:, 0]).astype(np.intp)
+    index += np.arange(0, n * (h + 2) * stride, (h + 2) * stride)[:, None]
     padded = np.zeros((n, h + 2, w + 2), dtype)
     padded[:, 1:-1, 1:-1] = x[:, 0]
-    x0 = np.clip(x0 + 1, 0, w)
-    y0 = np.clip(y0 + 1, 0, h)
-    flat = padded.reshape(n, -1)
-    stride = w + 2
-    base = y0 * stride + x0
-
-    def at(offset):
-        return np.take_along_axis(flat, base + offset, axis=1)
-
-    out = ((at(0) * (1 - fx) + at(1) * fx) * (1 - fy)
-           + (at(stride) * (1 - fx) + at(stride + 1) * fx) * fy)
+    flat = padded.reshape(-1)
+    top, bottom = flat.take(index), flat.take(index + stride)
+    top += fx * (flat.take(index + 1) - top)  # along x, then between the two rows
+    bottom += fx * (flat.take(index + stride + 1) - bottom)
+    out = top + fy * (bottom - top)
     return out.reshape(n, 1, h, w).astype(dtype, copy=False)
 
 

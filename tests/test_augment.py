@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from cnn.augment import _resize_matrix, _shifted_extreme, compose, degrade, random_affine
+from cnn.augment import _resize_matrix, _shifted_extreme, compose, degrade, random_affine, warp
 from tests.cli import run_cli
 
 
@@ -84,3 +84,40 @@ def test_elastic_bend_is_smooth_seeded_and_off_by_default():
     only = compose(False, 0.0, 1.5)(x, rng(3))  # bend alone: no turn, scale or shift
     moved = np.abs(only - x).reshape(32, -1).sum(1) / x.reshape(32, -1).sum(1)
     assert 0.05 < np.median(moved) < 1.0
+
+
+def _warp_plainly(x, a, t):
+    """The warp pixel by pixel in float64: bilinear between the four source pixels around
+    a @ (p - centre) + centre - t, zero outside the image (the oracle for `warp`)."""
+    n, _, h, w = x.shape
+    out = np.zeros(x.shape)
+    c = np.array([(w - 1) / 2, (h - 1) / 2])
+
+    def px(img, yy, xx):
+        return img[yy, xx] if 0 <= yy < h and 0 <= xx < w else 0.0
+
+    for i in range(n):
+        img = x[i, 0]
+        for r in range(h):
+            for col in range(w):
+                sx, sy = a[i] @ (np.array([col, r]) - c) + c - t[i]
+                x0, y0 = int(np.floor(sx)), int(np.floor(sy))
+                fx, fy = sx - x0, sy - y0
+                top = px(img, y0, x0) * (1 - fx) + px(img, y0, x0 + 1) * fx
+                bottom = px(img, y0 + 1, x0) * (1 - fx) + px(img, y0 + 1, x0 + 1) * fx
+                out[i, 0, r, col] = top * (1 - fy) + bottom * fy
+    return out
+
+
+def test_warp_samples_where_the_map_points_and_leaves_identity_alone():
+    x = _letters(3)
+    eye, none = np.tile(np.eye(2), (3, 1, 1)), np.zeros((3, 2))
+    np.testing.assert_array_equal(warp(x, eye, none), x)
+    rng = np.random.default_rng(2)
+    a = eye + 0.15 * rng.standard_normal((3, 2, 2))
+    t = 1.5 * rng.standard_normal((3, 2))
+    got = warp(x, a, t)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, _warp_plainly(x, a, t), atol=1e-4)
+    whole = np.array([[1.0, 2.0]] * 3)  # whole pixels: the letter moves, nothing blurs
+    np.testing.assert_array_equal(warp(x, eye, whole)[:, :, 2:, 1:], x[:, :, :-2, :-1])
