@@ -27,7 +27,7 @@ from gui.models import LoadedModel, startup_model
 from gui.panels.feature_maps_panel import HOVER_HINT
 from gui.replay import send_mouse, send_stroke
 from gui.training.collapse import collapsed_to
-from gui.training.curves import CurvesPanel
+from gui.training.curves import CurvesPanel, nice_above, nice_below
 from gui.training.history import History
 from gui.training.tab import TrainTab
 from gui.training.teach_bar import RUN_WAITS
@@ -159,6 +159,60 @@ def test_curves_axis_reads_epochs_without_a_scale_factor_early_in_a_run(qtbot):
         strings = axis.tickStrings(ticks, axis.autoSIPrefixScale, ticks[1] - ticks[0])
         # The tick labels are the epochs themselves: decimals between 0 and 0.01.
         assert all(0 <= float(s) < 0.01 for s in strings) and len(set(strings)) > 2
+
+
+def test_nice_steps_frame_a_value_with_at_most_a_third_to_spare():
+    assert [nice_above(v) for v in (0.9, 1.0, 1.01, 0.034, 7.0, 8.5, 2.6e-3)] == pytest.approx(
+        [1.0, 1.0, 1.2, 0.04, 8.0, 10.0, 3e-3])
+    assert nice_above(0.0) == nice_above(float("nan")) == 1.0
+    assert [nice_below(v) for v in (0.9, 1.0, 1.19, 0.034, 9.9e-3)] == pytest.approx(
+        [0.8, 1.0, 1.0, 0.03, 8e-3])
+    for v in np.geomspace(1e-4, 1e4, 97):
+        assert v <= nice_above(v) <= 4 / 3 * v * (1 + 1e-9)
+        assert 3 / 4 * v * (1 - 1e-9) <= nice_below(v) <= v
+
+
+def test_curves_are_framed_in_steps_until_the_person_zooms(qtbot):
+    curves = CurvesPanel()
+    qtbot.addWidget(curves)
+    curves.resize(900, 600)
+    curves.show()
+    qtbot.waitExposed(curves)
+    history = History()
+
+    def add(start, n=10, loss=2.0):
+        history.add_batches({"x": np.arange(start + 1, start + n + 1) / 100,
+                             "loss": np.full(n, loss), "accuracy": np.full(n, 0.5)})
+        curves.refresh(history)
+
+    def x_range(plot):
+        return plot.vb.viewRange()[0]
+
+    add(0, loss=3.3)  # up to 0.1 epoch, losses up to 3.3
+    first = x_range(curves.loss)
+    assert first[0] < 0 < 0.1 <= first[1] < 0.11  # [0, 0.1] and a little padding
+    assert 3.3 < curves.loss.vb.viewRange()[1][1] < 4.2  # [0, 4]
+    add(10)  # 0.2 epoch: the next step
+    assert 0.2 <= x_range(curves.loss)[1] < 0.21
+    add(20, n=2)  # 0.22: within the step to 0.25, so the frame moves once, then stays
+    framed = x_range(curves.loss)
+    add(22, n=2)
+    assert x_range(curves.loss) == framed and x_range(curves.acc) == framed
+    # The person zooms the loss plot with the wheel: later batches leave that plot alone.
+    view = curves.viewport()
+    centre = curves.mapFromScene(curves.loss.vb.sceneBoundingRect().center())
+    wheel = QWheelEvent(QPointF(centre), QPointF(view.mapToGlobal(centre)), QPoint(0, 0),
+                        QPoint(0, 240), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(view, wheel)
+    zoomed = x_range(curves.loss)
+    assert zoomed != framed
+    add(24, n=20)  # 0.44 epoch
+    assert x_range(curves.loss) == zoomed
+    assert 0.44 <= x_range(curves.acc)[1] < 0.55  # the other plots still follow the run
+    curves.set_history(History())  # a new run frames every plot again
+    add(0)
+    assert 0.1 <= x_range(curves.loss)[1] < 0.11
 
 
 @pytest.fixture

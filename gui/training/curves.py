@@ -7,7 +7,7 @@ architecture), and updated with setData.
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 from gui.training.history import History, smooth
 
@@ -35,6 +35,7 @@ class CurvesPanel(pg.GraphicsLayoutWidget):
         self._smoothed = 0
         self._state = {"loss": (0.0, 0.0), "accuracy": (0.0, 0.0)}
         self._smooth = {"loss": np.zeros(0), "accuracy": np.zeros(0)}
+        self._zoomed: set[pg.PlotItem] = set()  # plots the person zoomed or panned: left alone
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
@@ -52,6 +53,10 @@ class CurvesPanel(pg.GraphicsLayoutWidget):
         self.update_plot = self._plot(1, 1, "Weight update size per layer ‖ΔW‖", log=True,
                                       legend_at=(6, 2))
         self.acc.setYRange(0, 1, padding=0.02)
+        for plot in (self.loss, self.acc, self.grad, self.update_plot):
+            plot.disableAutoRange()  # `_set_ranges` frames them, until the person zooms
+            plot.vb.sigRangeChangedManually.connect(
+                lambda _mask, plot=plot: self._zoomed.add(plot))
         self.loss_raw = self.loss.plot(pen=_pen(TRAIN, 1, 70))
         # Antialiasing only where the eye rests: the smoothed and the validation curves.
         self.loss_smooth = self.loss.plot(pen=_pen(TRAIN, 2), name="training (batches)",
@@ -73,7 +78,11 @@ class CurvesPanel(pg.GraphicsLayoutWidget):
         # Early in a run the x range is a thousandth of an epoch: ticks read 0.001 … 0.004
         # epoch, never "epoch (x0.001)" with ticks 1 … 4. Values keep their own units too.
         for side in ("bottom", "left"):
-            p.getAxis(side).enableAutoSIPrefix(False)
+            axis = p.getAxis(side)
+            axis.enableAutoSIPrefix(False)
+            # The grid makes each axis an item as large as its plot, painted again whenever a
+            # curve changes: from a pixmap, made again only when the axis itself changes.
+            axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         p.setDownsampling(auto=True, mode="peak")
         p.setClipToView(True)
         p.addLegend(offset=legend_at, labelTextSize="8pt", brush=(30, 31, 36, 200),
@@ -112,6 +121,9 @@ class CurvesPanel(pg.GraphicsLayoutWidget):
         self._state = {"loss": (0.0, 0.0), "accuracy": (0.0, 0.0)}
         self._smooth = {"loss": np.zeros(0), "accuracy": np.zeros(0)}
         self._set_layers(h.layers)
+        self._zoomed.clear()  # a new run or another model's record: framed afresh
+        for plot in (self.loss, self.acc, self.grad, self.update_plot):
+            plot.disableAutoRange()
         self.refresh(h)
 
     def refresh(self, h: History) -> None:
@@ -141,9 +153,53 @@ class CurvesPanel(pg.GraphicsLayoutWidget):
                 ok = (gi > 0) & (ui > 0)  # log axes: zero and NaN cannot be drawn
                 g.setData(h.x[ok], gi[ok])
                 u.setData(h.x[ok], ui[ok])
-        # Settle the automatic ranges now. Left to the paint, they move the axes and re-clip
-        # the curves during it, and Qt paints the panel a second time (35 ms each, 4 plots);
-        # the second pass settles what the first pass's re-clipped curves ask for.
-        for _ in range(2):
-            for plot in (self.loss, self.acc, self.grad, self.update_plot):
-                plot.vb.updateAutoRange()
+        self._set_ranges(h)
+
+    def _set_ranges(self, h: History) -> None:
+        """Frame the curves in steps (see `nice_above`), not to the last batch: a range that
+        moved with every refresh made all eight axes lay out and paint their ticks again.
+        A plot the person zoomed, panned or set to automatic ranges is left as they set it."""
+        if not len(h):
+            return
+
+        def framed(plot):
+            return plot not in self._zoomed and not any(plot.vb.autoRangeEnabled())
+
+        start = float(np.floor(h.x[0]))  # a run that goes on from earlier epochs starts there
+        end = start + nice_above(float(h.x[-1]) - start)
+        for plot in (self.loss, self.acc, self.grad, self.update_plot):
+            if framed(plot):
+                plot.setXRange(start, end, padding=0.02)
+        losses = np.concatenate([h.loss, h.series("val_loss")[1]])
+        losses = losses[np.isfinite(losses)]
+        if losses.size and framed(self.loss):
+            self.loss.setYRange(0, nice_above(float(losses.max())), padding=0.02)
+        for plot, norms in ((self.grad, h.grad_norms), (self.update_plot, h.update_norms)):
+            values = norms[np.isfinite(norms) & (norms > 0)]
+            if values.size and framed(plot):  # log axes: the range in log10 units
+                low = np.log10(nice_below(float(values.min())))
+                plot.setYRange(low, np.log10(nice_above(float(values.max()))), padding=0.02)
+        # Apply the ranges now, as the paint would: there, the curves re-clipped to a new range
+        # would ask Qt for a second paint of the whole panel.
+        for plot in (self.loss, self.acc, self.grad, self.update_plot):
+            plot.vb.prepareForPaint()
+
+
+STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
+def nice_above(v: float) -> float:
+    """The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10^k that is >= v (v > 0): a
+    range that grows with its data by at most a third, and only every so often."""
+    if not v > 0 or not np.isfinite(v):
+        return 1.0
+    decade = 10.0 ** np.floor(np.log10(v))
+    return next(step * decade for step in STEPS if step * decade >= v * (1 - 1e-9))
+
+
+def nice_below(v: float) -> float:
+    """The largest of the same steps that is <= v (v > 0)."""
+    if not v > 0 or not np.isfinite(v):
+        return 1.0
+    decade = 10.0 ** np.floor(np.log10(v))
+    return next(step * decade for step in reversed(STEPS) if step * decade <= v * (1 + 1e-9))
