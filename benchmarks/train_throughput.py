@@ -27,7 +27,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
-from PySide6.QtCore import QEvent, QSettings, Qt  # noqa: E402
+from PySide6.QtCore import QEvent, QEventLoop, QSettings, Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 
@@ -71,7 +71,13 @@ def _gui_rate(app, tab, config) -> float:
     cpu, wall = time.thread_time(), time.perf_counter()
     tab.unsaved = False  # the last round's weights: no Save question to wait on
     tab.start()
-    while not done or tab.is_running():
+    # Qt's own event loop, as in the app: it sleeps until there is something to do (polling
+    # processEvents() every 2 ms would wake the window's thread 500 times a second).
+    loop = QEventLoop()
+    tab.run_finished.connect(loop.quit)
+    if not done:
+        loop.exec()
+    while tab.is_running():  # the worker thread's last steps after its result
         app.processEvents()
         time.sleep(0.002)
     cpu, wall = time.thread_time() - cpu, time.perf_counter() - wall
