@@ -169,3 +169,19 @@ def test_saliency_heat_lies_over_the_glyph_as_blown_up_pixels(qtbot):
     want = (base * (1 - big[..., 3:]) + big[..., :3]).astype(np.uint8)
     np.testing.assert_array_equal(panel.image[..., :3], want)
     assert (panel.image[..., 3] == 255).all()
+
+
+def test_grey_images_reach_pyqtgraph_as_bytes_with_their_levels_applied(qtbot):
+    import pyqtgraph as pg
+
+    from gui.panels.views import show_image
+
+    item = pg.ImageItem(axisOrder="row-major")
+    show_image(item, np.array([[-0.5, 0.0, 0.5], [1.0, 2.0, 0.25]], np.float32))
+    assert item.image.dtype == np.uint8 and item.levels is None  # pyqtgraph's direct path
+    np.testing.assert_array_equal(item.image, [[0, 0, 127], [255, 255, 63]])
+    show_image(item, np.array([[2.0, 4.0]]), levels=(2.0, 4.0))
+    np.testing.assert_array_equal(item.image, [[0, 255]])
+    rgba = np.arange(16, dtype=np.uint8).reshape(2, 2, 4)
+    show_image(item, rgba)
+    np.testing.assert_array_equal(item.image, rgba)
