@@ -2,6 +2,7 @@
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from gui import colormaps as cm
@@ -9,56 +10,79 @@ from gui.panels.views import image_box, show_image
 from gui.predictor import Prediction
 
 UPSAMPLE = 4  # the 28×28 gradient over the 112×112 centred glyph
+CAPTION = "which pixels made it decide"
 
 
 class SaliencyPanel(QWidget):
-    """`set_prediction(p)`: |d score / d pixel| in heat colours, the glyph in grey beneath."""
+    """`set_prediction(p)`: |d score / d pixel| in heat colours, the glyph in grey beneath.
+
+    Two layers that Qt lays one over the other as it paints: the glyph (112×112) and the heat
+    (28×28, each pixel a 4×4 square, its opacity the gradient's size). Blending them here took
+    a millisecond of every move of the pen.
+    """
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("saliency_panel")
-        self.caption = QLabel("which pixels made it decide")
+        self.caption = QLabel(CAPTION)
         self.caption.setStyleSheet(f"color: rgb{cm.MUTED};")
         self.caption.setWordWrap(True)
         self._view = pg.GraphicsLayoutWidget()
         self._view.ci.setContentsMargins(2, 2, 2, 2)
-        self._box, self._image, _ = image_box(self._view.ci, 0, 0)
+        self._box, self._glyph, _ = image_box(self._view.ci, 0, 0)
+        side = 28 * UPSAMPLE
+        self._heat = pg.ImageItem(axisOrder="row-major")
+        self._heat.setZValue(1)
+        self._box.addItem(self._heat)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         layout.addWidget(self.caption)
         layout.addWidget(self._view, 1)
-        side = 28 * UPSAMPLE
         self._box.setRange(xRange=(0, side), yRange=(0, side), padding=0.02)
-        self.image = np.zeros((side, side, 4), np.uint8)
+        self._layers = (np.zeros((side, side, 4), np.uint8), np.zeros((28, 28, 4), np.uint8))
         self.set_prediction(None)
 
     def set_prediction(self, prediction: Prediction | None) -> None:
         side = 28 * UPSAMPLE
         if prediction is None or prediction.blank:
-            rgba = np.empty((side, side, 4), np.uint8)
-            rgba[:] = (*cm.BACKGROUND, 255)
-            self.caption.setText("which pixels made it decide")
+            glyph = np.empty((side, side, 4), np.uint8)
+            glyph[:] = (*cm.BACKGROUND, 255)
+            heat = np.zeros((28, 28, 4), np.uint8)  # nothing over it
+            text = CAPTION
         else:
-            rgba = self._compose(prediction)
-            self.caption.setText(f"which pixels made it say {prediction.top_letter} "
-                                 "(gradient of its score)")
-        show_image(self._image, rgba)
-        self.image = rgba
+            glyph, heat = self._layers_of(prediction)
+            text = (f"which pixels made it say {prediction.top_letter} "
+                    "(gradient of its score)")
+        if self.caption.text() != text:  # a new text lays the panel out again
+            self.caption.setText(text)
+        show_image(self._glyph, glyph)
+        show_image(self._heat, heat)
+        self._heat.setRect(QRectF(0, 0, side, side))
+        self._layers = (glyph, heat)
 
     @staticmethod
-    def _compose(prediction: Prediction) -> np.ndarray:
+    def _layers_of(prediction: Prediction) -> tuple[np.ndarray, np.ndarray]:
+        """The glyph in grey over the background (112, 112, 4) and the heat (28, 28, 4): colour,
+        and opacity growing with |gradient|, both RGBA uint8."""
         heat = np.abs(prediction.saliency)
         peak = float(np.percentile(heat, 99.5))  # a few extreme pixels must not wash out the rest
         heat = np.clip(heat / peak, 0, 1) if peak > 0 else heat
-        # Colour and opacity per input pixel, then blown up to the glyph's resolution.
-        colour = cm.HEAT[(heat * 216 + 38).astype(np.uint8), :3].astype(np.float32)
-        alpha = np.minimum(heat * 1.6, 1.0)[..., None]
-        colour *= alpha
-        big = np.repeat(np.repeat(np.concatenate([colour, alpha], axis=2), UPSAMPLE, 0),
-                        UPSAMPLE, 1)
-        glyph = prediction.pre.centred[..., None]  # (112, 112, 1) in [0, 1]
-        base = np.asarray(cm.BACKGROUND, np.float32) + glyph * 70.0
-        out = np.empty((*big.shape[:2], 4), np.uint8)
-        out[..., :3] = base * (1 - big[..., 3:]) + big[..., :3]
-        out[..., 3] = 255
+        layer = cm.HEAT[(heat * 216 + 38).astype(np.uint8)].copy()
+        layer[..., 3] = np.round(np.minimum(heat * 1.6, 1.0) * 255)
+        grey = prediction.pre.centred * np.float32(70.0)
+        glyph = np.empty((*grey.shape, 4), np.uint8)
+        for i, level in enumerate(cm.BACKGROUND):
+            glyph[..., i] = grey + np.float32(level)
+        glyph[..., 3] = 255
+        return glyph, layer
+
+    @property
+    def image(self) -> np.ndarray:
+        """The picture as Qt paints it (up to its rounding): the heat, each pixel blown up to
+        UPSAMPLE×UPSAMPLE, laid over the glyph. RGBA (112, 112, 4) uint8."""
+        glyph, heat = self._layers
+        big = np.repeat(np.repeat(heat.astype(np.float32), UPSAMPLE, 0), UPSAMPLE, 1)
+        alpha = big[..., 3:] / 255
+        out = glyph.copy()
+        out[..., :3] = glyph[..., :3] * (1 - alpha) + big[..., :3] * alpha
         return out
