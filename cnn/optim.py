@@ -13,6 +13,15 @@ def _check(name: str, value: float, low: float, high: float = np.inf, low_open=T
     return value
 
 
+def _scratch(store: dict[str, np.ndarray], name: str, like: np.ndarray) -> np.ndarray:
+    """A work array shaped like `like`, kept between steps: a fresh one each step is megabytes
+    of new pages for the largest weights."""
+    buf = store.get(name)
+    if buf is None or buf.shape != like.shape or buf.dtype != like.dtype:
+        buf = store[name] = np.empty_like(like)
+    return buf
+
+
 class Optimizer:
     lr: float
 
@@ -28,6 +37,7 @@ class SGD(Optimizer):
         self.momentum = _check("momentum", momentum, 0.0, 1.0, low_open=False)
         self.weight_decay = _check("weight_decay", weight_decay, 0.0, low_open=False)
         self._velocity: dict[str, np.ndarray] = {}
+        self._scratch: dict[str, np.ndarray] = {}
 
     def step(self, params, grads):
         for name, p in params.items():
@@ -42,7 +52,7 @@ class SGD(Optimizer):
                     v *= self.momentum
                     v += g
                 g = v
-            p -= self.lr * g
+            p -= np.multiply(g, self.lr, out=_scratch(self._scratch, name, p))
 
     def __repr__(self):
         return f"SGD(lr={self.lr}, momentum={self.momentum}, weight_decay={self.weight_decay})"
@@ -60,6 +70,7 @@ class Adam(Optimizer):
         self.weight_decay = _check("weight_decay", weight_decay, 0.0, low_open=False)
         self._m: dict[str, np.ndarray] = {}
         self._v: dict[str, np.ndarray] = {}
+        self._scratch: dict[str, np.ndarray] = {}
         self.t = 0
 
     def step(self, params, grads):
@@ -76,7 +87,7 @@ class Adam(Optimizer):
             if m is None:
                 m = self._m[name] = np.zeros_like(p)
                 self._v[name] = np.zeros_like(p)
-            v, tmp = self._v[name], np.empty_like(p)
+            v, tmp = self._v[name], _scratch(self._scratch, name, p)
             m *= b1  # m = b1 m + (1 - b1) g
             np.multiply(g, 1.0 - b1, out=tmp)
             m += tmp
