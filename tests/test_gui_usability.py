@@ -210,6 +210,9 @@ def test_curves_are_framed_in_steps_until_the_person_zooms(qtbot):
     add(24, n=20)  # 0.44 epoch
     assert x_range(curves.loss) == zoomed
     assert 0.44 <= x_range(curves.acc)[1] < 0.55  # the other plots still follow the run
+    curves.loss.autoBtnClicked()  # its "A" button: framed in steps again
+    add(44)
+    assert x_range(curves.loss) == x_range(curves.acc) and 0.6 <= x_range(curves.acc)[1] < 0.62
     curves.set_history(History())  # a new run frames every plot again
     add(0)
     assert 0.1 <= x_range(curves.loss)[1] < 0.11

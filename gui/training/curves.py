@@ -158,12 +158,15 @@ class CurvesPanel(pg.GraphicsLayoutWidget):
     def _set_ranges(self, h: History) -> None:
         """Frame the curves in steps (see `nice_above`), not to the last batch: a range that
         moved with every refresh made all eight axes lay out and paint their ticks again.
-        A plot the person zoomed, panned or set to automatic ranges is left as they set it."""
+        A plot the person zoomed or panned is left as they set it, until its "A" button."""
         if not len(h):
             return
 
         def framed(plot):
-            return plot not in self._zoomed and not any(plot.vb.autoRangeEnabled())
+            if any(plot.vb.autoRangeEnabled()):  # its "A" button: framed again from now on
+                self._zoomed.discard(plot)
+                plot.disableAutoRange()
+            return plot not in self._zoomed
 
         start = float(np.floor(h.x[0]))  # a run that goes on from earlier epochs starts there
         end = start + nice_above(float(h.x[-1]) - start)
