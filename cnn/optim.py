@@ -76,8 +76,8 @@ class Adam(Optimizer):
     def step(self, params, grads):
         self.t += 1
         b1, b2 = self.betas
-        # Python floats: a NumPy float64 scalar would turn every float32 product into float64
-        # (13 ms instead of 2 ms a step for the default preset's 828 k weights).
+        # Python floats: a NumPy float64 scalar would turn every float32 product into a
+        # float64 copy (a step of the default preset's 828 k weights took 2.3 ms, not 1.1).
         scale = float(self.lr * np.sqrt(1.0 - b2 ** self.t) / (1.0 - b1 ** self.t))
         for name, p in params.items():
             g = grads[name]
