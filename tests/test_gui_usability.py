@@ -138,12 +138,18 @@ class PaintCounter(QWidget):
         return False
 
 
-def test_curves_axis_reads_epochs_without_a_scale_factor_early_in_a_run(qtbot):
+def shown_curves(qtbot) -> CurvesPanel:
+    """A curves panel on screen at 900 x 600, its plots made."""
     curves = CurvesPanel()
     qtbot.addWidget(curves)
     curves.resize(900, 600)
     curves.show()
     qtbot.waitExposed(curves)
+    return curves
+
+
+def test_curves_axis_reads_epochs_without_a_scale_factor_early_in_a_run(qtbot):
+    curves = shown_curves(qtbot)
     history = History()
     steps = 1000  # batches per epoch: the first few are thousandths of an epoch
     history.add_batches({"x": np.arange(1, 5) / steps, "loss": np.array([3.3, 3.2, 3.1, 3.0]),
@@ -173,11 +179,7 @@ def test_nice_steps_frame_a_value_with_at_most_a_third_to_spare():
 
 
 def test_curves_are_framed_in_steps_until_the_person_zooms(qtbot):
-    curves = CurvesPanel()
-    qtbot.addWidget(curves)
-    curves.resize(900, 600)
-    curves.show()
-    qtbot.waitExposed(curves)
+    curves = shown_curves(qtbot)
     history = History()
 
     def add(start, n=10, loss=2.0):

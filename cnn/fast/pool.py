@@ -9,6 +9,8 @@ same gradients as the two layers would. Ties go to the first corner, as in `MaxP
 
 import numpy as np
 
+from cnn.fast.columns import Buffers
+
 
 def _same_order(a: np.ndarray, like: np.ndarray) -> np.ndarray:
     """`a`, or a copy of it laid out in memory in the same axis order as `like` (same shape)."""
@@ -28,7 +30,7 @@ class CornerPool:
         self._wins = None  # (b beat a, d beat c, bottom pair beat top pair), shaped like y
         self._y = None  # the output, when the ReLU is fused: its gradient passes where y > 0
         self._x_shape = None
-        self._grad = None  # backward_quads' output, reused: the convolution's backward uses it up
+        self._buffers = Buffers()  # backward_quads' output, reused: the convolution uses it up
 
     def _max4(self, a, b, c, d):
         # Pairwise, strict comparisons: on a tie the earlier element of each pair wins.
@@ -84,6 +86,4 @@ class CornerPool:
     def backward_quads(self, dy: np.ndarray) -> np.ndarray:
         """dy (P, C) -> gradient of the corner blocks (4, P, C), after `forward_quads`; valid
         until the next call (the convolution's backward reads it at once)."""
-        if self._grad is None or self._grad.shape != self._x_shape or self._grad.dtype != dy.dtype:
-            self._grad = np.empty(self._x_shape, dy.dtype)
-        return self._split4(dy, self._grad)
+        return self._split4(dy, self._buffers.get("grad", self._x_shape, dy.dtype)[0])

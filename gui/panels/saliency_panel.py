@@ -41,6 +41,7 @@ class SaliencyPanel(QWidget):
         self._box.setRange(xRange=(0, side), yRange=(0, side), padding=0.02)
         self._layers = (np.zeros((side, side, 4), np.uint8), np.zeros((28, 28, 4), np.uint8))
         self.set_prediction(None)
+        self._heat.setRect(QRectF(0, 0, side, side))  # 28 x 28 always: each pixel 4 x 4
 
     def set_prediction(self, prediction: Prediction | None) -> None:
         side = 28 * UPSAMPLE
@@ -57,7 +58,6 @@ class SaliencyPanel(QWidget):
             self.caption.setText(text)
         show_image(self._glyph, glyph)
         show_image(self._heat, heat)
-        self._heat.setRect(QRectF(0, 0, side, side))
         self._layers = (glyph, heat)
 
     @staticmethod
