@@ -10,7 +10,7 @@ from cnn.fast.conv import FastConv
 from cnn.functional import im2col
 from cnn.layers import Conv2d
 from cnn.losses import SoftmaxCrossEntropy
-from cnn.model import PRESETS, build_model
+from cnn.model import PRESETS, build_model, conv_net_spec
 from tests.tolerance import assert_close_float32, network_fan_in
 
 
@@ -174,6 +174,41 @@ def test_narrow_layer_input_gradient_in_image_blocks():
     fast.forward(x)
     layer.forward(x)
     np.testing.assert_allclose(fast.backward(dy), layer.backward(dy), atol=1e-12)
+
+
+def test_wide_pooled_layer_runs_by_blocks_of_letters():
+    """A wide layer before pooling works a few letters at a time and makes its columns again in
+    backward: batches that fill the blocks, and that leave a last, smaller one, in turn."""
+    fast, ref = _engines(conv_net_spec([16, 48], [32]), np.float64)  # 16 x 48 pairs: wide
+    _, step = fast.plan.steps[1]
+    assert step.conv.BLOCK_LETTERS == 4
+    rng = np.random.default_rng(9)
+    for n in (9, 3, 8, 9):  # 4 + 4 + 1, 3, 4 + 4
+        _assert_same(fast, ref, rng.random((n, 1, 28, 28)), np.float64)
+        assert step.conv._blocked
+
+
+def test_blocked_layer_alone_sends_only_what_is_asked():
+    rng = np.random.default_rng(10)
+    layer = Conv2d(16, 48, 3, 1, 1, rng=rng, dtype=np.float64)
+    layer.params["bias"][:] = rng.standard_normal(48)
+    fast = FastConv(layer)
+    x = rng.standard_normal((6, 16, 6, 8))
+    corners = fast.forward(x, pooled=True)  # (4, N*3*4, O): rows (2, 2, N, 3, 4)
+    assert fast._blocked
+    as_image = corners.reshape(2, 2, 6, 3, 4, 48).transpose(2, 5, 3, 0, 4, 1).reshape(6, 48, 6, 8)
+    np.testing.assert_allclose(as_image, layer.forward(x), atol=1e-12)
+    dy = rng.standard_normal(corners.shape)
+    dy_image = dy.reshape(2, 2, 6, 3, 4, 48).transpose(2, 5, 3, 0, 4, 1).reshape(6, 48, 6, 8)
+    want_dx = layer.backward(dy_image)
+    want = {k: g.copy() for k, g in layer.grads.items()}
+    layer.grads = {}
+    np.testing.assert_allclose(fast.backward(dy, need_grads=False), want_dx, atol=1e-12)
+    assert layer.grads == {}
+    fast.forward(x, pooled=True)
+    assert fast.backward(dy, need_dx=False) is None
+    for name, g in want.items():
+        np.testing.assert_allclose(layer.grads[name], g, atol=1e-12)
 
 
 def test_buffers_kept_between_passes_leave_no_trace_in_the_next():
