@@ -125,12 +125,14 @@ def _torch_side(w: _Workload):
     return train, latency, torch.__version__
 
 
-def _rounds(np_side, th_side, rounds: int) -> tuple[dict, dict, list, list]:
+def _rounds(np_side, th_side, rounds: int) -> tuple[dict, dict, list, list, list]:
     """Interleaved timings after one warm-up: ({b: [np s]}, {b: [torch s]}, [np latency],
-    [torch latency])."""
+    [torch latency], [float32 product FLOP/s]); the product rate is measured in every round
+    too, so that a training rate is set against the rate of its own round (a single
+    measurement on a shared machine can be far off the rest of the run)."""
     sides = [np_side] + ([th_side[:2]] if th_side else [])
     train = {b: ([], []) for b in BATCHES}
-    latency = ([], [])
+    latency, gemm = ([], []), []
     for b in BATCHES:  # warm-up: buffers, BLAS threads, PyTorch's allocator
         for side in sides:
             side[0](b)
@@ -140,8 +142,9 @@ def _rounds(np_side, th_side, rounds: int) -> tuple[dict, dict, list, list]:
                 train[b][i].append(side[0](b))
         for i, side in enumerate(sides):
             latency[i].append(side[1]())
+        gemm.append(machine.sgemm_rate())
     return ({b: t[0] for b, t in train.items()}, {b: t[1] for b, t in train.items()},
-            latency[0], latency[1])
+            latency[0], latency[1], gemm)
 
 
 def run(arch: str = "default", rounds: int = 7, steps: int = 12, latency_calls: int = 200,
@@ -150,14 +153,21 @@ def run(arch: str = "default", rounds: int = 7, steps: int = 12, latency_calls: 
     ratios)."""
     w = _Workload(arch, engine, steps, latency_calls)
     th_side = _torch_side(w) if use_torch else None
-    np_times, th_times, np_lat, th_lat = _rounds(_numpy_side(w), th_side, rounds)
-    flops, gemm = machine.training_flops(w.model), machine.sgemm_rate()
+    np_times, th_times, np_lat, th_lat, gemm_rates = _rounds(_numpy_side(w), th_side, rounds)
+    flops, gemm = machine.training_flops(w.model), statistics.median(gemm_rates)
     result = {
         "arch": arch, "engine": engine, "parameters": w.model.num_parameters(), "rounds": rounds,
         "blas": machine.describe_blas(), "kernel_warning": machine.kernel_warning(),
         "training_flops_per_letter": flops, "sgemm_gflops": gemm / 1e9,
+        "sgemm_gflops_by_round": [g / 1e9 for g in gemm_rates],
+        "numpy_train_seconds_by_round": np_times,
         "gemm_only_samples_per_s": gemm / flops,
         "numpy_train_samples_per_s": {b: _median_rate(np_times[b], b * steps) for b in BATCHES},
+        # Each round's training rate over the products-only limit of that same round.
+        "numpy_share_of_gemm_limit": {
+            b: statistics.median(b * steps / t / (g / flops)
+                                 for t, g in zip(np_times[b], gemm_rates, strict=True))
+            for b in BATCHES},
         "numpy_activations_us": statistics.median(np_lat) * 1e6,
     }
     if th_side is not None:
@@ -181,16 +191,18 @@ def format_result(r: dict) -> str:
     if r["kernel_warning"]:
         lines.append(f"  warning: {r['kernel_warning']}")
     limit = r["gemm_only_samples_per_s"]
+    low, high = min(r["sgemm_gflops_by_round"]), max(r["sgemm_gflops_by_round"])
     lines.append(f"  matrix products: {r['training_flops_per_letter'] / 1e6:.1f} MFLOP per letter "
                  f"per training step; float32 products run at {r['sgemm_gflops']:.0f} GFLOP/s "
-                 f"here, so products alone would allow {limit:,.0f} letters/s")
+                 f"here ({low:.0f}-{high:.0f} over the rounds), so products alone would allow "
+                 f"{limit:,.0f} letters/s")
     has_torch = "torch_train_samples_per_s" in r
     head = ("  training samples/s   NumPy  of limit" +
             ("    PyTorch   NumPy/PyTorch" if has_torch else ""))
     lines.append(head)
     for b in BATCHES:
         rate = r["numpy_train_samples_per_s"][b]
-        line = f"    batch {b:>3}        {rate:>8,.0f}  {rate / limit:>7.0%}"
+        line = f"    batch {b:>3}        {rate:>8,.0f}  {r['numpy_share_of_gemm_limit'][b]:>7.0%}"
         if has_torch:
             line += (f"   {r['torch_train_samples_per_s'][b]:>8,.0f}   "
                      f"{r['train_ratio_numpy_over_torch'][b]:>8.2f}x")

@@ -258,3 +258,21 @@ def test_bench_measures_the_engine_it_is_asked_for():
                   engine="reference")
     assert r["engine"] == "reference" and "reference engine" in bench.format_result(r)
     assert all(v > 0 for v in r["numpy_train_samples_per_s"].values())
+
+
+def test_bench_sets_each_round_against_its_own_product_rate(monkeypatch):
+    import statistics
+
+    from cnn import bench, machine
+
+    rates = iter([1e9, 4e9, 2e9])  # a machine whose speed changes from round to round
+    monkeypatch.setattr(machine, "sgemm_rate", lambda: next(rates))
+    r = bench.run("small", rounds=3, steps=1, latency_calls=2, use_torch=False)
+    assert r["sgemm_gflops"] == 2.0 and r["sgemm_gflops_by_round"] == [1.0, 4.0, 2.0]
+    assert "(1-4 over the rounds)" in bench.format_result(r)
+    flops = r["training_flops_per_letter"]
+    for b, share in r["numpy_share_of_gemm_limit"].items():
+        times = r["numpy_train_seconds_by_round"][b]
+        assert len(times) == 3
+        assert share == pytest.approx(statistics.median(
+            b / t / (g * 1e9 / flops) for t, g in zip(times, [1.0, 4.0, 2.0], strict=True)))
