@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 import numpy as np
 
 from cnn import blas
+from cnn.fast import conv as fast_conv
 from cnn.model import Sequential, build_model
 
 MIN_SHARE = 16  # samples per thread below which a batch is not split
@@ -93,13 +94,18 @@ def run(tasks: list) -> list:
     with _lock:
         if _pool is None:
             _pool = ThreadPoolExecutor(MAX_THREADS - 1, thread_name_prefix="cnn-share")
-    with blas.limit(1):
-        # In the caller's context: NumPy's errstate (a context variable) holds in every share.
-        nice = thread_niceness()
-        futures = [_pool.submit(contextvars.copy_context().run,
-                                functools.partial(_as_nice_as, nice, t)) for t in tasks[1:]]
-        try:
-            first = tasks[0]()
-        finally:
-            wait(futures)  # every share done before the limit is lifted, even on an error
+    shared = fast_conv.SHARED.set(True)  # the shares' wide layers work by blocks
+    try:
+        with blas.limit(1):
+            # In the caller's context: NumPy's errstate (a context variable) holds in every
+            # share, and so does SHARED.
+            nice = thread_niceness()
+            futures = [_pool.submit(contextvars.copy_context().run,
+                                    functools.partial(_as_nice_as, nice, t)) for t in tasks[1:]]
+            try:
+                first = tasks[0]()
+            finally:
+                wait(futures)  # every share done before the limit is lifted, even on an error
+    finally:
+        fast_conv.SHARED.reset(shared)
     return [first, *(f.result() for f in futures)]

@@ -2,10 +2,12 @@
 every parameter gradient and the input gradient, on every preset and on random specs."""
 
 import itertools
+import threading
 
 import numpy as np
 import pytest
 
+from cnn.fast import conv as fast_conv
 from cnn.fast.conv import FastConv
 from cnn.functional import im2col
 from cnn.layers import Conv2d
@@ -176,7 +178,15 @@ def test_narrow_layer_input_gradient_in_image_blocks():
     np.testing.assert_allclose(fast.backward(dy), layer.backward(dy), atol=1e-12)
 
 
-def test_wide_pooled_layer_runs_by_blocks_of_letters():
+@pytest.fixture
+def shared():
+    """As in a share of a batch split between the cores: wide layers work by blocks."""
+    token = fast_conv.SHARED.set(True)
+    yield
+    fast_conv.SHARED.reset(token)
+
+
+def test_wide_pooled_layer_runs_by_blocks_of_letters(shared):
     """A wide layer before pooling works a few letters at a time and makes its columns again in
     backward: batches that fill the blocks, and that leave a last, smaller one, in turn."""
     fast, ref = _engines(conv_net_spec([16, 48], [32]), np.float64)  # 16 x 48 pairs: wide
@@ -188,7 +198,25 @@ def test_wide_pooled_layer_runs_by_blocks_of_letters():
         assert step.conv._blocked
 
 
-def test_blocked_layer_alone_sends_only_what_is_asked():
+def test_blocks_only_in_the_shares_of_a_split_batch(monkeypatch):
+    from cnn import parallel
+    from cnn.train import forward_backward
+
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    model = build_model(conv_net_spec([16, 48], [32]), np.random.default_rng(0))
+    seen = []
+    real = FastConv._forward_blocks
+    monkeypatch.setattr(FastConv, "_forward_blocks", lambda self, *a: (
+        seen.append(threading.get_ident()), real(self, *a))[1])
+    x, y = np.random.default_rng(1).random((32, 1, 28, 28)), np.arange(32) % 26
+    forward_backward(model, x, y, SoftmaxCrossEntropy(), threads=1)  # one thread: one product
+    model.forward(x)
+    assert seen == [] and not fast_conv.SHARED.get()
+    forward_backward(model, x, y, SoftmaxCrossEntropy())  # two shares of 16
+    assert len(set(seen)) == 2 and not fast_conv.SHARED.get()  # each share's thread, then off
+
+
+def test_blocked_layer_alone_sends_only_what_is_asked(shared):
     rng = np.random.default_rng(10)
     layer = Conv2d(16, 48, 3, 1, 1, rng=rng, dtype=np.float64)
     layer.params["bias"][:] = rng.standard_normal(48)

@@ -1,19 +1,31 @@
 """The fast form of a `Conv2d`: channels-last buffers, the bias folded into the product,
 Winograd for one letter, and a backward that adds column gradients back a few images at a time.
 
-A wide layer followed by pooling works through a batch a few letters at a time, forward and
-backward, and makes its columns again in backward instead of keeping them: a block's columns
-(a megabyte or two) stay in cache between the copy and the product, where a whole batch's
-(15 MB for 64 letters of the default preset) would go to memory and come back.
+While a batch is split between the cores (`SHARED`), a wide layer followed by pooling works
+through its share a few letters at a time, forward and backward, and makes its columns again in
+backward instead of keeping them: a block's columns (a megabyte or two) stay in cache between
+the copy and the product, where a whole share's (15 MB for 64 letters of the default preset)
+would go to memory and come back, with the other core doing the same.
 
 It reads the layer's parameter arrays at every call and writes the layer's `grads`, so it
 computes what `cnn.layers.Conv2d` does, up to the order of the sums.
 """
 
+import contextvars
+
 import numpy as np
 
 from cnn.fast import columns, winograd
 from cnn.layers import Conv2d
+
+# True while the running pass is one share of a batch split between the cores (`cnn.parallel`
+# sets it). Only then do wide layers work by blocks: in one thread, memory is not the limit
+# (one core training, one product and blocks interleaved: 1,141 and 1,149 letters/s), and a
+# block's many short calls take turns at Python's lock with the window's thread while a person
+# draws, as training does on one core (in one A/B of three pairs with blocks there, the median
+# stroke was 1.3 ms slower in each pair; this machine's noise is of that size, but blocks have
+# nothing to give there).
+SHARED = contextvars.ContextVar("cnn_fast_shared", default=False)
 
 
 class FastConv:
@@ -71,7 +83,7 @@ class FastConv:
                 y = winograd.conv3x3(xp, self._winograd_kernels(dtype), ho, wo)
                 y += conv.params["bias"]
                 return y.transpose(0, 3, 1, 2)
-            if pooled and n > 1 and not self._narrow():
+            if pooled and n > 1 and not self._narrow() and SHARED.get():
                 return self._forward_blocks(xp, dtype)
             self._cols, self._wmat = self._columns(xp, dtype)
             if pooled:  # only the pooling reads it, before the next forward: a reused buffer
