@@ -36,11 +36,12 @@ class FastConv:
     NARROW_PAIRS = 512  # in x out channels up to which a layer counts as narrow
     # One letter at a time (live drawing), a wide 3x3 layer's product dominates the whole
     # network: Winograd's transform does it with 16/36 of the multiplications. Batches take
-    # im2col and products instead (by blocks of letters before a pooling, see BLOCK_LETTERS).
+    # im2col and products instead (in a share, by blocks of letters before a pooling: SHARED).
     WINOGRAD_MIN_PAIRS = 4096  # in x out channels from which it pays (bench: large, not default)
-    # Letters per block of a wide pooled layer. Training from 64 to 256 letters a step, against
-    # one product over the whole batch (interleaved A/B, 2 cores): 4 letters +7 to +20 % for the
-    # default preset, +5 to +8 % for large; 2 letters gained less, 8 and 16 less again.
+    # Letters per block of a wide pooled layer in a share. Against one product over the whole
+    # share (interleaved A/B in one process, 2 cores), 4 letters trained the default preset
+    # 10-20 % faster at batch 128, 10-22 % at 256, -1 to +14 % at 64, and large -2 to +13 %;
+    # 2 letters gained less, 6, 8 and 16 no more.
     BLOCK_LETTERS = 4
 
     def __init__(self, layer: Conv2d):
