@@ -1,7 +1,8 @@
 """The fast engine: the same network as `cnn/layers.py`, run on the same parameter arrays, faster.
 
 - `plan.py`: which layers run fused (conv -> ReLU -> 2x2 max-pool; ReLU -> max-pool);
-- `conv.py`: a convolution on channels-last buffers, one product, Winograd for one letter;
+- `conv.py`: a convolution on channels-last buffers, one product (by blocks of letters in a
+  share of a split batch), Winograd for one letter;
 - `linear.py`: a dense layer's forward product in the order BLAS runs fastest;
 - `pool.py`: 2x2 max-pooling as four window corners compared pairwise, ReLU fused;
 - `columns.py`: im2col / col2im for those buffers, rows in pooling-window corner order;
