@@ -23,7 +23,7 @@ from cnn.layers import Conv2d
 # (one core training, one product and blocks interleaved: 1,141 and 1,149 letters/s), and a
 # block's many short calls take turns at Python's lock with the window's thread while a person
 # draws, as training does on one core (in one A/B of three pairs with blocks there, the median
-# stroke was 1.3 ms slower in each pair; this machine's noise is of that size, but blocks have
+# stroke was 0.3-1.4 ms slower in each pair; this machine's noise is of that size, but blocks have
 # nothing to give there).
 SHARED = contextvars.ContextVar("cnn_fast_shared", default=False)
 
