@@ -216,23 +216,35 @@ def test_blocks_only_in_the_shares_of_a_split_batch(monkeypatch):
     assert len(set(seen)) == 2 and not fast_conv.SHARED.get()  # each share's thread, then off
 
 
-def test_blocked_layer_alone_sends_only_what_is_asked(shared):
+@pytest.mark.parametrize("k,stride,pad,direct", [
+    (3, 1, 1, True), (5, 1, 2, True), (1, 1, 0, True), (3, 1, 0, True),  # dx as a convolution
+    (3, 2, 1, False), (3, 1, 3, False)])  # dx by slice-adds
+def test_blocked_layer_alone_sends_only_what_is_asked(shared, monkeypatch, k, stride, pad,
+                                                      direct):
     rng = np.random.default_rng(10)
-    layer = Conv2d(16, 48, 3, 1, 1, rng=rng, dtype=np.float64)
+    layer = Conv2d(16, 48, k, stride, pad, rng=rng, dtype=np.float64)
     layer.params["bias"][:] = rng.standard_normal(48)
     fast = FastConv(layer)
-    x = rng.standard_normal((6, 16, 6, 8))
-    corners = fast.forward(x, pooled=True)  # (4, N*3*4, O): rows (2, 2, N, 3, 4)
-    assert fast._blocked
-    as_image = corners.reshape(2, 2, 6, 3, 4, 48).transpose(2, 5, 3, 0, 4, 1).reshape(6, 48, 6, 8)
-    np.testing.assert_allclose(as_image, layer.forward(x), atol=1e-12)
+    x = rng.standard_normal((6, 16, 12, 16))
+    _, ho, wo = layer.output_shape(x.shape[1:])
+    corners = fast.forward(x, pooled=True)  # (4, N*Ho/2*Wo/2, O): rows (2, 2, N, Ho/2, Wo/2)
+    assert fast._blocked and corners.shape == (4, 6 * ho * wo // 4, 48)
+
+    def as_image(a):
+        return a.reshape(2, 2, 6, ho // 2, wo // 2, 48).transpose(2, 5, 3, 0, 4, 1).reshape(
+            6, 48, ho, wo)
+
+    np.testing.assert_allclose(as_image(corners), layer.forward(x), atol=1e-12)
     dy = rng.standard_normal(corners.shape)
-    dy_image = dy.reshape(2, 2, 6, 3, 4, 48).transpose(2, 5, 3, 0, 4, 1).reshape(6, 48, 6, 8)
-    want_dx = layer.backward(dy_image)
-    want = {k: g.copy() for k, g in layer.grads.items()}
+    want_dx = layer.backward(as_image(dy))
+    want = {name: g.copy() for name, g in layer.grads.items()}
     layer.grads = {}
+    adds = []
+    real_col2im = fast_conv.columns.col2im
+    monkeypatch.setattr(fast_conv.columns, "col2im", lambda *a: (adds.append(1),
+                                                                 real_col2im(*a)))
     np.testing.assert_allclose(fast.backward(dy, need_grads=False), want_dx, atol=1e-12)
-    assert layer.grads == {}
+    assert layer.grads == {} and (adds == []) == direct
     fast.forward(x, pooled=True)
     assert fast.backward(dy, need_dx=False) is None
     for name, g in want.items():

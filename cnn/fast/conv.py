@@ -227,19 +227,16 @@ class FastConv:
         """backward after `_forward_blocks`, block by block: each block's columns made again
         for its weight gradient, its rows put back in image order for its input gradient."""
         conv = self.layer
-        n, c, h, w = self._in_shape
+        n, c = self._in_shape[:2]
         (ho, wo), o, size = self._out_hw, conv.out_channels, self.BLOCK_LETTERS
-        k, p, kk, q = conv.kernel_size, conv.padding, conv.kernel_size ** 2 * c, ho * wo // 4
+        kk, q = conv.kernel_size ** 2 * c, ho * wo // 4
         dtype = np.result_type(dy, self._wmat)
         corners = dy.reshape(4, n * q, o)
-        wstack = self._wmat[:kk].reshape(k * k, c, o).transpose(0, 2, 1)
         dw = np.zeros((kk + 1, o), dtype) if need_grads else None
-        dxp = np.zeros((n, h + 2 * p, w + 2 * p, c), dtype) if need_dx else None
         # Blocks' scratch, sized for a whole block; a last, smaller block uses their first part.
         flat, _ = self._buffers.get("block_dy", (4 * size * q * o,), dtype)
         part, _ = self._buffers.get("block_dw", (kk + 1, o), dtype)
-        rows, _ = self._buffers.get("block_rows", (size * ho * wo, o), dtype)
-        dcols, _ = self._buffers.get("dcols", (k * k, size * ho * wo, c), dtype)
+        dx = _BlockInputGradient(self, dtype) if need_dx else None
         for i, b in self._letter_blocks():
             dyb = flat[:4 * b * q * o].reshape(4, b * q, o)
             np.copyto(dyb, corners[:, i * q:(i + b) * q])
@@ -247,17 +244,14 @@ class FastConv:
                 np.matmul(self._block_columns(i, b).T, dyb.reshape(-1, o), out=part)
                 dw += part
             if need_dx:
-                img = rows[:b * ho * wo]  # the block's rows in (N, Ho, Wo) order
-                np.copyto(img.reshape(b, ho // 2, 2, wo // 2, 2, o),
-                          dyb.reshape(2, 2, b, ho // 2, wo // 2, o).transpose(2, 3, 0, 4, 1, 5))
-                out = dcols[:, :b * ho * wo]
-                np.matmul(img, wstack, out=out)
-                columns.col2im(out, dxp[i:i + b], k, k, conv.stride, ho, wo)
+                # The block's gradient in (N, Ho, Wo) order, from its pooling-corner order.
+                by_corner = dyb.reshape(2, 2, b, ho // 2, wo // 2, o)
+                np.copyto(dx.rows(b).reshape(b, ho // 2, 2, wo // 2, 2, o),
+                          by_corner.transpose(2, 3, 0, 4, 1, 5))
+                dx.add(i, b)
         if need_grads:
             self._set_grads(dw)
-        if not need_dx:
-            return None
-        return dxp[:, p:p + h, p:p + w, :].transpose(0, 3, 1, 2)
+        return dx.result() if need_dx else None
 
     def _input_gradient(self, dym, wstack):
         """dx (N, C, H, W) from output gradients dym (M, O) and per-offset weights (k*k, O, C).
@@ -283,3 +277,66 @@ class FastConv:
             np.matmul(part, wstack, out=out)
             columns.col2im(out, dxp[i:i + group], k, k, conv.stride, ho, wo)
         return dxp[:, p:p + h, p:p + w, :].transpose(0, 3, 1, 2)
+
+
+class _BlockInputGradient:
+    """dx of a blocked layer's backward, a block of letters at a time (`rows`, then `add`).
+
+    With stride 1 and padding at most k-1, dx is itself a convolution: the output gradient,
+    padded by k-1-p, correlated with the kernels turned half a turn. Each block then takes one
+    im2col copy and one product that writes its dx rows, channels-last (what the layer before
+    reads without a copy), in place of k*k products and k*k slice-adds onto a padded dx. One
+    block of the default preset: 0.43 against 0.48 ms; training it (interleaved A/B in one
+    process, two runs of 11 rounds) +3 to +11 % at batch 32-256, large -3 to +2 %. Other strides
+    and paddings add back.
+    """
+
+    def __init__(self, fast: FastConv, dtype):
+        conv = fast.layer
+        self.fast, self.dtype = fast, dtype
+        self.n, self.c, self.h, self.w = fast._in_shape
+        (ho, wo), o, size = fast._out_hw, conv.out_channels, fast.BLOCK_LETTERS
+        self.k, self.p, self.o = conv.kernel_size, conv.padding, o
+        k, c = self.k, self.c
+        wstack = fast._wmat[:k * k * c].reshape(k * k, c, o).transpose(0, 2, 1)  # (k*k, O, C)
+        self.direct = conv.stride == 1 and self.p <= k - 1
+        buffers = fast._buffers
+        if self.direct:
+            self.e = e = k - 1 - self.p  # dy padded by e gives dx its size
+            self.dyp, _ = buffers.get("block_dyp", (size, ho + 2 * e, wo + 2 * e, o), dtype)
+            self.cols, _ = buffers.get("block_dycols", (size * self.h * self.w, k * k * o), dtype)
+            self.wflip = wstack[::-1].reshape(k * k * o, c)  # offsets reversed: the half turn
+            self.dx = np.empty((self.n * self.h * self.w, c), dtype)
+        else:
+            self.wstack = wstack
+            self.img, _ = buffers.get("block_rows", (size * ho * wo, o), dtype)
+            self.dcols, _ = buffers.get("dcols", (k * k, size * ho * wo, c), dtype)
+            self.dxp = np.zeros((self.n, self.h + 2 * self.p, self.w + 2 * self.p, c), dtype)
+
+    def rows(self, b: int) -> np.ndarray:
+        """Where the block's output gradient goes, (b, Ho, Wo, O) in image order."""
+        ho, wo = self.fast._out_hw
+        if self.direct:
+            e = self.e
+            return self.dyp[:b, e:e + ho, e:e + wo]  # its border stays zero
+        return self.img[:b * ho * wo].reshape(b, ho, wo, self.o)
+
+    def add(self, i: int, b: int) -> None:
+        """dx of letters i..i+b from the output gradient just written into `rows(b)`."""
+        ho, wo = self.fast._out_hw
+        k, hw = self.k, self.h * self.w
+        if self.direct:
+            cols = self.cols[:b * hw]
+            columns.im2col_nhwc(self.dyp[:b], k, k, 1, self.h, self.w, cols)
+            np.matmul(cols, self.wflip, out=self.dx[i * hw:(i + b) * hw])
+            return
+        out = self.dcols[:, :b * ho * wo]
+        np.matmul(self.img[:b * ho * wo], self.wstack, out=out)
+        columns.col2im(out, self.dxp[i:i + b], k, k, self.fast.layer.stride, ho, wo)
+
+    def result(self) -> np.ndarray:
+        """dx (N, C, H, W) as a view of channels-last memory."""
+        if self.direct:
+            return self.dx.reshape(self.n, self.h, self.w, self.c).transpose(0, 3, 1, 2)
+        p = self.p
+        return self.dxp[:, p:p + self.h, p:p + self.w, :].transpose(0, 3, 1, 2)
