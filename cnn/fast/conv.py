@@ -293,7 +293,7 @@ class _BlockInputGradient:
 
     def __init__(self, fast: FastConv, dtype):
         conv = fast.layer
-        self.fast, self.dtype = fast, dtype
+        self.fast = fast
         self.n, self.c, self.h, self.w = fast._in_shape
         (ho, wo), o, size = fast._out_hw, conv.out_channels, fast.BLOCK_LETTERS
         self.k, self.p, self.o = conv.kernel_size, conv.padding, o
