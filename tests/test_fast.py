@@ -191,11 +191,11 @@ def test_wide_pooled_layer_runs_by_blocks_of_letters(shared):
     backward: batches that fill the blocks, and that leave a last, smaller one, in turn."""
     fast, ref = _engines(conv_net_spec([16, 48], [32]), np.float64)  # 16 x 48 pairs: wide
     _, step = fast.plan.steps[1]
-    assert step.conv.BLOCK_LETTERS == 4
     rng = np.random.default_rng(9)
     for n in (9, 3, 8, 9):  # 4 + 4 + 1, 3, 4 + 4
         _assert_same(fast, ref, rng.random((n, 1, 28, 28)), np.float64)
-        assert step.conv._blocked
+        # 14 x 14 positions x (9 x 16 + 1) columns x 8 bytes: 4 letters to a megabyte
+        assert step.conv._blocked and step.conv._block == 4
 
 
 def test_blocks_only_in_the_shares_of_a_split_batch(monkeypatch):

@@ -38,11 +38,12 @@ class FastConv:
     # network: Winograd's transform does it with 16/36 of the multiplications. Batches take
     # im2col and products instead (in a share, by blocks of letters before a pooling: SHARED).
     WINOGRAD_MIN_PAIRS = 4096  # in x out channels from which it pays (bench: large, not default)
-    # Letters per block of a wide pooled layer in a share. Against one product over the whole
-    # share (interleaved A/B in one process, 2 cores), 4 letters trained the default preset
-    # 10-20 % faster at batch 128, 10-22 % at 256, -1 to +14 % at 64, and large -2 to +13 %;
-    # 2 letters gained less, 6, 8 and 16 no more.
-    BLOCK_LETTERS = 4
+    # Columns a wide pooled layer in a share makes at once: as many whole letters as fit (at
+    # least one). Against one product over the whole share (interleaved A/B in one process, 2
+    # cores), blocks of 4 letters (1 MB) trained the default preset 10-20 % faster at batch 128,
+    # 10-22 % at 256, -1 to +14 % at 64; 2, 6, 8 and 16 letters did no better. Large's letters
+    # have twice the columns: 2-letter blocks beat 4-letter ones by 0 to 10 % (two runs).
+    BLOCK_BYTES = 1 << 20
 
     def __init__(self, layer: Conv2d):
         self.layer = layer
@@ -51,6 +52,7 @@ class FastConv:
         self._xp = None  # the padded input, for columns made in backward (Winograd, blocks)
         self._in_shape, self._out_hw, self._pooled = None, None, False
         self._blocked = False  # the latest forward ran by blocks: backward does too
+        self._block = 1  # letters per block, when it did
         self._wino = None  # (weight copy, transformed kernels)
 
     def forward(self, x: np.ndarray, pooled: bool = False) -> np.ndarray:
@@ -100,11 +102,13 @@ class FastConv:
         return self.layer.in_channels * self.layer.out_channels <= self.NARROW_PAIRS
 
     def _forward_blocks(self, xp, dtype) -> np.ndarray:
-        """The (4, N*Ho/2*Wo/2, O) corner blocks of `forward(pooled=True)`, BLOCK_LETTERS
-        letters' columns and product at a time; keeps the padded input for backward."""
+        """The (4, N*Ho/2*Wo/2, O) corner blocks of `forward(pooled=True)`, a block of letters'
+        columns (BLOCK_BYTES) and product at a time; keeps the padded input for backward."""
         ho, wo = self._out_hw
         o, q = self.layer.out_channels, ho * wo // 4
         self._xp, self._wmat, self._blocked = xp, self._weight_matrix(dtype), True
+        per_letter = ho * wo * self._wmat.shape[0] * xp.itemsize
+        self._block = max(1, self.BLOCK_BYTES // per_letter)
         y, _ = self._buffers.get("y", (4, xp.shape[0] * q, o), dtype)
         for i, b in self._letter_blocks():
             cols = self._block_columns(i, b)
@@ -113,7 +117,7 @@ class FastConv:
 
     def _letter_blocks(self) -> list[tuple[int, int]]:
         """(first letter, letters) of each block of the latest batch."""
-        n, size = self._in_shape[0], self.BLOCK_LETTERS
+        n, size = self._in_shape[0], self._block
         return [(i, min(size, n - i)) for i in range(0, n, size)]
 
     def _block_columns(self, i: int, b: int) -> np.ndarray:
@@ -121,7 +125,7 @@ class FastConv:
         a buffer reused by every block."""
         conv, (ho, wo) = self.layer, self._out_hw
         k, kk = conv.kernel_size, conv.kernel_size ** 2 * conv.in_channels
-        rows = self.BLOCK_LETTERS * ho * wo
+        rows = self._block * ho * wo
         cols, new = self._buffers.get("block_cols", (rows, kk + 1), self._xp.dtype)
         if new:
             cols[:, kk] = 1.0  # the bias column
@@ -228,7 +232,7 @@ class FastConv:
         for its weight gradient, its rows put back in image order for its input gradient."""
         conv = self.layer
         n, c = self._in_shape[:2]
-        (ho, wo), o, size = self._out_hw, conv.out_channels, self.BLOCK_LETTERS
+        (ho, wo), o, size = self._out_hw, conv.out_channels, self._block
         kk, q = conv.kernel_size ** 2 * c, ho * wo // 4
         dtype = np.result_type(dy, self._wmat)
         corners = dy.reshape(4, n * q, o)
@@ -287,15 +291,15 @@ class _BlockInputGradient:
     im2col copy and one product that writes its dx rows, channels-last (what the layer before
     reads without a copy), in place of k*k products and k*k slice-adds onto a padded dx. One
     block of the default preset: 0.43 against 0.48 ms; training it (interleaved A/B in one
-    process, two runs of 11 rounds) +3 to +11 % at batch 32-256, large -3 to +2 %. Other strides
-    and paddings add back.
+    process, two runs of 11 rounds) +3 to +11 % at batch 32-256, large -3 to +2 % (4-letter
+    blocks). Other strides and paddings add back.
     """
 
     def __init__(self, fast: FastConv, dtype):
         conv = fast.layer
         self.fast = fast
         self.n, self.c, self.h, self.w = fast._in_shape
-        (ho, wo), o, size = fast._out_hw, conv.out_channels, fast.BLOCK_LETTERS
+        (ho, wo), o, size = fast._out_hw, conv.out_channels, fast._block
         self.k, self.p, self.o = conv.kernel_size, conv.padding, o
         k, c = self.k, self.c
         wstack = fast._wmat[:k * k * c].reshape(k * k, c, o).transpose(0, 2, 1)  # (k*k, O, C)
