@@ -217,7 +217,13 @@ class FastConv:
             # Back to (N, Ho, Wo) rows: col2im then adds whole image rows, not 2x2 corners.
             dym = dy.reshape(2, 2, n, ho // 2, wo // 2, o).transpose(2, 3, 0, 4, 1, 5)
             dym = dym.reshape(m, o)
-        return self._input_gradient(dym, wmat[:kk].reshape(k * k, c, o).transpose(0, 2, 1))
+        return self._input_gradient(dym, self._offset_weights())
+
+    def _offset_weights(self) -> np.ndarray:
+        """(k*k, O, C): the product's weights, one (O, C) matrix per kernel offset."""
+        conv = self.layer
+        k, c, o = conv.kernel_size, conv.in_channels, conv.out_channels
+        return self._wmat[:k * k * c].reshape(k * k, c, o).transpose(0, 2, 1)
 
     def _set_grads(self, dw: np.ndarray) -> None:
         """The layer's grads from dw (K+1, O), rows in the columns' order."""
@@ -250,7 +256,7 @@ class FastConv:
             if need_dx:
                 # The block's gradient in (N, Ho, Wo) order, from its pooling-corner order.
                 by_corner = dyb.reshape(2, 2, b, ho // 2, wo // 2, o)
-                np.copyto(dx.rows(b).reshape(b, ho // 2, 2, wo // 2, 2, o),
+                np.copyto(dx.rows(i, b).reshape(b, ho // 2, 2, wo // 2, 2, o),
                           by_corner.transpose(2, 3, 0, 4, 1, 5))
                 dx.add(i, b)
         if need_grads:
@@ -270,7 +276,7 @@ class FastConv:
         dtype = np.result_type(dym, wstack)
         dxp = np.zeros((n, h + 2 * p, w + 2 * p, c), dtype)
         per_image, group = ho * wo, n
-        if c * conv.out_channels <= self.NARROW_PAIRS:
+        if self._narrow():
             group = max(1, self.DX_BLOCK_BYTES // (per_image * k * k * c * dym.itemsize))
         # The column gradients are used up by col2im at once: one buffer, reused every step
         # (a fresh one is megabytes of new pages each time).
@@ -292,55 +298,47 @@ class _BlockInputGradient:
     reads without a copy), in place of k*k products and k*k slice-adds onto a padded dx. One
     block of the default preset: 0.43 against 0.48 ms; training it (interleaved A/B in one
     process, two runs of 11 rounds) +3 to +11 % at batch 32-256, large -3 to +2 % (4-letter
-    blocks). Other strides and paddings add back.
+    blocks). Other strides and paddings gather the whole batch's rows and add back as an
+    unblocked layer does (`FastConv._input_gradient`).
     """
 
     def __init__(self, fast: FastConv, dtype):
         conv = fast.layer
         self.fast = fast
         self.n, self.c, self.h, self.w = fast._in_shape
-        (ho, wo), o, size = fast._out_hw, conv.out_channels, fast._block
-        self.k, self.p, self.o = conv.kernel_size, conv.padding, o
-        k, c = self.k, self.c
-        wstack = fast._wmat[:k * k * c].reshape(k * k, c, o).transpose(0, 2, 1)  # (k*k, O, C)
-        self.direct = conv.stride == 1 and self.p <= k - 1
-        buffers = fast._buffers
+        (ho, wo), o = fast._out_hw, conv.out_channels
+        self.k, self.o = conv.kernel_size, o
+        self.direct = conv.stride == 1 and conv.padding <= self.k - 1
         if self.direct:
-            self.e = e = k - 1 - self.p  # dy padded by e gives dx its size
+            k, c = self.k, self.c
+            self.e = e = k - 1 - conv.padding  # dy padded by e gives dx its size
+            size, buffers = fast._block, fast._buffers
             self.dyp, _ = buffers.get("block_dyp", (size, ho + 2 * e, wo + 2 * e, o), dtype)
             self.cols, _ = buffers.get("block_dycols", (size * self.h * self.w, k * k * o), dtype)
-            self.wflip = wstack[::-1].reshape(k * k * o, c)  # offsets reversed: the half turn
+            # Offsets reversed: the half turn.
+            self.wflip = fast._offset_weights()[::-1].reshape(k * k * o, c)
             self.dx = np.empty((self.n * self.h * self.w, c), dtype)
         else:
-            self.wstack = wstack
-            self.img, _ = buffers.get("block_rows", (size * ho * wo, o), dtype)
-            self.dcols, _ = buffers.get("dcols", (k * k, size * ho * wo, c), dtype)
-            self.dxp = np.zeros((self.n, self.h + 2 * self.p, self.w + 2 * self.p, c), dtype)
+            self.img = np.empty((self.n * ho * wo, o), dtype)
 
-    def rows(self, b: int) -> np.ndarray:
-        """Where the block's output gradient goes, (b, Ho, Wo, O) in image order."""
+    def rows(self, i: int, b: int) -> np.ndarray:
+        """Where the output gradient of letters i..i+b goes, (b, Ho, Wo, O) in image order."""
         ho, wo = self.fast._out_hw
         if self.direct:
             e = self.e
             return self.dyp[:b, e:e + ho, e:e + wo]  # its border stays zero
-        return self.img[:b * ho * wo].reshape(b, ho, wo, self.o)
+        return self.img[i * ho * wo:(i + b) * ho * wo].reshape(b, ho, wo, self.o)
 
     def add(self, i: int, b: int) -> None:
-        """dx of letters i..i+b from the output gradient just written into `rows(b)`."""
-        ho, wo = self.fast._out_hw
-        k, hw = self.k, self.h * self.w
+        """dx of letters i..i+b from the output gradient just written into `rows(i, b)`."""
         if self.direct:
+            k, hw = self.k, self.h * self.w
             cols = self.cols[:b * hw]
             columns.im2col_nhwc(self.dyp[:b], k, k, 1, self.h, self.w, cols)
             np.matmul(cols, self.wflip, out=self.dx[i * hw:(i + b) * hw])
-            return
-        out = self.dcols[:, :b * ho * wo]
-        np.matmul(self.img[:b * ho * wo], self.wstack, out=out)
-        columns.col2im(out, self.dxp[i:i + b], k, k, self.fast.layer.stride, ho, wo)
 
     def result(self) -> np.ndarray:
         """dx (N, C, H, W) as a view of channels-last memory."""
         if self.direct:
             return self.dx.reshape(self.n, self.h, self.w, self.c).transpose(0, 3, 1, 2)
-        p = self.p
-        return self.dxp[:, p:p + self.h, p:p + self.w, :].transpose(0, 3, 1, 2)
+        return self.fast._input_gradient(self.img, self.fast._offset_weights())
