@@ -474,6 +474,25 @@ def test_the_form_refuses_an_unusable_learning_rate_as_it_is_typed(qtbot, train_
         assert setup.config().lr == 0.003
 
 
+
+def test_the_form_refuses_a_network_too_big_to_train_as_it_is_typed(qtbot, train_tab):
+    setup, start = train_tab.setup, train_tab.start_button
+    hidden, summary = setup.arch.hidden, setup.arch.summary
+    for typed, says in [("9999999", "more than the 32,000,000 LetterLens trains"),
+                        ("0", "at least 1"), ("256, -3", "at least 1"),
+                        ("wide", "whole numbers")]:
+        hidden.selectAll()
+        qtbot.keyClick(hidden, Qt.Key.Key_Delete)
+        qtbot.keyClicks(hidden, typed)
+        assert says in summary.text(), typed
+        assert not start.isEnabled() and start.toolTip().startswith("Cannot start"), typed
+        assert says in setup.problem(), typed
+        assert not train_tab.start() and not train_tab.is_running()
+    hidden.selectAll()
+    qtbot.keyClicks(hidden, "256")
+    assert "828,570 parameters" in summary.text() and start.isEnabled()
+    assert setup.config().arch == "default"
+
 def test_collapse_to_one_letter_is_noticed_only_when_the_letters_vary():
     y = np.arange(260) % 26
     assert collapsed_to(np.full(260, 4), y) == (4, 1.0)

@@ -5,6 +5,8 @@ then flatten, the hidden fully connected layers with ReLU, and the 26-way output
 shows every layer's output shape and the parameter count as you type.
 """
 
+import math
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -20,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnn.functional import out_size
-from cnn.model import INPUT_SHAPE, NUM_CLASSES, PRESETS
+from cnn.model import INPUT_SHAPE, MAX_ACTIVATION, MAX_PARAMETERS, NUM_CLASSES, PRESETS
 
 MAX_BLOCKS = 4
 _FIELDS = (("filters", 1, 256), ("kernel", 1, 9), ("stride", 1, 4), ("padding", 0, 4))
@@ -58,7 +60,8 @@ def spec_of(blocks: list[dict], hidden: list[int]) -> list[dict]:
 def describe(spec: list[dict]) -> tuple[list[tuple[str, tuple]], int]:
     """([(layer name, output shape)], parameter count), without building the model.
 
-    Raises ValueError naming the layer that does not fit.
+    Raises ValueError naming the layer that does not fit, or when the model is larger than
+    LetterLens builds (the limits `build_model` enforces), before Start can ask for gigabytes.
     """
     shape, params, out, counts = tuple(INPUT_SHAPE), 0, [], {}
     for e in spec:
@@ -85,6 +88,14 @@ def describe(spec: list[dict]) -> tuple[list[tuple[str, tuple]], int]:
         elif kind == "linear":
             params += e["out_features"] * (shape[0] + 1)
             shape = (e["out_features"],)
+        if params > MAX_PARAMETERS:
+            raise ValueError(f"{name}: {params:,} parameters so far, more than the "
+                             f"{MAX_PARAMETERS:,} LetterLens trains; use fewer filters or "
+                             "narrower layers")
+        if math.prod(shape) > MAX_ACTIVATION:
+            raise ValueError(f"{name}: {math.prod(shape):,} values per letter, more than the "
+                             f"{MAX_ACTIVATION:,} LetterLens allows; use fewer filters or a "
+                             "stride")
         out.append((name, shape))
     return out, params
 
@@ -175,18 +186,17 @@ class ArchEditor(QWidget):
 
     def _hidden(self) -> list[int]:
         text = self.hidden.text().replace(";", ",")
-        widths = [int(t) for t in text.split(",") if t.strip()]
+        try:
+            widths = [int(t) for t in text.split(",") if t.strip()]
+        except ValueError:
+            raise ValueError("hidden widths must be whole numbers, e.g. 128 or 256, 64") from None
         if any(w < 1 for w in widths):
-            raise ValueError("hidden widths must be whole numbers >= 1")
+            raise ValueError("hidden widths must be at least 1 (leave the field empty for none)")
         return widths
 
     def spec(self) -> list[dict]:
         """The architecture being edited; raises ValueError when it does not fit together."""
-        try:
-            hidden = self._hidden()
-        except ValueError:
-            raise ValueError("hidden widths must be whole numbers, e.g. 128 or 256, 64") from None
-        spec = spec_of(self._blocks(), hidden)
+        spec = spec_of(self._blocks(), self._hidden())
         describe(spec)
         return spec
 

@@ -43,6 +43,7 @@ class SetupPanel(SetupFiles, QWidget):
         super().__init__(parent)
         self.setObjectName("trainSetup")
         self._current_spec: list[dict] | None = None  # the current model's, for fine-tuning
+        self._problem = ""  # the latest problem() told through problem_changed
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self._data_group())
@@ -116,6 +117,8 @@ class SetupPanel(SetupFiles, QWidget):
         self.current_label.setWordWrap(True)
         self.arch = ArchEditor()
         self.arch.changed.connect(self.changed)
+        self.arch.changed.connect(self._check_problem)
+        self.from_current.toggled.connect(self._check_problem)
         self.init = QComboBox()
         self.init.addItems(["He: std √(2/fan-in)", "Gaussian, std:"])
         self.init_std = QDoubleSpinBox()
@@ -146,7 +149,7 @@ class SetupPanel(SetupFiles, QWidget):
         self.momentum.setSingleStep(0.05)
         self.lr_field = LearningRateField()
         self.lr, self.lr_error = self.lr_field.edit, self.lr_field.error
-        self.lr_field.problem_changed.connect(self.problem_changed)
+        self.lr_field.problem_changed.connect(self._check_problem)
         self.batch_size = QSpinBox()
         self.batch_size.setRange(1, 2048)
         self.epochs = QSpinBox()
@@ -254,10 +257,24 @@ class SetupPanel(SetupFiles, QWidget):
         self.degrade.setChecked(c.degrade > 0)
         self.one_core.setChecked(c.blas_threads == 1)
         self.name.setText(c.name)
+        self._check_problem()
 
     def problem(self) -> str:
-        """Why a run cannot start with the form as it is ("" when it can)."""
-        return self.lr_field.problem()
+        """Why a run cannot start with the form as it is ("" when it can): the learning rate,
+        or a network from scratch that does not fit together or is too big to train."""
+        if self.lr_field.problem() or self.from_current.isChecked():
+            return self.lr_field.problem()
+        try:
+            self.arch.spec()
+        except ValueError as e:
+            return str(e)
+        return ""
+
+    def _check_problem(self, *_) -> None:
+        problem = self.problem()
+        if problem != self._problem:
+            self._problem = problem
+            self.problem_changed.emit(problem)
 
     def _degrade_share(self) -> float:
         """The share a ticked box stands for: what the config said, else DEFAULT_DEGRADE."""
