@@ -454,6 +454,22 @@ def test_fine_tune_reports_held_out_and_replay_and_marks_the_validation(qtbot, s
     assert "(before" not in window.accuracy_label.text()
 
 
+
+def test_the_network_box_describes_the_model_a_run_left_without_switching_tabs(
+        qtbot, settings, tmp_path):
+    window = make_window(qtbot, settings)
+    tab, label = window.train_tab, window.train_tab.setup.current_label
+    assert window.tabs.currentIndex() == 0  # the Draw tab: the Train tab is never shown here
+    assert "828,570 parameters" in label.text()
+    tab.setup.set_config(config(str(save_npz(blobs(), tmp_path / "blobs.npz")), epochs=1))
+    tab._ask_save_on_close = lambda: "discard"
+    with qtbot.waitSignal(tab.run_finished, timeout=60_000):
+        assert tab.start()
+    qtbot.waitUntil(lambda: not tab.is_running())
+    assert label.text() == "tiny: 105,082 parameters, 1 epoch so far"
+    tab.setup.from_current.setChecked(True)  # fine-tuning offers the small network it names
+    assert tab.setup.arch.arch() == "small"
+
 def test_the_form_refuses_an_unusable_learning_rate_as_it_is_typed(qtbot, train_tab):
     setup, start = train_tab.setup, train_tab.start_button
     for typed in ["inf", "nan", "-0.01", "0", "1e6", "abc", ""]:  # one after another, in one form

@@ -191,7 +191,8 @@ class TrainTab(TabFiles, QWidget):
         name = name_of(meta, "current model")
         epochs = len(History.from_meta(meta).epochs)
         self.setup.set_current_model(
-            f"{name}: {model.num_parameters():,} parameters, {epochs} epochs so far",
+            f"{name}: {model.num_parameters():,} parameters, {epochs} "
+            f"epoch{'s' if epochs != 1 else ''} so far",
             model.spec)
 
     def refresh_samples_count(self) -> None:
@@ -237,6 +238,8 @@ class TrainTab(TabFiles, QWidget):
     def _on_controller_state_changed(self, state: str) -> None:
         self.controls.set_state(state)
         self.setup.set_running(state != IDLE)
+        if state == IDLE:  # the run's weights became the current model while it ran
+            self.refresh_current_model()
 
     def _on_controller_status_changed(self, text: str, fraction: float) -> None:
         if self.controller.state == LOADING:
