@@ -24,13 +24,28 @@ def test_fit_yields_progress_and_learns():
                      optimizer=Adam(lr=3e-3), rng=np.random.default_rng(1)))
     steps = [i for i in items if i.kind == "step"]
     epochs = [i for i in items if i.kind == "epoch"]
-    assert len(steps) == 3 * 7 and len(epochs) == 3
-    assert steps[0].steps_per_epoch == 7 and steps[-1].global_step == 21
+    assert len(steps) == 3 * 6 and len(epochs) == 3  # 200 letters: six batches of 33-34
+    assert steps[0].steps_per_epoch == 6 and steps[-1].global_step == 18
     assert all(s.samples_per_s > 0 and s.eta_s >= 0 for s in steps)
     assert epochs[-1].val["confusion"].shape == (26, 26)
     assert epochs[-1].val_accuracy > 0.8
     assert epochs[-1].loss < epochs[0].loss
 
+
+
+@pytest.mark.parametrize("n, batch, sizes", [(2564, 64, {64, 65}), (200, 32, {33, 34}),
+                                             (95, 64, {95}), (96, 64, {48}), (7, 64, {7})])
+def test_an_epoch_is_cut_into_even_batches_never_a_tiny_last_one(monkeypatch, n, batch, sizes):
+    import cnn.train
+
+    seen, real = [], cnn.train.forward_backward
+    monkeypatch.setattr(cnn.train, "forward_backward",
+                        lambda model, x, y, *a: seen.append(len(x)) or real(model, x, y, *a))
+    x, y = _blobs(n)
+    model = build_model("small", np.random.default_rng(0))
+    items = list(fit(model, x, y, epochs=2, batch_size=batch, optimizer=SGD(lr=0.01)))
+    assert set(seen) == sizes and sum(seen) == 2 * n  # every letter once an epoch
+    assert items[-2].steps_per_epoch == len(seen) // 2 == max(1, round(n / batch))
 
 def test_same_seed_same_run_and_cancel_by_not_pulling():
     x, y = _blobs(100)
