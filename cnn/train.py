@@ -45,6 +45,7 @@ class Progress:
     val: dict | None = None  # evaluate() on the validation set, for 'epoch' items
     grad_norms: dict[str, float] = field(default_factory=dict)  # per parameter, if tracked
     update_norms: dict[str, float] = field(default_factory=dict)
+    letters: int = 0  # in this batch ('step'), or in the epoch ('epoch')
 
     @property
     def val_accuracy(self) -> float | None:
@@ -208,7 +209,7 @@ def fit(model: Sequential, x: np.ndarray, y: np.ndarray, *,
             rate = done / elapsed if elapsed > 0 else 0.0
             remaining = epochs * n - done + (epochs - epoch + 1) * n_val * 0.3
             item = Progress("step", epoch, epochs, step, steps, global_step, loss, acc, rate,
-                            remaining / rate if rate > 0 else float("inf"))
+                            remaining / rate if rate > 0 else float("inf"), letters=len(idx))
             if track_norms:
                 item.grad_norms = {k: float(np.linalg.norm(g)) for k, g in grads.items()}
                 item.update_norms = {k: float(np.linalg.norm(params[k] - snapshot[k]))
@@ -219,7 +220,8 @@ def fit(model: Sequential, x: np.ndarray, y: np.ndarray, *,
         done = epoch * n
         rate = done / elapsed
         yield Progress("epoch", epoch, epochs, steps, steps, global_step, loss_sum / n,
-                       correct_sum / n, rate, (epochs - epoch) * n / rate, val=val_result)
+                       correct_sum / n, rate, (epochs - epoch) * n / rate, val=val_result,
+                       letters=n)
 
 
 def logits(model: Sequential, x: np.ndarray, batch_size: int = 256) -> np.ndarray:

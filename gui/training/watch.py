@@ -58,8 +58,7 @@ class RunWatch:
         return bool(self._chunk)
 
     def add_step(self, item: Progress, seconds: float) -> None:
-        batch = self.setup.config.batch_size
-        size = min(item.step * batch, len(self.setup.data.train)) - (item.step - 1) * batch
+        size = item.letters
         self._done += size
         self._window.append((seconds, size))
         self._chunk.append((self.setup.epoch_offset + item.epoch - 1
