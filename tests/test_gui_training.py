@@ -260,6 +260,30 @@ def test_fine_tuning_continues_the_history(qtbot, blob_file):
     assert h.x[-1] == pytest.approx(2.0)
 
 
+
+def test_a_run_that_goes_on_after_one_stopped_mid_epoch_does_not_draw_over_it(qtbot, blob_file):
+    from gui.training.history import History
+
+    tab = make_tab(qtbot)
+    tab.setup.set_config(config(blob_file, epochs=1))
+    run_to_end(qtbot, tab)
+    model, meta = tab.controller.model, dict(tab.controller.meta)
+    per_epoch = len(tab.controller.history)
+    stopped = History.from_meta(meta)  # as if a second epoch was stopped a third of the way
+    layers = len(stopped.layers)
+    stopped.add_batches({"x": np.array([1.2, 1.3]), "loss": np.ones(2), "accuracy": np.ones(2),
+                         "layers": stopped.layers, "grad_norms": np.ones((2, layers)),
+                         "update_norms": np.ones((2, layers))})
+    meta.update(stopped.to_meta())
+    again = make_tab(qtbot, current=(model, meta))
+    again.refresh_current_model()
+    again.setup.set_config(config(blob_file, epochs=1, from_current=True))
+    run_to_end(qtbot, again)
+    h = again.controller.history
+    assert [e["epoch"] for e in h.epochs] == [1, 2]
+    assert len(h) == 2 * per_epoch and np.all(np.diff(h.x) > 0)  # the stopped part gave way
+    assert h.grad_norms.shape == (len(h), layers)
+
 def test_a_run_that_cannot_load_its_data_says_so(qtbot, folders):
     tab = make_tab(qtbot)
     tab.setup.set_config(RunConfig(synthetic=0, my_samples=True, files=[], epochs=1))

@@ -74,6 +74,7 @@ class TrainController(QObject):
             raise RuntimeError("a run is already going; stop it first")
         self.config = config
         self.history = History.from_meta(meta) if model is not None else History()
+        self.history.drop_unfinished_epoch()
         self.meta = {k: v for k, v in (meta or {}).items() if model is not None}
         self.last_epoch, self.last_result, self.data_info = None, None, {}
         worker = TrainWorker(config, None if model is None else model.copy(),

@@ -52,6 +52,15 @@ class History:
         self.grad_norms = np.concatenate([self.grad_norms, g])
         self.update_norms = np.concatenate([self.update_norms, u])
 
+    def drop_unfinished_epoch(self) -> None:
+        """Forget the batches after the last completed epoch (a run stopped part-way through
+        one): a run that goes on numbers its batches from that epoch again, and they would be
+        drawn over these, with a line jumping back to join them."""
+        keep = int(np.searchsorted(self.x, self.last_epoch + 1e-9))
+        self.x, self.loss, self.accuracy = self.x[:keep], self.loss[:keep], self.accuracy[:keep]
+        if len(self.grad_norms) > keep:
+            self.grad_norms, self.update_norms = self.grad_norms[:keep], self.update_norms[:keep]
+
     def add_epoch(self, entry: dict) -> None:
         self.epochs.append(dict(entry))
 
