@@ -5,9 +5,12 @@ its type and range checked, and anything odd gives the default, never an error.
 """
 
 import logging
+from dataclasses import replace
 
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QMainWindow
+
+from gui.training import remembered
 
 log = logging.getLogger(__name__)
 MAX_PATH_CHARS = 4096
@@ -32,6 +35,10 @@ def save(window: QMainWindow, settings: QSettings) -> None:
     settings.setValue("window/state", window.dock_state())
     settings.setValue("canvas/pen_width", window.draw_tab.width_slider.value())
     settings.setValue("feature_maps/scale", window.feature_maps_panel.scale())
+    try:
+        settings.setValue("train/form", remembered.to_text(window.train_tab.setup.config()))
+    except ValueError:  # a form that cannot start a run (a bad rate): the last good one stays
+        pass
     path = window.last_file  # not the weights training is sending: they have no file
     settings.setValue("model/last_path", str(path) if path else "")
     settings.sync()
@@ -104,4 +111,15 @@ def restore(window: QMainWindow, settings: QSettings) -> bool:
     scale = read_str(settings, "feature_maps/scale", limit=40)
     if scale:
         window.feature_maps_panel.set_scale(scale)
+    restore_train_form(window.train_tab.setup, settings)
     return restored
+
+
+def restore_train_form(setup, settings: QSettings) -> None:
+    """The Train tab's form as it was left; its letter files that are still there are read
+    in the background (as Add file… does), so a large one does not hold up the start."""
+    config = remembered.from_text(read_str(settings, "train/form", limit=remembered.MAX_CHARS))
+    setup.set_config(replace(config, files=[]))
+    files = remembered.existing_files(config)
+    if files:
+        setup.add_files(files)

@@ -2,6 +2,8 @@
 loads, damaged samples in the user's store, odd metadata on a model from anywhere."""
 
 import zipfile
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -108,6 +110,51 @@ def test_settings_in_range_are_still_used(qtbot, tmp_path):
     assert window.feature_maps_panel.scale() == "network"
 
 
+
+def test_the_train_form_is_there_again_next_time(qtbot, tmp_path):
+    from cnn.data import save_npz
+    from tests.test_gui_training import blobs
+
+    letters = str(save_npz(blobs(52), tmp_path / "mine.npz"))
+    path = tmp_path / "form.ini"
+    window = open_window(qtbot, QSettings(str(path), QSettings.Format.IniFormat))
+    setup = window.train_tab.setup
+    setup.arch.preset.setCurrentText("small")
+    setup.epochs.setValue(7)
+    setup.batch_size.setValue(32)
+    setup.lr.setText("0.003")
+    setup.synthetic.setValue(3000)
+    setup.name.setText("evening run")
+    assert setup.add_file(letters)
+    wanted = setup.config()
+    window.close()
+    again = open_window(qtbot, QSettings(str(path), QSettings.Format.IniFormat))
+    form = again.train_tab.setup
+    qtbot.waitUntil(lambda: form.files.count() == 1)  # read in the background
+    assert form.config() == wanted
+    Path(letters).unlink()  # a file that has gone is left out, the rest stays
+    again.close()
+    third = open_window(qtbot, QSettings(str(path), QSettings.Format.IniFormat))
+    assert third.train_tab.setup.config() == replace(wanted, files=[])
+
+
+@pytest.mark.parametrize("form", [
+    "{{{", "[1, 2]", "null", '"text"', "9" * 5000,
+    '{"epochs": "many", "arch": [{"type": "conv2d"}], "lr": -1, "batch_size": 32, '
+    '"optimizer": "rmsprop", "files": "x", "init_std": true, "name": 5}',
+    '{"arch": [{"type": "linear", "out_features": 99999999}], "epochs": 1e300, '
+    '"blas_threads": null, "batch_size": 32}'])
+def test_an_odd_remembered_train_form_gives_its_defaults(qtbot, tmp_path, form):
+    settings = QSettings(str(tmp_path / "odd-form.ini"), QSettings.Format.IniFormat)
+    settings.setValue("train/form", form)
+    settings.sync()
+    window = open_window(qtbot, settings)
+    config = window.train_tab.setup.config()
+    assert config.arch == "default" and config.epochs == 5 and config.lr == 0.001
+    assert config.optimizer == "adam" and config.files == [] and config.name == "my-model"
+    assert config.batch_size == (32 if "batch_size" in form else 64)  # good fields are kept
+    assert window.train_tab.start_button.isEnabled()
+
 def bad_models(folder):
     """Files that `checkpoint.load` refuses, each remembered as the last model."""
     good = folder / "good.npz"
@@ -199,7 +246,8 @@ def test_odd_metadata_from_anywhere_never_crashes_the_window(qtbot, tmp_path, me
     assert len(h) == 0 and all(isinstance(e["epoch"], int | float) for e in h.epochs)
     assert all(isinstance(v, int | float) for e in h.epochs for v in e.values())
     window.train_tab.refresh_current_model()
-    assert f"{len(h.epochs)} epochs so far" in window.train_tab.setup.current_label.text()
+    epochs = f"{len(h.epochs)} epoch{'s' if len(h.epochs) != 1 else ''} so far"
+    assert epochs in window.train_tab.setup.current_label.text()
     assert taught_name(meta if isinstance(meta, dict) else {}).endswith("(unsaved)")
     assert "trained" in training_name(meta if isinstance(meta, dict) else {}, running=False)
     window.train_tab.show_history(meta)
