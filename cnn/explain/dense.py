@@ -85,6 +85,8 @@ def cross_entropy(probs: np.ndarray, true: int) -> float:
 
 
 def loss_curve(points: int = 200, lowest: float = 0.005) -> tuple[np.ndarray, np.ndarray]:
-    """(p, −ln p) for p from `lowest` to 1: how the loss grows as p(true) falls."""
-    p = np.linspace(lowest, 1.0, points)
+    """(p, −ln p) for p from `lowest` to 1: how the loss grows as p(true) falls. Evenly spaced,
+    plus geometrically near 0, where the curve is steep (a `lowest` of 1e-4 still draws it)."""
+    lowest = max(float(lowest), np.finfo(np.float64).tiny)
+    p = np.union1d(np.linspace(lowest, 1.0, points), np.geomspace(lowest, 1.0, points))
     return p, -np.log(p)

@@ -12,6 +12,8 @@ from gui.step_through.bars import LetterBars, still_plot
 from gui.step_through.base import ChapterView, caption, letter_box, readout
 
 EXAMPLES = (0.99, 0.9, 0.5, 0.1, 0.01)
+LOWEST = 0.005  # where the curve starts when the true letter's p is above it
+TOP = 5.5  # the loss axis, at least: it covers the curve from LOWEST
 
 
 class LossView(ChapterView):
@@ -36,15 +38,16 @@ class LossView(ChapterView):
         self.plot.setLabel("bottom", "p(true letter)")
         self.plot.setLabel("left", "loss = −ln p")
         self.plot.setToolTip("The loss for every probability the true letter could get")
-        p, loss = explain.loss_curve()
-        self.plot.plot(p, loss, pen=pg.mkPen(BAR, width=3))
+        self.curve = self.plot.plot(*explain.loss_curve(lowest=LOWEST),
+                                    pen=pg.mkPen(BAR, width=3))
+        self._lowest = LOWEST
         self.marker = pg.ScatterPlotItem(size=16, brush=pg.mkBrush(*ACCENT), pen=None)
         self.drop = pg.InfiniteLine(angle=90, pen=pg.mkPen(ACCENT, width=1,
                                                            style=Qt.PenStyle.DashLine))
         self.plot.addItem(self.marker)
         self.plot.addItem(self.drop)
         self.plot.setXRange(0, 1, padding=0.02)
-        self.plot.setYRange(0, 5.5, padding=0.02)
+        self.plot.setYRange(0, TOP, padding=0.02)
         table = "".join(f"<tr><td>p = {q:g}&nbsp;&nbsp;</td><td>loss {-np.log(q):.3f}</td></tr>"
                         for q in EXAMPLES)
         self.examples = caption(f"<table>{table}</table>")
@@ -76,10 +79,20 @@ class LossView(ChapterView):
         p = float(probs[true])
         self.loss = explain.cross_entropy(probs, true)
         self.equation.setText(f"loss = −ln p({LETTERS[true]}) = −ln {p:.4f} = {self.loss:.4f}")
-        self.marker.setData([p], [min(self.loss, 5.4)])
+        self._cover(p, self.loss)
+        self.marker.setData([p], [self.loss])
         self.drop.setPos(p)
         self.bars.set_values(probs, highlight=true)
         self.bars.setYRange(0, 1, padding=0.02)
+
+    def _cover(self, p: float, loss: float) -> None:
+        """Extend the curve down to p and the axis up to the loss, so the dot sits on the
+        curve at its true height however unlikely the true letter is."""
+        lowest = min(LOWEST, p)
+        if lowest != self._lowest:
+            self._lowest = lowest
+            self.curve.setData(*explain.loss_curve(lowest=lowest))
+        self.plot.setYRange(0, max(TOP, loss * 1.05), padding=0.02)
 
     def _on_letter_box_activated(self, index: int) -> None:
         self.truth.choose(index)
