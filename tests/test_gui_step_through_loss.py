@@ -1,6 +1,9 @@
 """The Step through tab's loss and backpropagation chapters on the shipped model, which is sure
 of a clear letter, so an unlikely true letter costs a large loss (pytest-qt, headless)."""
 
+import re
+from decimal import Decimal
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings
@@ -9,7 +12,8 @@ from cnn import checkpoint
 from cnn.paths import DEFAULT_MODEL
 from gui.main_window import MainWindow
 from gui.models import LoadedModel
-from tests.step_through_helpers import open_tab
+from gui.step_through.shading import significant, value_of
+from tests.step_through_helpers import click_chapter, open_tab
 from tests.test_gui_window import draw_sample
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -47,3 +51,37 @@ def test_a_large_loss_sits_on_the_curve_inside_the_chart(window, qtbot):
     assert bottom <= 0 and top >= view.loss
     curve_p, curve_loss = view.curve.getData()
     assert curve_p.min() <= p and curve_loss.max() >= view.loss  # the curve reaches the dot
+
+
+def test_every_shown_formula_with_a_probability_checks_out(window, qtbot):
+    prediction = draw_sample(window, qtbot)
+    true = unlikely_letter(prediction.probs)
+    tab = open_tab(window, qtbot, "loss")
+    tab.truth.choose(true)
+    # Loss: −ln p = loss, redone from the p shown.
+    p_text, loss_text = re.search(r"−ln ([^ ]+) = ([^ ]+)$",
+                                  tab.views["loss"].equation.text()).groups()
+    assert f"{-np.log(value_of(p_text)):.4f}" == loss_text
+    assert value_of(p_text) == pytest.approx(prediction.probs[true], rel=1e-3)
+
+    # Softmax: e^score ÷ total = probability, row by row.
+    click_chapter(tab, qtbot, "softmax")
+    table = tab.views["softmax"].table
+    for r in range(table.rowCount()):
+        exp, total, prob = (table.item(r, c).text() for c in (2, 3, 4))
+        total = total.strip("÷= ")
+        p = prob.split()[0]
+        quotient = value_of(exp.replace(",", "")) / value_of(total.replace(",", ""))
+        assert significant(quotient, 4) == p, (exp, total, p)  # 4 digits: 0.0002161
+
+    # Backpropagation: p − 1 = ∂loss/∂score, and p before and after against the losses.
+    click_chapter(tab, qtbot, "backpropagation")
+    view = tab.views["backpropagation"]
+    p_text, g_text = re.search(r"p − 1 = ([^ ]+) − 1 = ([^ ,]+),",
+                               view.score_line.text()).groups()
+    assert Decimal(p_text) - 1 == Decimal(g_text.replace("−", "-"))
+    assert value_of(p_text) == pytest.approx(prediction.probs[true], rel=1e-3)
+    before, after, loss_before, loss_after = re.search(
+        r"\) ([^ ]+) → ([^ ;]+);.*: ([^ ]+) → ([^ ]+)$", view.result_line.text()).groups()
+    assert f"{-np.log(value_of(before)):.3f}" == loss_before
+    assert f"{-np.log(value_of(after)):.3f}" == loss_after

@@ -1,6 +1,8 @@
 """Chapter 9, Backpropagation: one gradient step on this drawing, on a copy of the network;
 the app's network changes only on "Keep this step"."""
 
+from decimal import Decimal
+
 import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -119,13 +121,21 @@ class BackpropView(ChapterView):
         g = step.score_grads
         self.score_bars.set_values(g, highlight=None)
         letter = LETTERS[true]
+        p_text = shading.significant(float(step.probs_before[true]), 4)
+        # p − 1 in decimals, from the p shown: the difference checks out digit for digit
+        g_text = format(Decimal(p_text.replace("−", "-")) - 1, "f").replace("-", "−")
         self.score_line.setText(
-            f"{letter}: p − 1 = {step.probs_before[true]:.3f} − 1 = {g[true]:.3f}, negative, so "
+            f"{letter}: p − 1 = {p_text} − 1 = {g_text}, negative, so "
             f"the step pushes its score up; every other letter's is its p (positive), pushed "
             f"down. The chain rule carries these back through every layer to every weight.")
+        losses = f"{step.loss_before:.3f}", f"{step.loss_after:.3f}"
+        before, after = (
+            shading.holding(float(p), lambda t, shown=shown:
+                            f"{-np.log(shading.value_of(t)):.3f}" == shown)
+            for p, shown in zip((step.probs_before[true], step.probs_after[true]), losses,
+                                strict=True))
         self.result_line.setText(
-            f"p({letter}) {step.probs_before[true]:.1%} → {step.probs_after[true]:.1%};  loss "
-            f"{step.loss_before:.3f} → {step.loss_after:.3f}")
+            f"p({letter}) {before} → {after};  loss = −ln p: {losses[0]} → {losses[1]}")
         self.prob_bars.set_pair(step.probs_before, step.probs_after)
         self.prob_bars.setYRange(0, 1, padding=0.02)
         conv = self.ctx.model.layer(step.layer)

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 from cnn import explain
 from cnn.data import LETTERS
 from gui.colormaps import ACCENT, BAR
+from gui.step_through import shading
 from gui.step_through.bars import LetterBars, still_plot
 from gui.step_through.base import ChapterView, caption, letter_box, readout
 
@@ -78,7 +79,10 @@ class LossView(ChapterView):
         self.guess_button.setEnabled(self.truth.chosen is not None)
         p = float(probs[true])
         self.loss = explain.cross_entropy(probs, true)
-        self.equation.setText(f"loss = −ln p({LETTERS[true]}) = −ln {p:.4f} = {self.loss:.4f}")
+        loss_text = f"{self.loss:.4f}"
+        p_text = shading.holding(
+            p, lambda t: f"{-np.log(shading.value_of(t)):.4f}" == loss_text, fewest=4)
+        self.equation.setText(f"loss = −ln p({LETTERS[true]}) = −ln {p_text} = {loss_text}")
         self._cover(p, self.loss)
         self.marker.setData([p], [self.loss])
         self.drop.setPos(p)

@@ -5,6 +5,8 @@ a layer computes: blue below zero, red above, dark grey at zero, so a 0 (what Re
 reads as nothing and the sign reads at a glance on the dark theme.
 """
 
+from collections.abc import Callable
+
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QLinearGradient, QPainter
@@ -72,6 +74,35 @@ def number(value: float, decimals: int = 2, compact: bool = False) -> str:
         if size < 1:
             text = text.replace("0.", ".", 1)
     return text.replace("-", "−")
+
+
+def significant(value: float, digits: int) -> str:
+    """`value` to `digits` significant digits, in plain decimals down to 1e-5 (0.000216,
+    0.9734), in powers of ten below that; a true minus sign."""
+    if not np.isfinite(value):
+        return ""
+    if value == 0:
+        return "0"
+    if abs(value) < 1e-5:
+        return f"{value:.{digits - 1}e}".replace("-", "−")
+    places = max(0, digits - 1 - int(np.floor(np.log10(abs(value)))))
+    return f"{value:.{places}f}".replace("-", "−")
+
+
+def value_of(text: str) -> float:
+    """The number a text of this module shows (what a learner redoing the sum types in)."""
+    return float(text.replace("−", "-"))
+
+
+def holding(value: float, holds: Callable[[str], bool], fewest: int = 3,
+            most: int = 12) -> str:
+    """`value` with the fewest significant digits (from `fewest`) for which `holds(text)`: a
+    number that feeds a shown formula, written so the formula checks out as shown."""
+    for digits in range(fewest, most + 1):
+        text = significant(value, digits)
+        if holds(text):
+            return text
+    return significant(value, most)
 
 
 def longest_numbers(values: np.ndarray) -> list[float]:

@@ -23,8 +23,28 @@ from gui.step_through.base import ChapterView, caption, readout
 COLUMNS = ["letter", "score", "e^score", "÷ total =", "probability"]
 
 
-def _exp_text(value: float) -> str:
-    return f"{value:,.4g}" if 1e-3 <= value < 1e6 else f"{value:.3e}"
+PROB_DIGITS = 4  # significant digits of a probability: 0.0002161 and 0.9734 alike
+
+
+def _exp_text(value: float, digits: int = 4) -> str:
+    text = f"{value:,.{digits}g}" if 1e-3 <= value < 1e6 else f"{value:.{digits - 1}e}"
+    return text.replace("-", "−")
+
+
+def _exp_value(text: str) -> float:
+    return shading.value_of(text.replace(",", ""))
+
+
+def _exp_digits(exps: np.ndarray, total: float, probs: np.ndarray, most: int = 12) -> int:
+    """The fewest significant digits of e^score and its total (4 or more) for which each row's
+    shown division gives its shown probability: a learner can redo every row."""
+    shown = [shading.significant(float(p), PROB_DIGITS) for p in probs]
+    for digits in range(4, most + 1):
+        t = _exp_value(_exp_text(total, digits))
+        if all(shading.significant(_exp_value(_exp_text(float(e), digits)) / t, PROB_DIGITS)
+               == text for e, text in zip(exps, shown, strict=True)):
+            return digits
+    return most
 
 
 class SoftmaxView(ChapterView):
@@ -81,11 +101,13 @@ class SoftmaxView(ChapterView):
         head = f"e^(score − {shading.number(t.shift, 2)})" if t.shift else "e^score"
         self.table.setHorizontalHeaderItem(2, QTableWidgetItem(head))
         top = int(np.argmax(probs))
+        digits = _exp_digits(t.exps, t.total, probs)
         for r, i in enumerate(order):
+            p = shading.significant(float(probs[i]), PROB_DIGITS)
             cells = [(LETTERS[i], None), (shading.number(float(t.scores[i]), 3), t.scores[i]),
-                     (_exp_text(float(t.exps[i])), t.exps[i]),
-                     (f"÷ {_exp_text(t.total)} =", None),
-                     (f"{probs[i]:.4f}  ({probs[i]:.1%})", probs[i])]
+                     (_exp_text(float(t.exps[i]), digits), t.exps[i]),
+                     (f"÷ {_exp_text(t.total, digits)} =", None),
+                     (f"{p}  ({probs[i]:.1%})", probs[i])]
             for c, (text, value) in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -97,7 +119,7 @@ class SoftmaxView(ChapterView):
                     item.setFont(font)
                 self.table.setItem(r, c, item)
         self.total_line.setText(
-            f"total of e^score: {_exp_text(t.total)}; the probabilities add up to "
+            f"total of e^score: {_exp_text(t.total, digits)}; the probabilities add up to "
             f"{probs.sum():.4f}")
         second = int(np.argsort(-probs)[1])
         lead = float(t.scores[top] - t.scores[second])
