@@ -63,9 +63,11 @@ _TEXT = {
         "given to the right letter. Sure and right costs almost 0; 1% on the right letter "
         "costs 4.6. Training changes the weights to make this cost smaller, on average over "
         "many letters. The shipped model was trained against a softened target (label "
-        "smoothing): about 81% on the right letter and the rest spread over all 26. So even a "
-        "clear letter reads about 80% sure, never 100%; it reads unfamiliar hands better for "
-        "not having been pushed to certainty."),
+        "smoothing 0.2): about 81% on the right letter and the rest spread over all 26, so "
+        "training did not push it to certainty, and left it about 84% sure of a clear letter. "
+        "It was then calibrated: its scores multiplied by 1.65, so that on 2,799 held-out "
+        "letters its probabilities match how often it is right. Now a clear letter reads about "
+        "99% sure (94% or more for nine in ten), which the Draw tab may round to 100%."),
     "backprop": (
         "Backpropagation works out, for every number in the network, how much a tiny change "
         "would change the result, by applying the chain rule backwards, layer by layer, from "

@@ -9,7 +9,10 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from cnn import checkpoint
+from cnn.functional import softmax
 from cnn.paths import DEFAULT_MODEL
+from cnn.synthetic import generate_set
+from cnn.train import logits
 from gui.main_window import MainWindow
 from gui.models import LoadedModel
 from gui.step_through.shading import significant, value_of
@@ -85,3 +88,24 @@ def test_every_shown_formula_with_a_probability_checks_out(window, qtbot):
         r"\) ([^ ]+) → ([^ ;]+);.*: ([^ ]+) → ([^ ]+)$", view.result_line.text()).groups()
     assert f"{-np.log(value_of(before)):.3f}" == loss_before
     assert f"{-np.log(value_of(after)):.3f}" == loss_after
+
+
+def test_what_the_loss_chapter_says_of_the_shipped_model_is_measured(window, qtbot):
+    draw_sample(window, qtbot)
+    text = open_tab(window, qtbot, "loss").views["loss"].intro.text()
+    model, meta = window.model, window.predictor.meta
+    smoothing, = re.search(r"label smoothing ([0-9.]+)", text).groups()
+    assert float(smoothing) == meta["training"]["label_smoothing"]
+    scale, = re.search(r"multiplied by ([0-9.]+)", text).groups()
+    assert float(scale) == pytest.approx(1 / meta["temperature"], abs=0.005)
+    assert f"{meta['val_n']:,} held-out" in text
+    # How sure it is of letters it reads right, before calibration (scores × T) and after.
+    letters = generate_set(26 * 8, seed=9001, workers=1)
+    z = logits(model, letters["x"]).astype(np.float64)
+    right = z.argmax(axis=1) == letters["y"]
+    trained = softmax(z * meta["temperature"]).max(axis=1)[right]
+    shipped = softmax(z).max(axis=1)[right]
+    said = [int(n) / 100 for n in re.findall(r"about (\d+)% sure", text)]
+    assert said == pytest.approx([np.median(trained), np.median(shipped)], abs=0.01)
+    tenth, = re.search(r"(\d+)% or more for nine in ten", text).groups()
+    assert int(tenth) / 100 == pytest.approx(np.percentile(shipped, 10), abs=0.01)
