@@ -6,9 +6,10 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 
 from cnn import checkpoint
+from cnn.data import LETTERS
 from cnn.functional import softmax
 from cnn.paths import DEFAULT_MODEL
 from cnn.synthetic import generate_set
@@ -109,3 +110,27 @@ def test_what_the_loss_chapter_says_of_the_shipped_model_is_measured(window, qtb
     assert said == pytest.approx([np.median(trained), np.median(shipped)], abs=0.01)
     tenth, = re.search(r"(\d+)% or more for nine in ten", text).groups()
     assert int(tenth) / 100 == pytest.approx(np.percentile(shipped, 10), abs=0.01)
+
+
+def test_a_chosen_true_letter_holds_for_its_drawing_only(window, qtbot):
+    prediction = draw_sample(window, qtbot)
+    tab = open_tab(window, qtbot, "loss")
+    wrong = unlikely_letter(prediction.probs)
+    tab.truth.choose(wrong)
+    click_chapter(tab, qtbot, "backpropagation")
+    view = tab.views["backpropagation"]
+    assert view.step.true == wrong and view.keep_button.text().endswith(f"teach {LETTERS[wrong]}")
+    with qtbot.waitSignal(window.predictor.predicted):  # a kept step: same drawing, new model
+        qtbot.mouseClick(view.keep_button, Qt.MouseButton.LeftButton)
+    assert tab.truth.chosen == wrong and view.step.true == wrong
+
+    with qtbot.waitSignal(window.predictor.predicted):
+        qtbot.keyClick(window.canvas, Qt.Key.Key_Escape)
+    prediction = draw_sample(window, qtbot)  # a new drawing: the network's new guess again
+    guess = prediction.top_index
+    assert tab.truth.chosen is None
+    open_tab(window, qtbot, "backpropagation")
+    assert view.step.true == guess
+    assert view.letter_box.currentIndex() == guess
+    assert view.keep_button.text().endswith(f"teach {LETTERS[guess]}")
+    assert f"{LETTERS[guess]} (the guess)" in view.keep_button.toolTip()

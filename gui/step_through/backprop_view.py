@@ -121,6 +121,10 @@ class BackpropView(ChapterView):
         g = step.score_grads
         self.score_bars.set_values(g, highlight=None)
         letter = LETTERS[true]
+        self.keep_button.setText(f"Keep this step: teach {letter}")
+        self.keep_button.setToolTip(
+            f"Give the app's network this step towards {self.truth.describe(probs)}, the way "
+            "\"Teach this letter\" does (it becomes an unsaved model)")
         p_text = shading.significant(float(step.probs_before[true]), 4)
         # p − 1 in decimals, from the p shown: the difference checks out digit for digit
         g_text = format(Decimal(p_text.replace("−", "-")) - 1, "f").replace("-", "−")

@@ -152,6 +152,8 @@ class StepThroughTab(QWidget):
         self.ctx = ctx
         for view in self.views.made():
             view.set_context(ctx)
+        # After the views have the new context: a choice it forgets refreshes them on it.
+        self.truth.follow(ctx.image if ctx.ready else None)
         self._show_current()
 
     def current_chapter(self) -> str:
