@@ -143,8 +143,9 @@ def _check(meta: dict, name: str) -> dict:
     for field in ("train_n", "val_n"):
         v = meta.get(field)
         _need(v is None or _is_int(v) and v >= 0, field, "a whole number >= 0", v)
-    taught = meta.get("taught_drawings", 0)  # the window reads int(meta.get(field, 0))
-    _need(_is_int(taught) and taught >= 0, "taught_drawings", "a whole number >= 0", taught)
+    for field in ("taught_drawings", "taught_steps"):  # the window reads int(meta.get(...))
+        taught = meta.get(field, 0)
+        _need(_is_int(taught) and taught >= 0, field, "a whole number >= 0", taught)
     _check_history(meta.get("history"))
     _check_curves(meta.get("curves"))
     data = meta.get("data")

@@ -22,11 +22,13 @@ def _is_letter(text: str) -> bool:
 
 
 def taught_name(meta: dict) -> str:
-    """The status bar's name for weights the teach bar changed: 'base · taught 2 drawings'."""
+    """The status bar's name for weights the teach bar changed: 'base · taught 2 drawings
+    (7 steps)'; a step kept on the Step through tab is one more step on its drawing."""
     parts = []
-    taught = count(meta, "taught_drawings")
+    taught, steps = count(meta, "taught_drawings"), count(meta, "taught_steps")
     if taught:
-        parts.append(f"taught {taught} drawing{'s' if taught != 1 else ''}")
+        said = f"taught {taught} drawing{'s' if taught != 1 else ''}"
+        parts.append(f"{said} ({steps} step{'s' if steps != 1 else ''})" if steps else said)
     if entries(meta, "fine_tuned_on_my_samples"):
         parts.append("fine-tuned on my samples")
     return " · ".join([name_of(meta), *parts]) + " (unsaved)"

@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from cnn import explain
+from gui.replay import send_stroke
 from gui.step_through.chapters import KEYS
 from gui.step_through.player import SPEEDS, Player
 from gui.step_through.shading import number
@@ -272,3 +273,20 @@ def test_no_animation_plays_out_of_sight(window, qtbot):
     view.player.play()
     window.tabs.setCurrentIndex(0)  # back to Draw
     assert not view.player.is_playing()
+
+
+def test_steps_kept_on_one_drawing_count_as_steps_not_drawings(window, qtbot):
+    draw_sample(window, qtbot)
+    tab = open_tab(window, qtbot, "backpropagation")
+    view = tab.views["backpropagation"]
+    for _ in range(4):
+        with qtbot.waitSignal(window.predictor.model_changed):
+            qtbot.mouseClick(view.keep_button, Qt.MouseButton.LeftButton)
+    meta = window.predictor.meta
+    assert meta["taught_drawings"] == 1 and meta["taught_steps"] == 4
+    assert "taught 1 drawing (4 steps)" in window.predictor.name
+    with qtbot.waitSignal(window.predictor.predicted):  # one more stroke: another drawing
+        send_stroke(window.canvas, [(60, 60), (90, 90), (120, 120)])
+    with qtbot.waitSignal(window.predictor.model_changed):
+        qtbot.mouseClick(view.keep_button, Qt.MouseButton.LeftButton)
+    assert "taught 2 drawings (5 steps)" in window.predictor.name

@@ -88,7 +88,8 @@ class StepThroughLink(QObject):
             view.say("Training is running on the Train tab: its next weights would replace "
                      "this step. Stop the run first.")
             return False
-        if not w.teach.keep_step(step.model, step.true, step.probs_before, step.probs_after):
+        if not w.teach.keep_step(step.model, view.ctx.image, step.true, step.probs_before,
+                                 step.probs_after):
             view.say("The network is being taught something else; try again in a moment.")
             return False
         view.say("Kept: the app's network took this step (unsaved; File › Save model as… "

@@ -56,6 +56,9 @@ class TeachController(QObject):
         self._call.finished.connect(self._on_call_finished)
         self._call.failed.connect(self._on_call_failed)
         self._pending: Callable[[object], None] | None = None
+        # The weights this object last published and the drawing they were taught: a lesson
+        # on the same drawing of those weights is more steps, not another drawing.
+        self._last_lesson: tuple[Sequential, np.ndarray] | None = None
         self.run_active = False  # a training run is sending weights: a lesson would be lost
 
     # --- samples -------------------------------------------------------------------------------
@@ -87,7 +90,7 @@ class TeachController(QObject):
         model, meta = self._model()
         work = model.copy()
         result = self._teach(work, image28, _label_index(label), steps, replay)
-        self._on_taught(result, work, meta)
+        self._on_taught(result, work, meta, model, image28)
         return result["before"], result["after"]
 
     def fine_tune_on_samples(self, epochs: int = 4, replay: LetterSet | None = None) -> dict:
@@ -98,15 +101,16 @@ class TeachController(QObject):
         self._on_fine_tuned(result, work, meta)
         return result
 
-    def keep_step(self, work: Sequential, label, before, after) -> bool:
-        """Publish weights that took one backprop step elsewhere (the Step through tab), as
-        teaching does: the same metadata, `taught` and `weights_published`. False if busy."""
+    def keep_step(self, work: Sequential, image28, label, before, after) -> bool:
+        """Publish weights that took one backprop step on `image28` elsewhere (the Step through
+        tab), as teaching does: the same metadata, `taught` and `weights_published`. False if
+        busy."""
         if self._call.is_busy():
             return False
-        _, meta = self._model()
+        model, meta = self._model()
         result = {"label": _label_index(label), "before": np.asarray(before),
                   "after": np.asarray(after), "steps": 1}
-        self._on_taught(result, work, meta)
+        self._on_taught(result, work, meta, model, image28)
         return True
 
     # --- the same, in a background thread ------------------------------------------------------
@@ -122,7 +126,7 @@ class TeachController(QObject):
         mine = self.store.to_letterset()  # here: the store belongs to the GUI thread
         return self._start(lambda: self._teach(work, image, index, steps, None, mine),
                            self._unless_replaced(model, lambda result: self._on_taught(
-                               result, work, meta)))
+                               result, work, meta, model, image)))
 
     def start_fine_tune(self, epochs: int = 4) -> bool:
         """fine_tune_on_samples in a thread; `fine_tuned` and `weights_published` follow."""
@@ -190,9 +194,16 @@ class TeachController(QObject):
         meta = {**meta, **extra, CHANGED_SINCE_VALIDATION: change}
         self.weights_published.emit(work, meta)
 
-    def _on_taught(self, result: dict, work: Sequential, meta: dict) -> None:
-        taught = count(meta, "taught_drawings") + 1
-        self._publish(work, meta, "teaching", taught_drawings=taught)
+    def _on_taught(self, result: dict, work: Sequential, meta: dict, base: Sequential,
+                   image28) -> None:
+        """`base` learned `result['steps']` steps on `image28`, giving `work`: count the steps,
+        and the drawing unless `base` is what the last lesson on this drawing published."""
+        last = self._last_lesson
+        again = last is not None and last[0] is base and np.array_equal(last[1], image28)
+        self._last_lesson = (work, np.array(image28, copy=True))
+        self._publish(work, meta, "teaching",
+                      taught_drawings=count(meta, "taught_drawings") + (0 if again else 1),
+                      taught_steps=count(meta, "taught_steps") + int(result["steps"]))
         self.taught.emit(result)
 
     def _on_fine_tuned(self, result: dict, work: Sequential, meta: dict) -> None:
