@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from cnn.model import build_model
+from gui.replay import send_stroke
 from gui.step_through.chapters import KEYS
 from gui.step_through.shading import number
 from tests.step_through_helpers import (
@@ -110,6 +111,11 @@ def test_hover_shows_a_value(window, qtbot):
     assert view.hover.text() == f"row {r}, column {c}: {image[r, c]:.2f}"
     assert view.grid.hover_text(r, c) == f"row {r}, column {c}: {number(image[r, c], 4)}"
     assert view.small.marks[0].row == r and view.grid.marks[0].col == c
+    # A new drawing: the heading gives that square's value in it, not the old drawing's.
+    with qtbot.waitSignal(window.predictor.predicted):
+        send_stroke(window.canvas, [(60, 60), (90, 90), (120, 120)])
+    image = window.predictor.last.pre.image
+    assert view.hover.text() == f"row {r}, column {c}: {image[r, c]:.2f}"
 
 
 MLP = [{"type": "flatten"}, {"type": "linear", "out_features": 32}, {"type": "relu"},

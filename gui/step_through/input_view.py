@@ -42,6 +42,7 @@ class InputView(ChapterView):
         self.body.addLayout(row, 1)
         self.grid.cell_hovered.connect(self._on_grid_cell_hovered)
         self.small.cell_hovered.connect(self._on_grid_cell_hovered)
+        self._cell: tuple[int, int] | None = None  # the square the heading names, if any
 
     def update_view(self) -> None:
         image = self.ctx.image
@@ -53,14 +54,21 @@ class InputView(ChapterView):
         self.stats.setText(f"{image.size} numbers ({image.shape[0]} rows × {image.shape[1]} "
                            f"columns); {inked} have some ink, {int((image >= 0.5).sum())} are "
                            f"half full or more. Largest: {image.max():.2f}.")
+        self._show_cell()  # the heading names a square: its value in this drawing
+
+    def _show_cell(self) -> None:
+        if self._cell is None:
+            return
+        r, c = self._cell
+        value = float(np.asarray(self.ctx.image)[r, c])
+        self.hover.setText(f"row {r}, column {c}: {value:.2f}")
 
     def _on_grid_cell_hovered(self, cell) -> None:
         if cell is None or self.ctx is None or not self.ctx.ready:
             self.small.set_marks([])
             self.grid.set_marks([])
             return
-        r, c = cell
-        value = float(np.asarray(self.ctx.image)[r, c])
-        self.hover.setText(f"row {r}, column {c}: {value:.2f}")
+        self._cell = r, c = cell
+        self._show_cell()
         self.small.set_marks([Mark(r, c, width=1.5)])
         self.grid.set_marks([Mark(r, c)])
