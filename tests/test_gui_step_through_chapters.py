@@ -5,6 +5,8 @@ follow a model of another shape (pytest-qt, headless)."""
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QStyle, QStyleOptionComboBox
 
 from cnn.model import build_model
 from gui.replay import send_stroke
@@ -99,6 +101,22 @@ def test_initialisation_compares_with_a_fresh_copy(window, qtbot):
     assert not np.array_equal(view.fresh.layer("conv1").params["weight"],
                               window.model.layer("conv1").params["weight"])
     assert view.maps[1].values.shape == view.maps[0].values.shape
+
+
+def test_the_unit_box_is_wide_enough_for_its_longest_item(window, qtbot):
+    draw_sample(window, qtbot)
+    tab = open_tab(window, qtbot, "fully-connected")
+    box = tab.views["fully-connected"].unit_box
+    for layer in ("fc1", "fc2"):  # first shown with one layer's items, then the other's
+        tab.views["fully-connected"].layer_box.setCurrentText(layer)
+        qtbot.waitUntil(lambda: box.width() >= box.sizeHint().width())
+        option = QStyleOptionComboBox()
+        box.initStyleOption(option)
+        field = box.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
+                                           QStyle.SubControl.SC_ComboBoxEditField, box)
+        metrics = QFontMetrics(box.font())
+        longest = max(metrics.horizontalAdvance(box.itemText(i)) for i in range(box.count()))
+        assert field.width() >= longest, layer
 
 
 def test_hover_shows_a_value(window, qtbot):

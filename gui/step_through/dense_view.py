@@ -33,6 +33,9 @@ class DenseView(ChapterView):
         super().__init__(parent)
         self.layer_box = layer_box("Which fully connected layer")
         self.unit_box = QComboBox()
+        # Its items change with the layer ('unit 7', 'A (unit 0)'): as wide as the longest now,
+        # not as the items it first showed.
+        self.unit_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.unit_box.setToolTip("Which output unit (in the last layer: which letter's score)")
         controls = QHBoxLayout()
         for w in (QLabel("Layer"), self.layer_box, QLabel("Unit"), self.unit_box):
