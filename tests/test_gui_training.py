@@ -322,3 +322,16 @@ def test_a_run_can_validate_on_a_file_it_does_not_train_on(qtbot, blob_file, fol
     assert (info["train_n"], info["val_n"]) == (390, 104)
     assert info["sources"] == [("blobs", 390)]
     assert tab.controller.meta["validation"] == f"the files {held_out}"
+
+
+def test_a_small_validation_set_is_pointed_out(qtbot, folders):
+    s = blobs(52, seed=5)
+    small = str(save_npz(LetterSet(s.x, s.y, source="small"), folders / "small.npz"))
+    tab = make_tab(qtbot)
+    tab.setup.set_config(config(small, val_fraction=0.1, epochs=1))
+    run_to_end(qtbot, tab)
+    assert tab.controller.data_info["val_n"] == 5
+    kind, title, text = tab.last_message
+    assert title == "Small validation set."
+    assert "validating on only 5 letters: its accuracy says little" in text.lower()
+    assert tab.controls.banner.isVisibleTo(tab)

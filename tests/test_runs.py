@@ -87,6 +87,33 @@ def test_one_writer_of_handwriting_leaves_synthetic_letters_to_validate(tmp_path
     assert "synthetic" in setup.data.validation
 
 
+def _small_file(tmp_path, n=52) -> str:
+    """A small letter file without writers, as an EMNIST-style idx file reads."""
+    s = blobs(n, seed=5)
+    return str(save_npz(LetterSet(s.x, s.y, source="small"), tmp_path / "small.npz"))
+
+
+def test_a_small_file_does_not_shrink_validation_to_a_handful(tmp_path):
+    # A 52-letter file alone held out 5 letters, and synthetic letters stopped validating.
+    setup = prepare(RunConfig(synthetic=520, my_samples=False, files=[_small_file(tmp_path)],
+                              arch="small", val_fraction=0.1))
+    val, train = setup.data.val, setup.data.train
+    assert len(val) >= 50 and len(train) + len(val) == 52 + 520
+    assert np.count_nonzero(val.writer < 0) == 5  # the file's letters have no writer
+    assert "5 handwritten letters" in setup.data.validation
+    assert f"{len(val) - 5} synthetic letters" in setup.data.validation
+    assert "says little" not in setup.data.validation
+
+
+def test_a_validation_set_too_small_to_mean_anything_says_so(tmp_path):
+    setup = prepare(RunConfig(synthetic=0, my_samples=False, files=[_small_file(tmp_path)],
+                              arch="small", val_fraction=0.1))
+    assert len(setup.data.val) == 5
+    assert setup.data.validation.endswith(
+        "; validating on only 5 letters: its accuracy says little")
+    assert setup.data.summary()["validation"] == setup.data.validation  # the checkpoint's
+
+
 def test_validation_files_are_never_trained_on(tmp_path, blob_file):
     held = str(save_npz(blobs(104, seed=3), tmp_path / "held.npz"))
     setup = prepare(RunConfig(synthetic=0, my_samples=False, files=[blob_file, held],

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnn.model import Sequential
+from cnn.runs.setup import small_validation
 from gui import logs
 from gui.training.collapse import collapse_warning
 from gui.training.controller import IDLE, LOADING, PAUSED, TrainController
@@ -251,6 +252,10 @@ class TrainTab(TabFiles, QWidget):
         sources = ", ".join(f"{name} {n:,}" for name, n in info["sources"])
         self._say(f"Training on {info['train_n']:,} letters, validating on {info['val_n']:,} "
                   f"({sources}); {info['num_parameters']:,} parameters.")
+        if note := small_validation(info["val_n"]):
+            self.show_message("warning", "Small validation set.", note[:1].upper() + note[1:]
+                              + ". Add more letters, raise the validation share, or validate "
+                              "on a file of its own.")
 
     def _on_controller_progressed(self, chunk: dict) -> None:
         self.views.refresh_history()  # hidden curves (the person draws) wait until shown
