@@ -127,3 +127,37 @@ def test_a_new_read_waits_for_a_cancelled_one_so_reads_never_pile_up(qtbot, pane
         release.set()
     assert done.args == [False] and listed(panel) == ["second.npz (52)"]
     assert max(most) == 1  # never two files read at once
+
+
+def _records(caplog, path):
+    return [(r.name, r.levelname, r.exc_info is not None) for r in caplog.records
+            if r.name.startswith("gui.") and (str(path) in r.getMessage()
+                                              or r.name == "gui.training.background")]
+
+
+def test_a_refused_file_is_logged_once_as_a_warning_without_a_traceback(
+        qtbot, panel, tmp_path, caplog):
+    bad = tmp_path / "broken-images-idx3-ubyte"
+    bad.write_bytes(b"\x00\x00\x08\x03" + bytes(8))  # an idx header cut short
+    with qtbot.waitSignal(panel.loader.finished):
+        click_add(qtbot, panel, [bad])
+    assert "was not added" in panel.file_message.text()
+    assert _records(caplog, bad) == [("gui.training.file_loader", "WARNING", False)]
+    caplog.clear()
+    assert not panel.add_file(str(bad))  # set_config's way, in this thread
+    assert _records(caplog, bad) == [("gui.training.setup_files", "WARNING", False)]
+
+
+def test_an_unexpected_failure_keeps_its_traceback(qtbot, panel, tmp_path, caplog,
+                                                  monkeypatch):
+    path = save_npz(blobs(26), tmp_path / "blobs.npz")
+
+    def broken(p):
+        raise RuntimeError("a bug in the reader")
+
+    monkeypatch.setattr(file_loader, "count_letters", broken)
+    with qtbot.waitSignal(panel.loader.finished):
+        click_add(qtbot, panel, [path])
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert [(r.name, r.exc_info is not None) for r in errors] == [
+        ("gui.training.background", True)]

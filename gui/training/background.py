@@ -90,16 +90,19 @@ class WorkerThread(QObject):
 class _Runner(QObject):
     done = Signal(object, str)  # result, error message ('' when it worked)
 
-    def __init__(self, fn: Callable[[], object]):
+    def __init__(self, fn: Callable[[], object], refusals: tuple[type[Exception], ...]):
         super().__init__()
-        self._fn = fn
+        self._fn, self._refusals = fn, refusals
 
     @Slot()
     def run(self) -> None:
         try:
             result, error = self._fn(), ""
         except Exception as e:  # reported to the person, never lost in the thread
-            log.exception("a background call failed")
+            # A refusal (a bad file the person chose) is theirs to fix, not a bug: whoever shows
+            # its message logs it; anything else is logged here with its traceback.
+            if not isinstance(e, self._refusals):
+                log.exception("a background call failed")
             result, error = None, str(e) or type(e).__name__
         self.done.emit(result, error)
         end_in_gui_thread(self)
@@ -120,11 +123,13 @@ class BackgroundCall(QObject):
     def is_busy(self) -> bool:
         return self._thread.is_busy()
 
-    def start(self, fn: Callable[[], object]) -> bool:
-        """Call fn() in a new thread; False when a call is still going."""
+    def start(self, fn: Callable[[], object],
+              refusals: tuple[type[Exception], ...] = ()) -> bool:
+        """Call fn() in a new thread; False when a call is still going. Exceptions of the
+        `refusals` types are expected (their message is for a person) and are not logged here."""
         if self._thread.is_busy():
             return False
-        runner = _Runner(fn)
+        runner = _Runner(fn, refusals)
         runner.done.connect(self._on_runner_done)
         self._thread.start(runner)
         return True

@@ -112,7 +112,9 @@ class FileLoader(QObject):
         self._call = BackgroundCall(self)
         self._call.finished.connect(self._on_call_finished)
         self._call.failed.connect(self._on_call_failed)
-        self._call.start(lambda: count_letters(path))
+        # The readers refuse a bad file with a ValueError (DataError, NpzError) that names
+        # the problem: logged once, below, as a warning without a traceback.
+        self._call.start(lambda: count_letters(path), refusals=(ValueError,))
 
     def _go_on(self) -> None:
         if self._call is _WAITING:  # not cancelled meanwhile

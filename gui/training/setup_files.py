@@ -79,8 +79,12 @@ class SetupFiles:
         (and a note) if refused. The Add file… button reads in the background instead."""
         try:
             n = count_letters(path)
+        except ValueError as e:  # the readers' refusal, with a reason for the person
+            log.warning("refused the letter file %s: %s", path, e)
+            self._refuse(f"{elide(Path(path).name)} was not added: {e}")
+            return False
         except Exception as e:  # any file: a message, never a crash
-            log.warning("refused the letter file %s", path, exc_info=True)
+            log.exception("could not read the letter file %s", path)
             self._refuse(f"{elide(Path(path).name)} was not added: {e}")
             return False
         return self._add_item(path, n)
