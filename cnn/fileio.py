@@ -1,5 +1,6 @@
 """Atomic file writes: a crash or a full disk never leaves a half-written file in place."""
 
+import errno
 import os
 import tempfile
 from collections.abc import Callable
@@ -55,3 +56,31 @@ def check_writable(path: str | os.PathLike) -> Path:
     except OSError as e:
         raise ValueError(f"cannot write {path}: {e.strerror or e} ({folder})") from None
     return path
+
+
+def why_not_written(path: str | os.PathLike, error: OSError) -> str:
+    """Why `path` could not be written, in words a person can act on; no temporary names.
+
+    OSError's own text names whichever file failed (often the hidden temporary file beside
+    `path`) and the errno; this names the folder or the disk instead.
+    """
+    path = Path(path)
+    code = error.errno
+    if code in (errno.EEXIST, errno.ENOTDIR):  # mkdir or open met a file where a folder goes
+        for parent in reversed(path.parents):
+            if parent.exists() and not parent.is_dir():
+                return f"{parent} is a file, not a folder"
+    if code in (errno.EACCES, errno.EPERM):
+        return "permission denied — choose a folder you can write to"
+    if code == errno.EROFS:
+        return "the disk is read-only — choose a folder you can write to"
+    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return "the disk is full — free some space or choose another disk"
+    if code == errno.EISDIR:
+        return f"{path} is a folder — give a file name such as {path / 'model.npz'}"
+    if code == errno.ENAMETOOLONG:
+        return "the name is too long — choose a shorter one"
+    if code == errno.ENOENT:
+        return f"the folder {path.parent} cannot be made — choose another folder"
+    words = (error.strerror or type(error).__name__).rstrip(".")
+    return words[:1].lower() + words[1:]

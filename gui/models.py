@@ -6,7 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from cnn.checkpoint import CheckpointError, load
+from cnn.checkpoint import CheckpointError, load, save
+from cnn.fileio import why_not_written
 from cnn.model import Sequential, build_model
 from cnn.paths import DEFAULT_MODEL
 from gui.untrusted import elide, name_of
@@ -85,3 +86,20 @@ def startup_model(requested: str | None = None, last: str | None = None,
         return loaded, problems
     reason = "; ".join(problems) if problems else f"{default.name} is missing"
     return untrained_model(reason), problems
+
+
+class SaveError(ValueError):
+    """A model could not be saved; the message names the chosen path and why, for a person."""
+
+
+def save_model_file(model: Sequential, path, meta: dict) -> Path:
+    """checkpoint.save for both of the window's save commands (it writes atomically, so a
+    failure leaves the file at `path` as it was); raises SaveError with a message to show."""
+    try:
+        return save(model, path, meta, drop_bad_fields=True)
+    except OSError as e:  # where the person chose to write: theirs to change, not a bug
+        log.warning("could not save the model to %s: %s", path, e)
+        raise SaveError(f"Could not save {path}: {why_not_written(path, e)}.") from e
+    except ValueError as e:
+        log.warning("refused to save the model to %s: %s", path, e)
+        raise SaveError(f"Could not save {path}: {e}.") from e

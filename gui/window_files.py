@@ -7,10 +7,9 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog
 
-from cnn import checkpoint
 from cnn.checkpoint import CheckpointError
 from gui import logs
-from gui.models import load_model_file
+from gui.models import SaveError, load_model_file, save_model_file
 from gui.training.tab_files import is_shipped_model
 from gui.untrusted import full_name
 
@@ -59,10 +58,9 @@ class WindowFiles:
         meta = {**self.predictor.meta, "name": full_name(self.predictor.meta,
                                                           self.predictor.name)}
         try:
-            written = checkpoint.save(self.model, path, meta, drop_bad_fields=True)
-        except (OSError, ValueError) as e:
-            log.exception("could not save the model to %s", path)
-            self.show_message("warning", "Could not save the model", logs.with_hint(str(e)))
+            written = save_model_file(self.model, path, meta)
+        except SaveError as e:
+            self.show_message("warning", "Could not save the model", str(e))
             return False
         self.remember_file(Path(written))
         self.training.mark_saved()

@@ -172,3 +172,26 @@ def test_train_tab_publishes_into_the_draw_tab_and_saves(window, qtbot, tmp_path
     window.close()
     assert settings.value("model/last_path") == str(path)
     assert np.isfinite(window.predictor.last.probs).all()
+
+
+def test_a_failed_save_names_the_chosen_path_and_why_in_words(window, tmp_path, monkeypatch):
+    import errno
+
+    import cnn.fileio
+
+    (tmp_path / "app.log").write_text("a log, not a folder")
+    path = tmp_path / "app.log" / "m2.npz"
+    assert not window.save_model(path)
+    kind, title, text = window.last_message
+    assert (kind, title) == ("warning", "Could not save the model")
+    assert text == f"Could not save {path}: {tmp_path / 'app.log'} is a file, not a folder."
+
+    def denied(*args, dir=None, **kw):  # as /sys answers (the tests may run as root)
+        raise PermissionError(errno.EACCES, "Permission denied", f"{dir}/.m3.npz.2he1muvu.tmp")
+
+    monkeypatch.setattr(cnn.fileio.tempfile, "mkstemp", denied)
+    assert not window.save_model(tmp_path / "m3.npz")
+    text = window.last_message[2]
+    assert text == (f"Could not save {tmp_path / 'm3.npz'}: permission denied — choose a "
+                    "folder you can write to.")
+    assert "Errno" not in text and ".tmp" not in text

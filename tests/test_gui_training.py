@@ -335,3 +335,24 @@ def test_a_small_validation_set_is_pointed_out(qtbot, folders):
     assert title == "Small validation set."
     assert "validating on only 5 letters: its accuracy says little" in text.lower()
     assert tab.controls.banner.isVisibleTo(tab)
+
+
+def test_a_full_disk_keeps_the_saved_model_and_says_so(qtbot, folders, monkeypatch):
+    import errno
+
+    import cnn.fileio
+
+    tab = make_tab(qtbot, current=(trained_small(), {"name": "base"}))
+    path = folders / "kept.npz"
+    assert tab.save_model_as(path)
+    before = path.read_bytes()
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(cnn.fileio.os, "fsync", full)
+    assert not tab.save_model_as(path)
+    assert tab.last_message[2] == (f"Could not save {path}: the disk is full — free some space "
+                                   "or choose another disk.")
+    assert path.read_bytes() == before  # the previous model, whole
+    assert [p.name for p in folders.iterdir() if p.name.startswith(".kept")] == []

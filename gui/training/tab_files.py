@@ -11,8 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from cnn import checkpoint
 from cnn.model import Sequential
 from cnn.paths import DEFAULT_MODEL, data_dir
-from gui import logs
-from gui.models import load_model_file
+from gui.models import SaveError, load_model_file, save_model_file
 from gui.training.controller import LOADING, RUNNING
 from gui.training.history import History
 from gui.untrusted import full_name
@@ -74,10 +73,9 @@ class TabFiles:
         if model is not self.controller.model:  # taught or opened: its curves as they were
             meta = {**meta, **History.from_meta(meta).to_meta()}
         try:
-            written = checkpoint.save(model, path, meta, drop_bad_fields=True)
-        except (OSError, ValueError) as e:
-            log.exception("could not save the model to %s", path)
-            self.show_message("warning", "Could not save the model", logs.with_hint(str(e)))
+            written = save_model_file(model, path, meta)
+        except SaveError as e:
+            self.show_message("warning", "Could not save the model", str(e))
             return False
         self.unsaved = False
         self.last_saved = model
