@@ -36,6 +36,7 @@ class WindowFiles:
             return False
         self.training.published = None
         self.training.mark_saved()
+        self.train_tab.remember_folder(path)
         self.set_model(loaded.model, loaded.meta, loaded.name, loaded.path)
         self.train_tab.show_history(loaded.meta)  # its learning curves, on the Train tab
         self.statusBar().showMessage(f"Opened {loaded.path}", 5000)
@@ -63,6 +64,7 @@ class WindowFiles:
             self.show_message("warning", "Could not save the model", str(e))
             return False
         self.remember_file(Path(written))
+        self.train_tab.remember_folder(written)
         self.training.mark_saved()
         self.rename_model(meta["name"])  # no longer "(unsaved)"
         self.statusBar().showMessage(f"Saved {written}", 5000)
@@ -94,15 +96,15 @@ class WindowFiles:
         return True
 
     def _on_open_action_triggered(self) -> None:
-        start = str(self.model_path.parent) if self.model_path else ""
+        start = str(self.train_tab.model_folder())
         path, _ = QFileDialog.getOpenFileName(self, "Open model", start,
                                               "LetterLens models (*.npz);;All files (*)")
         if path:
             self.open_model(path)
 
     def _on_save_action_triggered(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save model as", "model.npz",
-                                              "LetterLens models (*.npz)")
+        # The Train tab's Save model… asks the same way: one folder, one name, both commands.
+        path = self.train_tab.ask_save_path(self, "Save model as")
         if path:
             self.save_model(path if path.endswith(".npz") else path + ".npz")
 

@@ -6,6 +6,7 @@ its type and range checked, and anything odd gives the default, never an error.
 
 import logging
 from dataclasses import replace
+from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QMainWindow
@@ -41,6 +42,8 @@ def save(window: QMainWindow, settings: QSettings) -> None:
         pass
     path = window.last_file  # not the weights training is sending: they have no file
     settings.setValue("model/last_path", str(path) if path else "")
+    folder = window.train_tab.remembered_folder()  # None: nothing saved or opened yet
+    settings.setValue("model/folder", str(folder) if folder else "")
     settings.sync()
 
 
@@ -111,6 +114,9 @@ def restore(window: QMainWindow, settings: QSettings) -> bool:
     scale = read_str(settings, "feature_maps/scale", limit=40)
     if scale:
         window.feature_maps_panel.set_scale(scale)
+    folder = read_str(settings, "model/folder")
+    if folder and Path(folder).is_dir():  # a folder since removed: the data folder's models/
+        window.train_tab.set_model_folder(Path(folder))
     restore_train_form(window.train_tab.setup, settings)
     return restored
 

@@ -195,3 +195,40 @@ def test_a_failed_save_names_the_chosen_path_and_why_in_words(window, tmp_path, 
     assert text == (f"Could not save {tmp_path / 'm3.npz'}: permission denied — choose a "
                     "folder you can write to.")
     assert "Errno" not in text and ".tmp" not in text
+
+
+def test_both_save_commands_start_in_the_folder_last_used(qtbot, window, settings, tmp_path,
+                                                          monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from gui.window_settings import restore
+
+    offered, answers = [], []
+
+    def choose(parent, title, where, filters):
+        offered.append(where)
+        return str(answers.pop(0)), filters
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", choose)
+    tab = window.train_tab
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    answers += [first / "a.npz", second / "b.npz", first / "c.npz"]
+    window.actions_by_name["save"].trigger()  # File › Save model as…
+    assert offered[-1] == str(tmp_path / "data" / "models" / "small.npz")  # not ./model.npz
+    assert (first / "a.npz").exists()
+    qtbot.mouseClick(tab.controls.save_button, Qt.MouseButton.LeftButton)  # the tab's Save…
+    assert offered[-1] == str(first / "small.npz")
+    assert (second / "b.npz").exists()
+    window.actions_by_name["save"].trigger()
+    assert offered[-1] == str(second / "b.npz")  # the tab's save named the model after its file
+    assert (first / "c.npz").exists()
+    # Opening a model moves both too; the settings recall the folder in the next session.
+    assert window.open_model(second / "b.npz")
+    assert tab.default_save_path().parent == second
+    window.save_settings()
+    tab.set_model_folder(None)
+    assert tab.default_save_path().parent == tmp_path / "data" / "models"
+    restore(window, settings)
+    assert tab.default_save_path().parent == second

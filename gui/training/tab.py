@@ -9,6 +9,7 @@ and the questions before unsaved weights are dropped: tab_files.TabFiles).
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -56,6 +57,7 @@ class TrainTab(TabFiles, QWidget):
         self.last_message: tuple[str, str, str] | None = None
         self.unsaved = False  # the current weights (a run's, or taught) are in no file
         self.last_saved: Sequential | None = None  # the model the last save wrote
+        self._model_folder: Path | None = None  # last saved to or opened from
         self._skipped_seen: set[str] = set()
         self.collapse = ""  # the warning when the last epoch's predictions collapsed, or ""
         self._create_widgets()

@@ -55,10 +55,27 @@ class TabFiles:
         return model, meta or {}
 
     def default_save_path(self) -> Path:
-        """models/<name>.npz in the data folder; the name (from a file, maybe) made file-safe."""
+        """<name>.npz in the folder last saved to or opened from (this session, or the one the
+        window's settings recall), else models/ in the data folder; the name (from a file,
+        maybe) made file-safe."""
         name = (full_name(self._current_weights()[1]) or self.setup.name.text()).strip()
         name = re.sub(r"[^\w.-]+", "-", name)[:60].strip(".-") or "my-model"
-        return data_dir() / "models" / f"{name}.npz"
+        return self.model_folder() / f"{name}.npz"
+
+    def model_folder(self) -> Path:
+        """Where the save and open dialogs of the tab and of the File menu start."""
+        return self._model_folder or data_dir() / "models"
+
+    def remember_folder(self, path) -> None:
+        """A model was saved to or opened from `path`: the next dialogs start beside it."""
+        self.set_model_folder(Path(path).parent)
+
+    def set_model_folder(self, folder: Path | None) -> None:
+        self._model_folder = folder
+
+    def remembered_folder(self) -> Path | None:
+        """The folder last saved to or opened from; None before the first."""
+        return self._model_folder
 
     def save_model_as(self, path) -> bool:
         """Write the current weights (the window's, else the newest trained) with their history,
@@ -79,6 +96,7 @@ class TabFiles:
             return False
         self.unsaved = False
         self.last_saved = model
+        self.remember_folder(written)
         self._say(f"Saved {written}")
         self.model_saved.emit(str(written))
         return True
@@ -100,24 +118,29 @@ class TabFiles:
         c = self.controller
         c.model, c.meta, c.history = loaded.model, loaded.meta, History.from_meta(loaded.meta)
         self.unsaved = False
+        self.remember_folder(path)
         self.views.show_history(c.history)
         self._say(f"Opened {path}: {len(c.history.epochs)} epochs of training history.")
         self.model_opened.emit(loaded.model, loaded.meta, str(path))
         return True
 
-    def _ask_save_path(self) -> str:
+    def ask_save_path(self, parent=None, title: str = "Save model") -> str:
+        """The save dialog of both save commands, at default_save_path(); '' when cancelled."""
         suggested = self.default_save_path()
         try:
             suggested.parent.mkdir(parents=True, exist_ok=True)
         except OSError:  # a read-only or full data folder: the person picks another place
             log.warning("cannot create %s", suggested.parent, exc_info=True)
             suggested = Path.home() / suggested.name
-        path, _ = QFileDialog.getSaveFileName(self, "Save model", str(suggested),
+        path, _ = QFileDialog.getSaveFileName(parent or self, title, str(suggested),
                                               "LetterLens models (*.npz)")
         return path
 
+    def _ask_save_path(self) -> str:
+        return self.ask_save_path()
+
     def _ask_open_path(self) -> str:
-        path, _ = QFileDialog.getOpenFileName(self, "Open model", str(data_dir() / "models"),
+        path, _ = QFileDialog.getOpenFileName(self, "Open model", str(self.model_folder()),
                                               "LetterLens models (*.npz)")
         return path
 
