@@ -1,6 +1,8 @@
 """How the window names the 26 classes. Upper and lower case share one class (the training
 letters are labelled that way), so every label shows both: 'Aa', 'Bb', …"""
 
+import math
+
 from PySide6.QtGui import QFont, QFontMetrics
 
 from cnn.data import LETTERS
@@ -42,7 +44,11 @@ def axis_ticks(offset: float = 0.0, stacked: bool = False) -> list[list[tuple[fl
 
 def stack_labels(axis, offset: float = 0.0) -> None:
     """Name the classes along a bottom `axis` of pyqtgraph, lower case under upper; the axis
-    is made tall enough for both lines and their descenders."""
+    is made tall enough for both lines and their descenders, and for its label under them
+    (set the label first)."""
     axis.setTicks(axis_ticks(offset, stacked=True))
     font = axis.style.get("tickFont") or QFont()
-    axis.setHeight(2 * QFontMetrics(font).lineSpacing() + 6)
+    height = 2 * QFontMetrics(font).lineSpacing() + 6
+    if axis.label.isVisible():  # a fixed height leaves the label out: pyqtgraph sets it at
+        height += math.ceil(axis.label.boundingRect().height())  # the axis's foot, over text
+    axis.setHeight(height)

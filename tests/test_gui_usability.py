@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, QSettings, Qt, QTimer
-from PySide6.QtGui import QWheelEvent
+from PySide6.QtGui import QFontMetrics, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -620,3 +620,42 @@ def test_the_first_layout_stops_following_the_window_once_arranged(qtbot, settin
     assert window._layout_follower.following
     window.docks["input_dock"].setFloating(True)
     assert not window._layout_follower.following
+
+
+def test_the_mistakes_view_fits_a_1280x720_window(qtbot, settings):
+    window = MainWindow(startup_model()[0], settings)
+    qtbot.addWidget(window)
+    window.resize(1280, 720)
+    window.show()
+    qtbot.waitExposed(window)
+    window.tabs.setCurrentWidget(window.train_tab)
+    views = window.train_tab.views
+    views.setCurrentIndex(1)  # Mistakes
+    panel = views.confusion
+    qtbot.waitUntil(lambda: panel.plots_made and panel.isVisible())
+    confusion = np.diag(np.full(26, 126))  # 3,963 letters, 3,280 right, as a QA run showed
+    confusion[0, 0] += 4
+    confusion[1:, 0] += 27
+    confusion[2, 1] += 8
+    panel.set_result(confusion, [0.75] * 26)
+    assert "3,280 of 3,963 validation letters" in panel.title.text
+    next_turn(qtbot)
+    view = panel.viewport().rect()
+
+    def on_screen(item):
+        return panel.mapFromScene(item.sceneBoundingRect()).boundingRect()
+
+    for item in (panel.title, panel.matrix, panel.bars_plot):
+        assert view.contains(on_screen(item)), (item, on_screen(item), view)
+    # The title's text is within its item (not cut off on the right).
+    assert panel.title.item.boundingRect().width() <= panel.title.boundingRect().width() + 1
+    # All 26 bars, Z included, lie inside the view.
+    for x in (0, 26):
+        point = panel.mapFromScene(panel.bars_plot.vb.mapViewToScene(QPointF(x, 0)))
+        assert view.contains(point), (x, point, view)
+    # "read as" sits under both rows of letters, not over the lower case.
+    axis = panel.matrix.getAxis("bottom")
+    font = axis.style.get("tickFont") or axis.font()
+    text_bottom = (axis.mapToScene(QPointF(0, 0)).y() + axis.style["tickTextOffset"][1]
+                   + 2 * QFontMetrics(font).lineSpacing())
+    assert axis.label.mapRectToScene(axis.label.boundingRect()).top() >= text_bottom - 1

@@ -128,8 +128,11 @@ class ConfusionPanel(pg.GraphicsLayoutWidget):
         self.bars.setOpts(height=np.nan_to_num(acc), brushes=colours)
         total = int(self.confusion.sum())
         right = int(np.trace(self.confusion))
+        # Two short lines: a label in a pyqtgraph layout never wraps, and one long line set
+        # the layout's minimum width past the panel's, which cut off the title and the bars.
         self.title.setText(f"Confusion matrix: {right:,} of {total:,} validation letters "
-                           f"right ({right / max(total, 1):.1%}); click a cell")
+                           f"right ({right / max(total, 1):.1%})<br>"
+                           "Click a cell to see its letters")
 
     def select_cell(self, true: int, pred: int) -> None:
         """Mark a cell and emit cell_clicked, as a click on it does."""
