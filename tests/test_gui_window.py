@@ -7,6 +7,8 @@ import sys
 import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
+from PySide6.QtGui import QEnterEvent
+from PySide6.QtWidgets import QApplication
 
 from cnn import checkpoint
 from cnn.model import build_model
@@ -275,6 +277,33 @@ def test_guide_follows_the_pointer(window, qtbot):
     window.guide_panel.show_topic("conv2d", "conv1")
     text = window.guide_panel.text()
     assert "stride" in text and "conv1" in text and "8 filters of 3×3×1" in text
+
+
+def enter(widget):
+    """The Enter event Qt sends a widget when the pointer moves onto it."""
+    pos = QPointF(5, 5)
+    QApplication.sendEvent(widget, QEnterEvent(pos, pos, QPointF(widget.mapToGlobal(pos))))
+
+
+def test_a_topic_picked_in_the_guide_stays_when_the_pointer_crosses_the_canvas(window, qtbot):
+    guide = window.guide_panel
+    box = guide._topic_box
+    enter(window.canvas)
+    assert guide.topic == "input"
+    box.setFocus()
+    while box.currentData() != "maxpool2d":  # a person stepping through the closed combo
+        qtbot.keyClick(box, Qt.Key.Key_Down)
+    assert guide.topic == "maxpool2d" and not guide.following()
+    # The popup closes over the canvas, or the person draws: Enter must not undo the pick.
+    enter(window.canvas)
+    enter(window.docks["prediction_dock"])
+    window.feature_maps_panel.layer_hovered.emit("conv1")
+    assert guide.topic == "maxpool2d" and box.currentData() == "maxpool2d"
+    assert "max pooling" in guide.text().lower()
+    # Following again is the person's choice too.
+    guide.follow_box.click()
+    enter(window.canvas)
+    assert guide.topic == "input" and box.currentData() == "input"
 
 
 def run_app(args, env_extra, tmp_path):
