@@ -23,7 +23,9 @@ MIN_PRESSURE_WIDTH = 0.35  # a feather-light pen still draws at this share of th
 class Canvas(QWidget):
     """Draw with the mouse or a pen; right button, the eraser toggle or a pen's eraser erases.
     Ink stays on the canvas: a stroke dragged off it is cut at the edge and goes on where the
-    pointer comes back (the network reads exactly what the person sees).
+    pointer comes back (the network reads exactly what the person sees). When something is laid
+    over its lower edge (`set_covered`), it shows the whole drawing shrunk into the room left
+    and maps the pointer back, so no ink the network reads is ever hidden.
 
     `stroke_changed` fires while a stroke grows, `drawing_changed` after every committed change
     (a finished stroke, an erase, undo, redo, clear), `stroke_finished` after a stroke only.
@@ -52,7 +54,8 @@ class Canvas(QWidget):
         self._mode: str | None = None  # "draw" or "erase" while a button or pen is down
         self._growing: GrowingStroke | None = None  # the stroke being drawn
         self._before_erase: tuple[Stroke, ...] = ()
-        self._pointer: QPointF | None = None
+        self._pointer: QPointF | None = None  # in drawing coordinates
+        self._covered = 0  # pixels of the lower edge something is laid over
         self._backing = BackingImages()  # the drawing, and its thumbnail for the Input panel
 
     # --- public state --------------------------------------------------------------------------
@@ -130,6 +133,39 @@ class Canvas(QWidget):
         """(ink (h, w) float32 in [0, 1], longer side THUMBNAIL_SIDE; its pixels per canvas px)."""
         return self._backing.thumbnail()
 
+    # --- the view: the whole drawing in the room that is not covered ---------------------------
+
+    def set_covered(self, pixels: int) -> None:
+        """`pixels` of the lower edge are hidden under another widget (0: none)."""
+        pixels = max(0, min(int(pixels), self.height() - 1))
+        if pixels != self._covered:
+            self._covered = pixels
+            self.update()
+
+    def view_scale(self) -> float:
+        """Screen pixels per drawing pixel: 1, or less while the lower edge is covered."""
+        return (self.height() - self._covered) / max(self.height(), 1)
+
+    def view_rect(self) -> QRectF:
+        """Where the whole drawing shows on the widget, centred across its width."""
+        s = self.view_scale()
+        return QRectF(self.width() * (1 - s) / 2, 0, self.width() * s, self.height() * s)
+
+    def to_view(self, points: np.ndarray) -> np.ndarray:
+        """(n, 2) drawing coordinates -> widget coordinates."""
+        r = self.view_rect()
+        return np.asarray(points, np.float64) * self.view_scale() + (r.left(), r.top())
+
+    def _to_drawing(self, pos: QPointF) -> QPointF:
+        r, s = self.view_rect(), self.view_scale()
+        return QPointF((pos.x() - r.left()) / s, (pos.y() - r.top()) / s)
+
+    def _view_update(self, rect: QRectF) -> None:
+        r, s = self.view_rect(), self.view_scale()
+        self.update(QRectF(r.left() + rect.left() * s, r.top() + rect.top() * s,
+                           rect.width() * s, rect.height() * s).toAlignedRect().adjusted(
+                               -1, -1, 1, 1))
+
     def _all_strokes(self):
         """(points, widths) of every stroke, the one being drawn included."""
         out = [(s.points, s.widths) for s in self._strokes]
@@ -162,15 +198,17 @@ class Canvas(QWidget):
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if self._mode is not None:
             return
+        pos = self._to_drawing(event.position())
         if event.button() == Qt.MouseButton.LeftButton:
-            self._begin("erase" if self._eraser else "draw", event.position(), 1.0)
+            self._begin("erase" if self._eraser else "draw", pos, 1.0)
         elif event.button() == Qt.MouseButton.RightButton:
-            self._begin("erase", event.position(), 1.0)
+            self._begin("erase", pos, 1.0)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        self._move_pointer(event.position())
+        pos = self._to_drawing(event.position())
+        self._move_pointer(pos)
         if self._mode is not None:
-            self._extend(event.position(), 1.0)
+            self._extend(pos, 1.0)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._mode is not None and not event.buttons() & (
@@ -180,7 +218,7 @@ class Canvas(QWidget):
     def tabletEvent(self, event: QTabletEvent) -> None:
         # Accepted, so Qt does not also synthesise mouse events for the pen.
         event.accept()
-        pos, pressure = event.position(), float(event.pressure())
+        pos, pressure = self._to_drawing(event.position()), float(event.pressure())
         kind = event.type()
         if kind == QTabletEvent.Type.TabletPress and self._mode is None:
             erase = (self._eraser or event.pointerType() == QPointingDevice.PointerType.Eraser
@@ -205,7 +243,7 @@ class Canvas(QWidget):
             r = self._eraser_radius() + 2
             for p in (old, self._pointer):
                 if p is not None:
-                    self.update(QRectF(p.x() - r, p.y() - r, 2 * r, 2 * r).toAlignedRect())
+                    self._view_update(QRectF(p.x() - r, p.y() - r, 2 * r, 2 * r))
 
     def _width_for(self, pressure: float) -> float:
         p = min(max(pressure, 0.0), 1.0)
@@ -273,12 +311,17 @@ class Canvas(QWidget):
 
     def _draw_segment(self, a, b, w: float) -> None:
         """Add the segment a -> b of the stroke being drawn (width w) to the backing images."""
-        self.update(self._backing.draw_segment(a, b, w).toAlignedRect())
+        self._view_update(self._backing.draw_segment(a, b, w))
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
         image = self._backing.image
-        painter.drawImage(event.rect(), image, device_rect(event.rect(), image))
+        if self._covered:  # the whole drawing, shrunk, on a margin that is plainly not paper
+            painter.fillRect(event.rect(), self.palette().color(self.backgroundRole()))
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawImage(self.view_rect(), image)
+        else:
+            painter.drawImage(event.rect(), image, device_rect(event.rect(), image))
         if self.is_empty():
             painter.setPen(HINT)
             font = QFont(self.font())
@@ -288,6 +331,7 @@ class Canvas(QWidget):
         if self._pointer is not None and (self._eraser or self._mode == "erase"):
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             painter.setPen(QPen(ERASER_RING, 1.5))
-            r = self._eraser_radius()
-            painter.drawEllipse(self._pointer, r, r)
+            r = self._eraser_radius() * self.view_scale()
+            centre = self.to_view([[self._pointer.x(), self._pointer.y()]])[0]
+            painter.drawEllipse(QPointF(*centre), r, r)
         painter.end()

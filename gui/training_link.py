@@ -60,6 +60,8 @@ class TrainingLink(QObject):
         self.teach_bar.setToolTip(LABEL_KEYS_TIP)
         self.teach_bar.label.setToolTip(f"The correct letter for this drawing ({LABEL_KEYS_TIP})")
         window.draw_tab.layout().addWidget(self.teach_bar)
+        # The details lie over the canvas's lower edge: the canvas shows the whole drawing above.
+        self.teach_bar.results.covered_changed.connect(window.canvas.set_covered)
         self.published: Sequential | None = None  # the Train tab's model the window shows
         self._draw_state: QByteArray | None = None  # dock layout while the Train tab hides it
         self._shown_docks: list = []

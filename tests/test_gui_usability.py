@@ -315,6 +315,49 @@ def test_teach_results_never_move_or_shrink_the_canvas(qtbot, settings):
     assert not results.details.isVisible() and canvas.geometry() == geometry
 
 
+def axis_label_values(axis, low, high, pixels) -> list[float]:
+    """The values a pyqtgraph axis labels: its fixed ticks, or those it picks for the room."""
+    if axis._tickLevels is not None:  # set by setTicks (pyqtgraph keeps them private)
+        return sorted(v for level in axis._tickLevels for v, _ in level)
+    return sorted(v for _, vs in axis.tickValues(low, high, pixels) for v in vs)
+
+
+def test_open_details_shrink_the_drawing_into_view_and_label_the_chart_legibly(qtbot,
+                                                                             settings):
+    window = make_window(qtbot, settings)
+    window._apply_default_layout()
+    canvas, bar = window.canvas, window.teach_bar
+    with qtbot.waitSignal(window.predictor.predicted):
+        canvas.set_strokes([[(canvas.width() / 2, 20), (canvas.width() / 2, canvas.height() - 12)]])
+    with qtbot.waitSignal(window.teach.taught, timeout=30_000):
+        qtbot.mouseClick(bar.teach_button, Qt.MouseButton.LeftButton)
+    results = bar.results
+    with qtbot.waitSignal(results.expanded_changed):
+        qtbot.mouseClick(results.toggle, Qt.MouseButton.LeftButton)
+    # The details lie over the canvas's lower edge, where the stroke ends...
+    top = canvas.mapFrom(window.draw_tab, results.details.geometry().topLeft()).y()
+    points = canvas.strokes()[0]
+    assert points[:, 1].max() > top
+    # ...so the canvas shows the whole drawing above them, the stroke's end included.
+    view = canvas.view_rect()
+    assert view.bottom() <= top + 0.5 and view.top() >= 0
+    assert canvas.to_view(points)[:, 1].max() < top
+    # The pointer is mapped back: a stroke along the visible one adds ink where it shows.
+    a, b = canvas.to_view(points)
+    with qtbot.waitSignal(window.predictor.predicted):
+        send_stroke(canvas, [a + (30, 0), b + (30, 0)])
+    np.testing.assert_allclose(canvas.strokes()[1][[0, -1]], points + (30 / canvas.view_scale(),
+                                                                       0), atol=1.0)
+    # The chart's probability axis: labels a line apart at least, not stacked on each other.
+    chart = results.bars
+    axis, height = chart.getAxis("left"), chart.getViewBox().height()
+    values = axis_label_values(axis, 0, 1, height)
+    assert min(np.diff(values)) * height >= QFontMetrics(chart.font()).height()
+    with qtbot.waitSignal(results.expanded_changed):
+        qtbot.mouseClick(results.toggle, Qt.MouseButton.LeftButton)
+    assert canvas.view_scale() == 1
+
+
 def test_run_waits_text_goes_when_the_run_ends(qtbot, settings, tmp_path):
     window = make_window(qtbot, settings)
     bar, tab = window.teach_bar, window.train_tab

@@ -26,22 +26,26 @@ EMPTY_HINT = "What Add, Teach and Fine-tune did shows here."
 
 class TeachResults(QWidget):
     """`show_message`, `show_taught`, `show_details`, `clear`; `set_expanded` opens the details
-    over `anchor`'s parent, just above `anchor` (the teach bar), as wide as it."""
+    over `anchor`'s parent, just above `anchor` (the teach bar), as wide as it;
+    `covered_changed` says how many pixels above the anchor they hide (0 when closed)."""
 
     expanded_changed = Signal(bool)
+    covered_changed = Signal(int)
 
     def __init__(self, anchor: QWidget, parent: QWidget | None = None):
         super().__init__(parent)
         self._anchor = anchor
         self.kind = ""  # what the line says ("" when nothing): the caller names it
         self._text = ""
+        self.covered = 0
         self.toggle = QToolButton()
         self.toggle.setCheckable(True)
         self.toggle.setArrowType(Qt.ArrowType.UpArrow)
         self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.toggle.setText("Details")
         self.toggle.setAutoRaise(True)
-        self.toggle.setToolTip("Show the result in full, over the bottom of the canvas")
+        self.toggle.setToolTip("Show the result in full, over the bottom of the canvas (the "
+                               "drawing shrinks to stay in view)")
         self.toggle.toggled.connect(self.set_expanded)
         self.summary = QLabel()
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
@@ -83,7 +87,9 @@ class TeachResults(QWidget):
         self.bars.setMouseEnabled(False, False)
         self.bars.hideButtons()
         stack_labels(self.bars.getAxis("bottom"))
-        self.bars.getAxis("left").setWidth(28)
+        left = self.bars.getAxis("left")
+        left.setTicks([[(0, "0"), (0.5, ".5"), (1, "1")]])  # six labels in 96 px overlapped
+        left.setWidth(22)
         self.bars.setYRange(0, 1, padding=0.02)
         self.bars.setXRange(-0.6, 25.6, padding=0)
         self.before_bars = pg.BarGraphItem(x=np.arange(26) - 0.2, height=np.zeros(26),
@@ -159,6 +165,7 @@ class TeachResults(QWidget):
         host = self._anchor.parentWidget()
         if host is None:  # not in a window yet: nowhere to lay the details over
             self.details.setVisible(False)
+            self._set_covered(0)
             return
         if self.details.parentWidget() is not host:
             self.details.setParent(host)
@@ -171,6 +178,12 @@ class TeachResults(QWidget):
         self.details.setVisible(self.is_expanded())
         if self.is_expanded():
             self.details.raise_()
+        self._set_covered(height if self.is_expanded() else 0)
+
+    def _set_covered(self, pixels: int) -> None:
+        if pixels != self.covered:
+            self.covered = pixels
+            self.covered_changed.emit(pixels)
 
     def _refresh(self) -> None:
         text = self._text or EMPTY_HINT
