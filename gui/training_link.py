@@ -63,6 +63,7 @@ class TrainingLink(QObject):
         # The details lie over the canvas's lower edge: the canvas shows the whole drawing above.
         self.teach_bar.results.covered_changed.connect(window.canvas.set_covered)
         self.published: Sequential | None = None  # the Train tab's model the window shows
+        self._taught: Sequential | None = None  # the model teaching or fine-tuning last made
         self._draw_state: QByteArray | None = None  # dock layout while the Train tab hides it
         self._shown_docks: list = []
         self._waiting: tuple | None = None  # weights published while a stroke was drawn
@@ -78,6 +79,7 @@ class TrainingLink(QObject):
         self.teach.counts_changed.connect(lambda _: self.train_tab.refresh_samples_count())
         self.train_tab.controller.state_changed.connect(self._on_run_state_changed)
         w.predictor.model_changed.connect(self.train_tab.refresh_current_model)
+        w.predictor.model_changed.connect(self._on_predictor_model_changed)
         w.predictor.predicted.connect(self._on_predictor_predicted)
         w.tabs.currentChanged.connect(self._on_tabs_current_changed)
         # While a pen moves, a run keeps to one core: the other paints every panel.
@@ -172,8 +174,15 @@ class TrainingLink(QObject):
 
     def _on_teach_weights_published(self, model: Sequential, meta: dict) -> None:
         self.published = None
+        self._taught = model
         self.train_tab.unsaved = True  # closing, Start or Open now ask before dropping it
         self._window.set_model(model, meta, taught_name(meta))
+
+    def _on_predictor_model_changed(self) -> None:
+        # Teaching's own weights come with its result; any other model makes that result old.
+        if self._window.model is not self._taught:
+            self._taught = None
+            self.teach_bar.model_replaced()
 
     def _on_predictor_predicted(self, prediction: Prediction) -> None:
         if prediction.blank:  # cleared or erased: the next letter is a new drawing

@@ -358,6 +358,25 @@ def test_open_details_shrink_the_drawing_into_view_and_label_the_chart_legibly(q
     assert canvas.view_scale() == 1
 
 
+def test_teach_results_say_they_are_about_the_model_before_another_is_opened(qtbot,
+                                                                            settings):
+    window = make_window(qtbot, settings)
+    draw_sample(window, qtbot)
+    results = window.teach_bar.results
+    with qtbot.waitSignal(window.teach.taught, timeout=30_000):
+        qtbot.mouseClick(window.teach_bar.teach_button, Qt.MouseButton.LeftButton)
+    taught = results.text()
+    assert results.kind == "taught" and "it now reads" in taught
+    # The taught weights are the model shown: their result is current.
+    assert window.predictor.meta.get("taught_drawings") == 1 and results.kind == "taught"
+    with qtbot.waitSignal(window.model_changed):
+        assert window.open_model(DEFAULT_MODEL)  # File › Open shipped model, Discard
+    assert results.kind == "previous"
+    assert results.text() == f"About the model before: {taught}"
+    assert results.summary.toolTip().startswith("About the model before:")
+    assert "About the model before" in results.details_text.text()
+
+
 def test_run_waits_text_goes_when_the_run_ends(qtbot, settings, tmp_path):
     window = make_window(qtbot, settings)
     bar, tab = window.teach_bar, window.train_tab

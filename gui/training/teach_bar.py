@@ -118,6 +118,11 @@ class TeachBar(QWidget):
         if self.results.kind in ("message", "taught"):
             self.results.clear()
 
+    def model_replaced(self) -> None:
+        """Another model came (opened, or a run's weights): teach and fine-tune results were
+        about the one before, and say so."""
+        self.results.mark_previous("About the model before:")
+
     def set_label(self, letter: str) -> None:
         self.label.setCurrentIndex(LETTERS.index(letter.upper()))
         self._chosen = True

@@ -37,6 +37,7 @@ class TeachResults(QWidget):
         self._anchor = anchor
         self.kind = ""  # what the line says ("" when nothing): the caller names it
         self._text = ""
+        self._chart_shown = False
         self.covered = 0
         self.toggle = QToolButton()
         self.toggle.setCheckable(True)
@@ -127,10 +128,22 @@ class TeachResults(QWidget):
     def clear(self) -> None:
         self._set("", "", "")
 
+    def mark_previous(self, note: str) -> None:
+        """What a teach or fine-tune result said is now about a model no longer shown: keep it,
+        greyed and prefixed with `note`, so it does not pass for the current model's reading."""
+        if self.kind not in ("taught", "fine_tuned"):
+            return
+        details = (f"<i>{escape(note)}</i><br>{self.details_text.text()}"
+                   if self.details_text.text() else "")
+        chart = self._chart_shown
+        self._set("previous", f"{note} {self._text}", details, chart=chart)
+
     def _set(self, kind: str, text: str, details_html: str, error: bool = False,
              chart: bool = False) -> None:
         self.kind, self._text = kind, " ".join(text.split())  # one line, whatever it holds
-        self.summary.setStyleSheet(f"color: {ERROR_COLOUR};" if error else "")
+        self._chart_shown = chart
+        colour = ERROR_COLOUR if error else MUTED if kind == "previous" else None
+        self.summary.setStyleSheet(f"color: {colour};" if colour else "")
         self.summary.setToolTip(self._text)
         self.details_text.setText(details_html)
         if chart or self.bars is not None:
