@@ -28,7 +28,8 @@ class Canvas(QWidget):
     and maps the pointer back, so no ink the network reads is ever hidden.
 
     `stroke_changed` fires while a stroke grows, `drawing_changed` after every committed change
-    (a finished stroke, an erase, undo, redo, clear), `stroke_finished` after a stroke only.
+    (a finished stroke, an erase, undo, redo, clear), `stroke_finished` after a stroke only,
+    `resized` after a resize (the thumbnail has the new shape).
     """
 
     stroke_started = Signal()
@@ -36,6 +37,7 @@ class Canvas(QWidget):
     stroke_finished = Signal()
     drawing_changed = Signal()
     history_changed = Signal()
+    resized = Signal()  # the backing images, thumbnail included, are redrawn at the new size
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -303,6 +305,7 @@ class Canvas(QWidget):
     def resizeEvent(self, event) -> None:
         self._render()
         super().resizeEvent(event)
+        self.resized.emit()
 
     def _render(self) -> None:
         """Repaint the backing images from the vectors (undo, erase, resize)."""

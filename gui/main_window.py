@@ -151,6 +151,7 @@ class MainWindow(WindowFiles, WindowPanels, QMainWindow):
         self.canvas.stroke_changed.connect(self._on_canvas_stroke_changed)
         self.canvas.drawing_changed.connect(self._on_canvas_drawing_changed)
         self.canvas.history_changed.connect(self._on_canvas_history_changed)
+        self.canvas.resized.connect(self._on_canvas_resized)
 
         self.predictor.predicted.connect(self._on_predictor_predicted)
         self.predictor.model_changed.connect(self._on_predictor_model_changed)

@@ -29,6 +29,12 @@ class WindowPanels:
         if wanted("feature_maps_dock"):
             self.feature_maps_panel.set_activations(prediction.activations)
 
+    def _on_canvas_resized(self) -> None:
+        # The ink box shows the canvas's thumbnail: taken at the last prediction, it keeps the
+        # shape the canvas had then (a wide strip mid-way through a resize or a tab switch).
+        if self.predictor.last is not None:
+            self._update_panels(self.predictor.last, only="input_dock")
+
     def _on_dock_visibility_changed(self, visible: bool) -> None:
         dock = self.sender()
         if visible and self.predictor.last is not None and isinstance(dock, QDockWidget):

@@ -279,6 +279,26 @@ def test_guide_follows_the_pointer(window, qtbot):
     assert "stride" in text and "conv1" in text and "8 filters of 3×3×1" in text
 
 
+def test_ink_box_keeps_the_canvas_shape_after_a_resize_or_another_tab(window, qtbot):
+    draw_sample(window, qtbot)
+    canvas, panel = window.canvas, window.input_panel
+
+    def same_shape():
+        h, w = panel._drawing.image.shape
+        return (h, w) == canvas.thumbnail()[0].shape and (
+            abs(w / h - canvas.width() / canvas.height()) < 0.05)
+
+    assert same_shape()
+    window.resize(1900, 1000)
+    qtbot.waitUntil(lambda: canvas.width() > 600)
+    assert same_shape()
+    window.tabs.setCurrentIndex(window.tabs.count() - 1)  # Step through hides the docks
+    window.resize(1300, 740)
+    window.tabs.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: window.docks["input_dock"].isVisible())
+    assert same_shape()
+
+
 def enter(widget):
     """The Enter event Qt sends a widget when the pointer moves onto it."""
     pos = QPointF(5, 5)
