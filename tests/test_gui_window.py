@@ -164,6 +164,38 @@ def test_hover_shows_value_and_receptive_field_click_enlarges(window, qtbot):
     assert panel.detail.isVisible() and "conv2" in panel.detail.caption.text()
 
 
+def test_the_enlarged_map_answers_hover_like_its_tile(window, qtbot):
+    prediction = draw_sample(window, qtbot)
+    panel = window.feature_maps_panel
+    row = next(r for r in panel._rows if r.name == "conv2")
+    ox, oy = row.mosaic.origin(3)
+    scale = row.rect.width() / row.mosaic.shape[1]
+    pos = view_point(panel, row.rect.left() + (ox + 0.5) * scale,
+                     row.rect.top() + (oy + 0.5) * scale)
+    send_mouse(panel._view.viewport(), QEvent.Type.MouseButtonPress, (pos.x(), pos.y()))
+    send_mouse(panel._view.viewport(), QEvent.Type.MouseButtonRelease, (pos.x(), pos.y()),
+               buttons=Qt.MouseButton.NoButton)
+    assert panel.selected.channel == 3 and panel.detail.isVisible()
+    qtbot.waitUntil(lambda: panel.detail._map_box.width() > 20)
+    # The middle of pixel (row 5, col 6) of the enlarged map, in its view's pixels.
+    detail = panel.detail
+    scene = detail._map_box.mapViewToScene(QPointF(6.5, 5.5))
+    pos = detail._view.mapFromScene(scene)
+    with qtbot.waitSignal(panel.map_hovered) as blocker:
+        send_mouse(detail._view.viewport(), QEvent.Type.MouseMove, (pos.x(), pos.y()),
+                   buttons=Qt.MouseButton.NoButton)
+    point = blocker.args[0]
+    assert (point.layer, point.channel, point.row, point.col) == ("conv2", 3, 5, 6)
+    assert point.value == pytest.approx(float(prediction.activations["conv2"][3, 5, 6]))
+    assert panel.hover_label.text().startswith("conv2 · map 3 · row 5, col 6 = ")
+    rect = window.input_panel._field.rect()  # the same 8×8 receptive field as from the tile
+    assert window.input_panel._field.isVisible()
+    assert (rect.left(), rect.top(), rect.width(), rect.height()) == (9, 7, 8, 8)
+    with qtbot.waitSignal(panel.map_hovered) as blocker:
+        QApplication.sendEvent(detail._view.viewport(), QEvent(QEvent.Type.Leave))
+    assert blocker.args[0] is None and not window.input_panel._field.isVisible()
+
+
 def test_colour_scales(window, qtbot):
     draw_sample(window, qtbot)
     panel = window.feature_maps_panel

@@ -63,6 +63,7 @@ class FeatureMapsPanel(QWidget):
         self.detail.setVisible(False)
         self.detail.closed.connect(self._on_detail_closed)
         self.detail.step_through_clicked.connect(self._on_detail_step_through_clicked)
+        self.detail.hovered.connect(self._on_detail_hovered)
         self.step_menu = QMenu(self)
         self._menu_point: MapPoint | None = None
         self.step_menu.addAction("Step through this").triggered.connect(
@@ -165,7 +166,9 @@ class FeatureMapsPanel(QWidget):
             row.show_values(activations[row.name], mode, lo, hi)
         if self.selected is not None:
             self.detail.set_values(self._values_of(self.selected))
-        if self._hovered is not None:  # the pointer rests on a unit: show its new value
+        if self.detail.hovered_unit() is not None:  # the pointer rests on the enlarged map
+            self._show_hover(self._detail_point(self.detail.hovered_unit()))
+        elif self._hovered is not None:  # the pointer rests on a unit: show its new value
             self._show_hover(self.point_at(*self._hovered_at))
 
     # --- layout --------------------------------------------------------------------------------
@@ -236,6 +239,33 @@ class FeatureMapsPanel(QWidget):
         self._mark(self._hover_mark, point)
         self.map_hovered.emit(point)
 
+    def _detail_point(self, hit: tuple[int, int]) -> MapPoint | None:
+        """The unit at (row, col) of the enlarged map, as the tiles would give it."""
+        if self.selected is None:
+            return None
+        row, col = hit
+        layer = self.selected.layer
+        values = self._values_of(self.selected)
+        if self._row(layer).flat:
+            value = np.nan if values is None else float(values[col])
+            return MapPoint(layer, col, 0, 0, value)
+        value = np.nan if values is None else float(values[row, col])
+        return MapPoint(layer, self.selected.channel, row, col, value)
+
+    def _on_detail_hovered(self, hit: tuple[int, int] | None) -> None:
+        # The enlarged map answers the pointer as its tile does: value, outline, receptive field.
+        point = None if hit is None else self._detail_point(hit)
+        self._show_hover(point)
+        if point is None:
+            self._hover_mark.setVisible(False)
+            self.map_hovered.emit(None)
+            return
+        if point.layer != self._hovered_layer:
+            self._hovered_layer = point.layer
+            self.layer_hovered.emit(point.layer)
+        self._mark(self._hover_mark, point)
+        self.map_hovered.emit(point)
+
     def _show_hover(self, point: MapPoint | None) -> None:
         """The hovered unit's value in the label; the hint when there is none."""
         self._hovered = point
@@ -284,6 +314,7 @@ class FeatureMapsPanel(QWidget):
         self.map_clicked.emit(point)
 
     def _on_detail_closed(self) -> None:
+        self.detail.forget_hover()
         self.selected = None
         self._select_mark.setVisible(False)
         self.detail.setVisible(False)

@@ -2,13 +2,13 @@
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from cnn.model import Sequential
 from gui import colormaps as cm
 from gui.mosaic import Mosaic
-from gui.panels.views import image_box, show_image
+from gui.panels.views import image_box, outline, show_image
 
 
 def kernel_image(weights: np.ndarray, columns: int | None = None) -> np.ndarray:
@@ -35,10 +35,12 @@ def producing_conv(model: Sequential, layer_name: str, channels: int):
 
 
 class KernelDetail(QWidget):
-    """One map enlarged, and beside it the kernel that produced it (for conv-derived maps)."""
+    """One map enlarged, and beside it the kernel that produced it (for conv-derived maps).
+    `hovered` gives the (row, col) of the enlarged map under the pointer, or None."""
 
     closed = Signal()
     step_through_clicked = Signal()
+    hovered = Signal(object)  # (row, col) of the shown map (1-D layers: row 0), or None
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -48,6 +50,12 @@ class KernelDetail(QWidget):
         ci.setContentsMargins(0, 0, 0, 0)
         self._map_box, self._map, self._map_title = image_box(ci, 0, 0, "map")
         self._kernel_box, self._kernel, self._kernel_title = image_box(ci, 0, 1, "kernel")
+        self._hover_mark = outline(width=1.5)
+        self._map_box.addItem(self._hover_mark)
+        self._view.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
+        self._view.viewport().installEventFilter(self)
+        self._shape: tuple[int, int] | None = None  # (h, w) of the map shown
+        self._hovered: tuple[int, int] | None = None
         self.caption = QLabel("")
         self.caption.setWordWrap(True)
         self.caption.setStyleSheet(f"color: rgb{cm.MUTED};")
@@ -85,8 +93,11 @@ class KernelDetail(QWidget):
         """The selected map (h, w) or the selected 1-D layer (F,); None greys it."""
         if values is None:
             show_image(self._map, np.zeros((2, 2), np.float32))
+            self._shape = None
+            self._set_hovered(None)
             return
         image = values[None] if values.ndim == 1 else values
+        self._shape = image.shape
         lo, hi = float(image.min()), float(image.max())
         rgba = cm.apply(cm.VIRIDIS, cm.normalise(image, lo, hi))
         show_image(self._map, rgba)
@@ -95,6 +106,37 @@ class KernelDetail(QWidget):
         self._map_box.setAspectLocked(not self._flat)
         what = self._layer if self._flat else f"{self._layer} · map {self._channel}"
         self._map_title.setText(f"{what}  [{lo:.2g} … {hi:.2g}]")
+
+    # --- pointer on the enlarged map -----------------------------------------------------------
+
+    def hovered_unit(self) -> tuple[int, int] | None:
+        return self._hovered
+
+    def forget_hover(self) -> None:
+        self._set_hovered(None)
+
+    def _on_scene_mouse_moved(self, scene_pos) -> None:
+        hit = None
+        if self._shape is not None and self._map_box.sceneBoundingRect().contains(scene_pos):
+            pos = self._map_box.mapSceneToView(scene_pos)
+            row, col = int(np.floor(pos.y())), int(np.floor(pos.x()))
+            if 0 <= row < self._shape[0] and 0 <= col < self._shape[1]:
+                hit = (row, col)
+        self._set_hovered(hit)
+
+    def _set_hovered(self, hit: tuple[int, int] | None) -> None:
+        if hit == self._hovered:
+            return
+        self._hovered = hit
+        if hit is not None:
+            self._hover_mark.setRect(QRectF(hit[1], hit[0], 1, 1))
+        self._hover_mark.setVisible(hit is not None)
+        self.hovered.emit(hit)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.Leave:
+            self._set_hovered(None)
+        return super().eventFilter(watched, event)
 
     def _show_kernel(self) -> None:
         model = self._model
