@@ -44,15 +44,22 @@ class Preprocessed:
     )
     scale: float = 0.0  # frame pixels per source unit
     centre: tuple[float, float] = (0.0, 0.0)  # source point that lands on the frame's centre
+    # Blank because the ink is too small: the longer side (source units) it would need, else 0.
+    min_side: float = 0.0
+
+    @property
+    def too_small(self) -> bool:
+        """There is ink, but too little to read (a dot, a tiny scribble)."""
+        return self.min_side > 0
 
     def __repr__(self) -> str:
         box = None if self.box is None else tuple(round(v, 2) for v in self.box)
         return f"Preprocessed(blank={self.blank}, box={box}, scale={self.scale:.4g})"
 
 
-def _blank(box=None) -> Preprocessed:
+def _blank(box=None, min_side: float = 0.0) -> Preprocessed:
     box = None if box is None else tuple(float(v) for v in box)
-    return Preprocessed(np.zeros((SIZE, SIZE), np.float32), True, box)
+    return Preprocessed(np.zeros((SIZE, SIZE), np.float32), True, box, min_side=min_side)
 
 
 # (SIZE, CENTRED_SIZE): left-multiplied it averages each run of SUPERSAMPLE rows.
@@ -124,7 +131,8 @@ def preprocess_strokes(strokes, canvas_size=None, *, pen_scale: float = 1.0) -> 
 
     The pen is PEN_WIDTH × pen_scale of the strokes' longer side. Blank when there are no
     points, when all points coincide, or when the longer side is below BLANK_FRACTION of
-    `canvas_size` (an int or (width, height), in the strokes' units). ValueError for points
+    `canvas_size` (an int or (width, height), in the strokes' units); the last two are
+    `too_small`, with the `min_side` the ink needed. ValueError for points
     that are not finite or beyond MAX_COORDINATE, or a pen_scale outside [0, MAX_PEN_SCALE].
     """
     pts, lengths = pack(strokes)
@@ -133,9 +141,10 @@ def preprocess_strokes(strokes, canvas_size=None, *, pen_scale: float = 1.0) -> 
         return _blank()
     lo, hi = pts.min(0), pts.max(0)
     side = float((hi - lo).max())
-    if not side > max(BLANK_FRACTION * _canvas_side(canvas_size), MIN_SIDE):
+    least = max(BLANK_FRACTION * _canvas_side(canvas_size), MIN_SIDE)
+    if not side > least:
         width = PEN_WIDTH * pen_scale * side
-        return _blank((*(lo - width / 2), *(hi + width / 2)) if side > 0 else None)
+        return _blank((*(lo - width / 2), *(hi + width / 2)) if side > 0 else None, least)
     centred, box, scale, centre = _render(pts, lengths, [len(lengths)], [pen_scale])
     return _finish(centred[0], box[0], scale[0], centre[0])
 

@@ -5,6 +5,7 @@ a few milliseconds for the default model, well inside a frame, so it runs in the
 no worker, no copies, no stale results. One BLAS thread keeps the tail latency flat.
 """
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -15,7 +16,7 @@ from cnn import blas
 from cnn.checkpoint import LETTERS
 from cnn.functional import softmax
 from cnn.model import Sequential
-from cnn.preprocess import Preprocessed, preprocess_strokes
+from cnn.preprocess import BLANK_FRACTION, Preprocessed, preprocess_strokes
 from gui.untrusted import as_meta, elide, name_of
 
 
@@ -32,6 +33,21 @@ class Prediction:
     @property
     def blank(self) -> bool:
         return self.probs is None
+
+    @property
+    def too_small(self) -> bool:
+        """Blank although there is ink: a dot or a scribble too small to read."""
+        return self.pre.too_small
+
+    def least_pixels(self) -> int:
+        """The fewest canvas pixels across the ink must span to be read (when too small)."""
+        return math.floor(self.pre.min_side) + 1
+
+    def too_small_text(self) -> str:
+        """Why a drawing with ink gets no reading, and what to do, in one sentence."""
+        return (f"The drawing is too small to read: the network needs ink at least "
+                f"{self.least_pixels()} px across ({BLANK_FRACTION:.0%} of the canvas's longer "
+                "side). Draw the letter bigger.")
 
     @property
     def top_index(self) -> int | None:

@@ -63,6 +63,32 @@ def test_empty_canvas_shows_no_prediction(window):
     assert window.saliency_panel.image[..., :3].max() <= max(BACKGROUND)
 
 
+def test_a_dot_is_too_small_to_read_not_an_empty_canvas(window, qtbot):
+    canvas = window.canvas
+    with qtbot.waitSignal(window.predictor.predicted) as blocker:
+        send_stroke(canvas, [(150, 120), (151, 120)])  # a click, a dot of ink
+    prediction = blocker.args[0]
+    assert prediction.blank and prediction.too_small and not canvas.is_empty()
+    least = prediction.least_pixels()  # 2 % of the canvas's longer side, rounded up
+    assert least == int(0.02 * max(canvas.width(), canvas.height())) + 1
+    text = window.prediction_panel.text()
+    assert "too small to read" in text and f"≥ {least} px across" in text
+    assert "draw a letter" not in text
+    verdict = window.prediction_panel.verdict
+    assert verdict.needed_width() <= verdict.width()
+    assert f"{least} px across" in verdict.toolTip()
+    tab = window.step_through.tab
+    window.tabs.setCurrentWidget(tab)
+    assert tab.stack.currentWidget() is tab.empty
+    assert "too small to read" in tab.empty_text.text() and "Nothing" not in (
+        tab.empty_text.text())
+    window.tabs.setCurrentIndex(0)
+    with qtbot.waitSignal(window.predictor.predicted):
+        canvas.clear()  # no ink at all: the plain invitation again
+    assert window.prediction_panel.text().endswith("draw a letter")
+    assert window.prediction_panel.verdict.toolTip() == ""
+
+
 def test_drawing_updates_prediction_and_every_panel(window, qtbot):
     prediction = draw_sample(window, qtbot)
     assert not prediction.blank

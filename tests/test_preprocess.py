@@ -110,6 +110,17 @@ def test_a_tiny_scribble_is_blank_relative_to_the_canvas():
     assert not pp.preprocess_strokes(R, canvas_size=400).blank
 
 
+def test_ink_too_small_to_read_is_told_apart_from_no_ink():
+    tiny = pp.preprocess_strokes([np.array([[200.0, 200.0], [203.0, 202.0]])], (400, 300))
+    assert tiny.blank and tiny.too_small
+    assert tiny.min_side == pytest.approx(pp.BLANK_FRACTION * 400)  # the canvas's longer side
+    dot = pp.preprocess_strokes([np.array([[40.0, 40.0]])], (400, 300))
+    assert dot.blank and dot.too_small
+    for empty in ([], [np.zeros((0, 2))]):
+        assert not pp.preprocess_strokes(empty, (400, 300)).too_small
+    assert not pp.preprocess_strokes(R, canvas_size=400).too_small
+
+
 def test_rendering_real_pen_strokes_matches_the_stored_images(shared_data):
     d = np.load(shared_data / "chars74k_hnd.npz", allow_pickle=False)
     pts, offsets, samples = d["stroke_points"], d["stroke_offsets"], d["sample_stroke_offsets"]

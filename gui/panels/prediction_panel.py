@@ -128,7 +128,13 @@ class PredictionPanel(QWidget):
     def set_prediction(self, prediction: Prediction | None) -> None:
         if prediction is None or prediction.blank:
             self.probs = np.zeros(26)
-            self.verdict.set_text("–", "", [("draw a letter", None)])
+            # Ink too small to read is not an empty canvas: say so, and how big is enough.
+            small = prediction is not None and prediction.too_small
+            lines = ([("too small to read:", None), ("draw it bigger,", None),
+                      (f"≥ {prediction.least_pixels()} px across", None)] if small
+                     else [("draw a letter", None)])
+            self.verdict.set_text("–", "", lines)
+            self.verdict.setToolTip(prediction.too_small_text() if small else "")
             self._bars.setOpts(height=self.probs, brushes=None, brush=self._brush)
             return
         self.probs = prediction.probs

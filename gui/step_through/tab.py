@@ -38,6 +38,8 @@ _VIEWS = {"input": InputView, "convolution": ConvolutionView, "relu": ReluView,
           "softmax": SoftmaxView, "loss": LossView, "backpropagation": BackpropView,
           "initialisation": InitView}
 assert list(_VIEWS) == KEYS
+NOTHING_YET = ("Nothing to step through yet: draw a letter on the Draw tab, and every chapter "
+               "here will show the arithmetic on it.")
 
 
 class ChapterViews(Mapping):
@@ -118,9 +120,7 @@ class StepThroughTab(QWidget):
         buttons.addStretch(1)
         v = QVBoxLayout(page)
         v.addStretch(1)
-        text = caption("Nothing to step through yet: draw a letter on the Draw tab, and every "
-                       "chapter here will show the arithmetic on it.",
-                       size=self.font().pointSizeF() + 3)
+        text = self.empty_text = caption(NOTHING_YET, size=self.font().pointSizeF() + 3)
         text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         v.addWidget(text)
         v.addLayout(buttons)
@@ -198,6 +198,12 @@ class StepThroughTab(QWidget):
 
     def _show_current(self) -> None:
         ready = self.ctx is not None and self.ctx.ready
+        prediction = None if self.ctx is None else self.ctx.prediction
+        if prediction is not None and prediction.too_small:  # ink, but nothing read
+            self.empty_text.setText(f"{prediction.too_small_text()} Then every chapter here "
+                                    "will show the arithmetic on it.")
+        else:
+            self.empty_text.setText(NOTHING_YET)
         view = self.views[self._key]
         self.stack.setCurrentWidget(view if ready else self.empty)
         if ready and self.isVisible():
