@@ -3,17 +3,37 @@
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF
-from PySide6.QtGui import QPointingDevice, QTabletEvent
+from PySide6.QtGui import QImage, QPainter, QPointingDevice, QTabletEvent
 from PySide6.QtWidgets import QApplication
 
 from cnn.model import build_model
 from gui.canvas import Canvas
 from gui.layer_guide import TOPICS, explain
 from gui.mosaic import Mosaic
+from gui.panels.map_row import MapRow
 from gui.predictor import Predictor
 from gui.receptive_field import receptive_field
 from gui.sample_letter import sample_strokes
 from tests.tolerance import assert_close_float32, network_fan_in
+
+
+@pytest.mark.parametrize("width", [400, 410, 430])  # conv1's 463-pixel mosaic, shrunk
+def test_every_tile_stays_apart_when_a_mosaic_is_drawn_smaller(qapp, width):
+    row = MapRow("conv1", "conv2d", (32, 28, 28))
+    row.image.setImage(row.empty, levels=None)  # the grey cells shown before any drawing
+    h, w = row.mosaic.shape
+    image = QImage(width, 60, QImage.Format.Format_ARGB32)
+    image.fill(0)
+    painter = QPainter(image)
+    painter.scale(width / w, 60 / h)
+    row.image.paint(painter, None, None)
+    painter.end()
+    # Along the middle of the first row of tiles: the gap between each two cells shows.
+    y = round(60 / h * 14)
+    cell = image.pixelColor(3, y).red()
+    darker = [image.pixelColor(x, y).red() < cell - 3 for x in range(width)]
+    gaps = sum(1 for x in range(1, width) if darker[x] and not darker[x - 1])
+    assert gaps == row.mosaic.columns - 1
 
 
 def test_mosaic_places_tiles_and_finds_them_again():

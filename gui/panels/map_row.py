@@ -3,7 +3,7 @@
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsSimpleTextItem
 
 from gui import colormaps as cm
@@ -14,6 +14,19 @@ EMPTY = np.array([*(c + 14 for c in cm.BACKGROUND), 255], np.uint8)  # tiles wit
 # The colour scale, then one more colour for the gaps between tiles: code 256.
 GAP_CODE = 256
 COLOURS = np.vstack([cm.VIRIDIS, [(*cm.BACKGROUND, 255)]]).astype(np.uint8)
+
+
+class MosaicImage(pg.ImageItem):
+    """An ImageItem that blends neighbours when drawn smaller than its pixels: nearest-neighbour
+    sampling at ~0.86 screen pixels a mosaic pixel skips the 1-pixel gaps in long runs (the
+    tile period, 29, shrinks to almost exactly 25), so rows of tiles merged into one."""
+
+    def paint(self, painter: QPainter, *args) -> None:
+        t = painter.worldTransform()
+        shrunk = min(abs(t.m11()) + abs(t.m21()), abs(t.m22()) + abs(t.m12())) < 1.0
+        # The scene restores the painter after each item: the hint stays with this image.
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, shrunk)
+        super().paint(painter, *args)
 
 
 class MapRow:
@@ -28,7 +41,7 @@ class MapRow:
         else:
             c, h, w = shape
             self.mosaic = Mosaic(c, (h, w), c if c <= 16 else 16)
-        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image = MosaicImage(axisOrder="row-major")
         # The name and shape never change: HTML once. The range changes: plain, cheap text.
         self.title = pg.TextItem(anchor=(0, 0), color=cm.MUTED)
         self.title.setHtml(_title_html(name, shape, self.flat))
