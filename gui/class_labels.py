@@ -48,7 +48,45 @@ def stack_labels(axis, offset: float = 0.0) -> None:
     (set the label first)."""
     axis.setTicks(axis_ticks(offset, stacked=True))
     font = axis.style.get("tickFont") or QFont()
+    set_height(axis, font)
+
+
+def set_height(axis, font: QFont) -> None:
+    """Two lines of `font` and their descenders, and the axis's label when it shows one: a
+    fixed height leaves the label out (pyqtgraph sets it at the axis's foot, over the text)."""
     height = 2 * QFontMetrics(font).lineSpacing() + 6
-    if axis.label.isVisible():  # a fixed height leaves the label out: pyqtgraph sets it at
-        height += math.ceil(axis.label.boundingRect().height())  # the axis's foot, over text
+    if axis.label.isVisible():
+        height += math.ceil(axis.label.boundingRect().height())
     axis.setHeight(height)
+
+
+MIN_LABEL_POINTS = 6.0
+STRETCHES = (100, 87, 75)  # narrower letters first: a condensed 8 pt reads better than 6 pt
+
+
+def label_width(font: QFont) -> int:
+    """The widest class label's width in pixels (W, M, w or m)."""
+    metrics = QFontMetrics(font)
+    return max(metrics.horizontalAdvance(c) for c in "WMwm")
+
+
+def fit_labels(axis, pitch: float) -> None:
+    """Condense, then shrink, the stacked class labels of `axis` until the widest keeps a
+    pixel from its neighbours at `pitch` pixels a class (the application font at most)."""
+    font = QFont()
+    size = font.pointSizeF()
+    while True:
+        for stretch in STRETCHES:
+            font.setPointSizeF(size)
+            font.setStretch(stretch)
+            if label_width(font) + 1 <= pitch:
+                break
+        else:
+            if size - 0.5 >= MIN_LABEL_POINTS:
+                size -= 0.5
+                continue
+        break
+    old = axis.style.get("tickFont")
+    if old is None or (old.pointSizeF(), old.stretch()) != (size, font.stretch()):
+        axis.setStyle(tickFont=font)
+        set_height(axis, font)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, QSettings, Qt, QTimer
-from PySide6.QtGui import QFontMetrics, QWheelEvent
+from PySide6.QtGui import QFont, QFontMetrics, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -21,6 +21,7 @@ from cnn.model import build_model
 from cnn.paths import DEFAULT_MODEL
 from cnn.runs import finetune
 from cnn.train import evaluate, fit
+from gui.class_labels import label_width
 from gui.layer_guide import explain
 from gui.main_window import MainWindow
 from gui.models import LoadedModel, startup_model
@@ -631,6 +632,12 @@ def test_the_first_window_fits_from_1280x720_to_1920x1080(qtbot, settings, size)
     verdict = window.prediction_panel.verdict
     verdict.set_text("W", "100% sure", [("Ww", 0.9999), ("Mm", 0.0123), ("Nn", 0.0456)])
     assert verdict.needed_width() <= verdict.width()
+    # The chart's letters keep apart: the widest is narrower than a class's share of the axis.
+    plot = window.prediction_panel._plot
+    low, high = plot.getViewBox().viewRange()[0]
+    pitch = plot.getViewBox().width() / (high - low)
+    axis = plot.getAxis("bottom")
+    assert label_width(axis.style.get("tickFont") or QFont()) + 1 <= pitch
     # The Train tab's setup panel fits its column: nothing cut off on the right.
     window.tabs.setCurrentWidget(window.train_tab)
     setup = window.train_tab.setup
