@@ -22,7 +22,9 @@ _TEXT = {
         "The network never sees your strokes, only a 28×28 grid of numbers: 0 is empty, 1 is "
         "full ink. Your drawing is cropped to its ink, centred and shrunk so the letter spans "
         "about 24 of the 28 pixels, just like the letters it learned from. So it does not "
-        "matter where on the canvas you draw, or how big. Capital or small makes no "
+        "matter where on the canvas you draw, or how big. Nor how wide your pen is: the "
+        "strokes are drawn again into the grid with a pen about a ninth of the letter's size, "
+        "as thick as the lines of the letters it learned from. Capital or small makes no "
         "difference either: A and a are one class, Aa (see Softmax)."),
     "conv2d": (
         "A convolution slides small filters over its input. A filter is a little grid of "

@@ -29,7 +29,7 @@ class InputView(ChapterView):
         left = QVBoxLayout()
         left.addWidget(caption("Your drawing", muted=True))
         left.addWidget(self.drawing, 3)
-        left.addWidget(caption("↓ cropped, centred, shrunk to 28×28", muted=True))
+        left.addWidget(caption("↓ cropped, centred, redrawn at 28×28 with a fixed pen", muted=True))
         left.addWidget(self.small, 2)
         left.addWidget(self.stats)
         left.addWidget(Legend(shading.INK))
