@@ -56,3 +56,42 @@ def window_with(qtbot, tmp_path, spec="small", seed=0):
     """A shown main window holding a fresh model of `spec`."""
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     return make_window(qtbot, settings, model=build_model(spec, np.random.default_rng(seed)))
+
+
+def overlapping(root) -> list[tuple[str, str]]:
+    """Pairs of shown widgets under `root` whose rectangles intersect: siblings only (a child
+    lies inside its parent by design), each named by class and object name."""
+    from PySide6.QtWidgets import QWidget
+
+    def name(w) -> str:
+        return f"{type(w).__name__}({w.objectName() or getattr(w, 'text', lambda: '')()!s:.30})"
+
+    pairs = []
+    widgets = [root, *root.findChildren(QWidget)]
+    for parent in widgets:
+        kids = [w for w in parent.children() if isinstance(w, QWidget) and w.isVisible()
+                and not w.isWindow()]
+        for i, a in enumerate(kids):
+            pairs += [(name(a), name(b)) for b in kids[i + 1:]
+                      if a.geometry().intersects(b.geometry())]
+    return pairs
+
+
+def clipped_texts(root) -> list[str]:
+    """The shown read-outs and wrapped labels under `root` whose text needs more height than
+    they have (the last line would be cut off)."""
+    from PySide6.QtWidgets import QLabel
+
+    from gui.step_through.readout import Readout
+
+    cut = []
+    for r in root.findChildren(Readout):
+        if r.isVisible() and r.text():
+            r._doc.setTextWidth(r.width())
+            if r._doc.size().height() > r.height() - 3:
+                cut.append(r.text())
+    for label in root.findChildren(QLabel):
+        if label.isVisible() and label.wordWrap() and label.text():
+            if label.heightForWidth(label.width()) > label.height():
+                cut.append(label.text())
+    return cut

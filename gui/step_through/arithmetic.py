@@ -46,8 +46,9 @@ class StopArithmetic(QWidget):
         self.grids = (self.patch, self.kernel, self.products)
         for grid in self.grids:
             grid.widest = "−0.00"  # one font size for the three
-        grids = QGridLayout()
+        self._grid_rows = grids = QGridLayout()
         grids.setHorizontalSpacing(4)
+        grids.setVerticalSpacing(2)
         grids.setContentsMargins(0, 0, 0, 0)
         self.titles = [caption("patch", muted=True), caption("kernel", muted=True),
                        caption("products", muted=True)]
@@ -94,14 +95,27 @@ class StopArithmetic(QWidget):
         self._fit_grids()
 
     def _fit_grids(self) -> None:
-        """Square grids as large as the width allows (and at most half the height), so the
-        numbers of one stop are the largest on the page."""
+        """Square grids as large as the width allows and the height leaves once every line
+        below them has its room (at most half the height), so the numbers of one stop are the
+        largest on the page and never run under the sum written out beneath them."""
         k = max(1, self.kernel.values.shape[0])
         room = self.width() - sum(o.sizeHint().width() for o in self._operators) - 24
         deep = self.channels.isVisibleTo(self)
-        cell = int(min(room / (3 * k), self.height() * (0.3 if deep else 0.45) / k, 84))
+        cell = int(min(room / (3 * k), self.height() * (0.3 if deep else 0.45) / k,
+                       self._height_for_grids() / k, 84))
         for grid in self.grids:
             grid.setFixedSize(max(cell, 8) * k, max(cell, 8) * k)
+
+    def _height_for_grids(self) -> int:
+        """What the column's height leaves for the grids: less the titles above them and the
+        least height of every line shown below (the text, the input maps' sums)."""
+        column = self.layout()
+        items = [column.itemAt(i) for i in range(column.count())]
+        shown = [item for item in items if not item.isEmpty()]
+        below = sum(item.minimumSize().height() for item in shown
+                    if item.layout() is not self._grid_rows)
+        titles = max(t.sizeHint().height() for t in self.titles) + self._grid_rows.verticalSpacing()
+        return self.height() - below - titles - column.spacing() * (len(shown) - 1)
 
     def set_layer(self, in_channels: int, first_layer: bool) -> None:
         """Built once per layer: one input map (the image) or several."""
