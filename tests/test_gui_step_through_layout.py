@@ -2,6 +2,8 @@
 smaller once the title bar and a panel take their share, and 1920×1080): nothing overlaps,
 nothing needed is left out (pytest-qt, headless)."""
 
+import numpy as np
+import pyqtgraph as pg
 import pytest
 
 from tests.step_through_helpers import clipped_texts, open_tab, overlapping, window_with
@@ -36,3 +38,33 @@ def test_a_deep_convolution_stop_has_room_for_every_line(window, qtbot, size):
     assert view.arithmetic.channels.isVisible()
     assert overlapping(view) == []
     assert clipped_texts(view) == []
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_initialisation_key_stays_off_the_bars(window, qtbot, size):
+    tab = open_tab(window, qtbot, "initialisation")
+    view = tab.views["initialisation"]
+    show_at(window, qtbot, size)
+    bars = view.now_bars.sceneBoundingRect()
+    keys = [item for item in view.plot.scene().items() if isinstance(item, pg.LegendItem)]
+    assert not [k for k in keys if k.isVisible() and k.sceneBoundingRect().intersects(bars)]
+    assert overlapping(view) == []
+    assert clipped_texts(view) == []
+
+
+@pytest.mark.parametrize("layer", ["conv1", "fc1"])
+def test_the_gaussian_is_drawn_as_a_smooth_bell(window, qtbot, layer):
+    """fc1's trained weights reach far past 4σ, so the bell is a few bins wide: drawn through
+    the bins' centres alone it had a flat top (two equal points at ±half a bin) and corners."""
+    tab = open_tab(window, qtbot, "initialisation")
+    view = tab.views["initialisation"]
+    view.layer_box.setCurrentText(layer)
+    h = view.histogram
+    x, y = view.curve.getData()
+    assert np.diff(x).max() <= h.std / 10  # a point every tenth of σ at most
+    assert abs(x[np.argmax(y)]) <= h.std / 10  # one top, at 0
+    assert (y >= 0.999 * y.max()).sum() <= 3
+    centres = (h.edges[:-1] + h.edges[1:]) / 2  # it agrees with the bars' expected counts
+    np.testing.assert_allclose(np.interp(centres, x, y), h.expected, rtol=0.02,
+                               atol=1e-3 * h.expected.max())
+    assert view.curve.opts["antialias"]

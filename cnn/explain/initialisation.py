@@ -27,6 +27,18 @@ class WeightHistogram:
     def count(self) -> int:
         return int(self.counts.sum())
 
+    def curve(self, per_std: int = 12) -> tuple[np.ndarray, np.ndarray]:
+        """The Gaussian as a smooth line over the bars: x (n,) from edge to edge, every
+        σ / `per_std`, and y (n,) how many a fresh draw puts in a bin's width centred on x
+        (`expected` at the bins' centres). One point per bin would not do: a trained layer's
+        weights can reach far beyond 4σ, leaving the bell only a few bins wide."""
+        reach = float(self.edges[-1])
+        n = int(np.clip(np.ceil(2 * reach / self.std * per_std), 200, 20000)) + 1
+        x = np.linspace(-reach, reach, n)
+        half = (self.edges[1] - self.edges[0]) / 2
+        y = self.count * (_gaussian_cdf(x + half, self.std) - _gaussian_cdf(x - half, self.std))
+        return x, y
+
 
 def _gaussian_cdf(x: np.ndarray, std: float) -> np.ndarray:
     """P(w < x) for w drawn from a Gaussian around 0 with spread `std`."""

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVB
 from cnn import explain
 from cnn.data import LETTERS
 from cnn.functional import softmax
-from gui.colormaps import ACCENT, BAR, FOREGROUND
+from gui.colormaps import ACCENT, BAR
 from gui.mosaic import Mosaic
 from gui.step_through import shading
 from gui.step_through.bars import LetterBars, still_plot
@@ -16,6 +16,12 @@ from gui.step_through.base import ChapterView, caption, fill_names, layer_box, r
 from gui.step_through.number_grid import NumberGrid
 
 MAPS_SHOWN = 8
+FRESH = (200, 200, 210)  # the fresh copy's histogram outline
+
+
+def _swatch(colour: tuple[int, int, int], mark: str) -> str:
+    """A coloured mark for the key: what a plot item looks like, in text."""
+    return f"<span style='color: rgb{colour}; font-weight: bold'>{mark}</span>"
 
 
 def _fan_in_text(layer) -> str:
@@ -43,19 +49,23 @@ class InitView(ChapterView):
         self.plot = still_plot(pg.PlotWidget(enableMenu=False))
         self.plot.setLabel("bottom", "weight")
         self.plot.setLabel("left", "how many")
-        self.plot.addLegend(offset=(10, 10), labelTextColor=FOREGROUND)
         self.plot.setToolTip("Bars: the layer's weights now. Yellow curve: how a fresh "
                              "Gaussian draw spreads them")
-        self.now_bars = pg.BarGraphItem(x=[0], height=[0], width=1, brush=BAR, pen=None,
-                                        name="weights now")
+        # The key sits above the plot, not in it: inside, it covered the bars of a layer whose
+        # weights fill the whole width (conv1).
+        self.key_line = caption(
+            f"{_swatch(BAR, '■')} weights now &nbsp; {_swatch(ACCENT, '━')} the Gaussian "
+            f"they started from &nbsp; {_swatch(FRESH, '━')} a fresh copy's weights")
+        self.now_bars = pg.BarGraphItem(x=[0], height=[0], width=1, brush=BAR, pen=None)
         self.plot.addItem(self.now_bars)
-        self.curve = self.plot.plot([], [], pen=pg.mkPen(ACCENT, width=3),
-                                    name="the Gaussian they started from")
-        self.fresh_curve = self.plot.plot([], [], pen=pg.mkPen((200, 200, 210), width=1.5),
-                                          stepMode="center", name="a fresh copy's weights")
+        # Antialiased (the app's plots are not): a bell a few bins wide reads as steps otherwise.
+        self.curve = self.plot.plot([], [], pen=pg.mkPen(ACCENT, width=3), antialias=True)
+        self.fresh_curve = self.plot.plot([], [], pen=pg.mkPen(FRESH, width=1.5),
+                                          stepMode="center")
         self.stats = readout(lines=3, size=self.font().pointSizeF() + 1)
         left = QVBoxLayout()
         left.addWidget(self.stats)
+        left.addWidget(self.key_line)
         left.addWidget(self.plot, 1)
 
         self.guess_lines = [readout(size=self.font().pointSizeF() + 2, bold=True)
@@ -95,7 +105,7 @@ class InitView(ChapterView):
         h = self.histogram = explain.weight_histogram(layer, init_std=self._init_std())
         centres = (h.edges[:-1] + h.edges[1:]) / 2
         self.now_bars.setOpts(x=centres, height=h.counts, width=float(h.edges[1] - h.edges[0]))
-        self.curve.setData(centres, h.expected)
+        self.curve.setData(*h.curve())
         spread = (f"He: σ = √(2 / {h.fan_in}) = {h.std:.4f}" if h.he
                   else f"σ = {h.std:.4f}, as chosen for training")
         self.stats.setText(
