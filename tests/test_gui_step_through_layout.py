@@ -68,3 +68,28 @@ def test_the_gaussian_is_drawn_as_a_smooth_bell(window, qtbot, layer):
     np.testing.assert_allclose(np.interp(centres, x, y), h.expected, rtol=0.02,
                                atol=1e-3 * h.expected.max())
     assert view.curve.opts["antialias"]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_padding_ring_shows_at_every_size(window, qtbot, size):
+    """The page says 'the dotted ring is the padding's zeros': every padding cell of conv1's
+    input shows something lighter than the ring's dark grey, however small the cells are.
+    (Pixels, since being seen is the point: below 10 px a cell had no outline and no zero.)"""
+    tab = open_tab(window, qtbot, "convolution")
+    view = tab.views["convolution"]
+    show_at(window, qtbot, size)
+    grid = view.input_grid
+    assert grid.padding == 1
+    view.go_to(view.stops() // 2)  # the window away from the ring
+    image = grid.grab().toImage()
+    h, w = grid.values.shape
+    ring = [(r, c) for r in range(-1, h + 1) for c in range(-1, w + 1)
+            if not (0 <= r < h and 0 <= c < w)]
+    unseen = []
+    for r, c in ring:
+        rect = grid.cell_rect(r, c).toAlignedRect().adjusted(1, 1, -1, -1)
+        light = max(image.pixelColor(x, y).lightness() for x in range(rect.left(), rect.right())
+                    for y in range(rect.top(), rect.bottom()))
+        if light < 90:
+            unseen.append((r, c))
+    assert unseen == []

@@ -80,13 +80,19 @@ def paint_cells(p: QPainter, block: np.ndarray, hidden: np.ndarray | None, scale
 
 def paint_padding(p: QPainter, rects: list[QRectF], cell: float,
                   numbers: Numbers | None) -> None:
-    """The padding cells: dotted outlines (when cells are large enough) and their zeros."""
+    """The padding cells: dotted outlines when cells are large enough, else a dot in each (the
+    ring's dark grey alone is all but the background's), and their zeros when they fit."""
     p.setPen(QPen(QColor(*MUTED), 1, Qt.PenStyle.DotLine))
     if numbers is not None:
         p.setFont(numbers.font)
+    dot = max(1.0, round(cell / 3))
     for rect in rects:
+        if cell < 10:
+            centre = rect.center()
+            p.fillRect(QRectF(centre.x() - dot / 2, centre.y() - dot / 2, dot, dot),
+                       QColor(*MUTED))
+            continue
         rect = rect.adjusted(1, 1, -1, -1)
-        if cell >= 10:
-            p.drawRect(rect)
+        p.drawRect(rect)
         if numbers is not None:
             p.drawText(rect, Qt.AlignmentFlag.AlignCenter, "0")
