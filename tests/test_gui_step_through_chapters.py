@@ -126,14 +126,14 @@ def test_hover_shows_a_value(window, qtbot):
     image = prediction.pre.image
     r, c = np.argwhere((image > 0.2) & (image < 0.9))[0]
     hover(view.grid, r, c)
-    assert view.hover.text() == f"row {r}, column {c}: {image[r, c]:.2f}"
+    assert view.hover.text() == f"row {r}, column {c}: {number(image[r, c], 2)}"
     assert view.grid.hover_text(r, c) == f"row {r}, column {c}: {number(image[r, c], 4)}"
     assert view.small.marks[0].row == r and view.grid.marks[0].col == c
     # A new drawing: the heading gives that square's value in it, not the old drawing's.
     with qtbot.waitSignal(window.predictor.predicted):
         send_stroke(window.canvas, [(60, 60), (90, 90), (120, 120)])
     image = window.predictor.last.pre.image
-    assert view.hover.text() == f"row {r}, column {c}: {image[r, c]:.2f}"
+    assert view.hover.text() == f"row {r}, column {c}: {number(image[r, c], 2)}"
 
 
 MLP = [{"type": "flatten"}, {"type": "linear", "out_features": 32}, {"type": "relu"},

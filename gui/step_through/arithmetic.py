@@ -158,10 +158,11 @@ class StopArithmetic(QWidget):
         self.total_line.setText(f"{what} {shading.number(stop.weighted_sum, 3)} + bias "
                                 f"{shading.number(stop.bias, 3)}<br>= output "
                                 f"{shading.number(stop.total, 3)}")
+        rows = f"{shading.whole(stop.top)} to {shading.whole(stop.top + k - 1)}"
+        cols = f"{shading.whole(stop.left)} to {shading.whole(stop.left + k - 1)}"
         self.where_line.setText(
-            f"The window covers input rows {stop.top} to {stop.top + k - 1}, columns "
-            f"{stop.left} to {stop.left + k - 1}; its value goes to row {stop.row}, column "
-            f"{stop.col} of {layer}'s map {stop.filter}.")
+            f"The window covers input rows {rows}, columns {cols}; its value goes to row "
+            f"{stop.row}, column {stop.col} of {layer}'s map {stop.filter}.")
 
     def _describe_channel(self, row: int, col: int, value: float) -> str:
         c = row * CHANNELS_PER_ROW + col

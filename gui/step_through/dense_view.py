@@ -154,7 +154,7 @@ class DenseView(ChapterView):
         what = f"score of {LETTERS[u.unit]}" if self._is_last() else f"{name} unit {u.unit}"
         self.equation.setText(
             f"{what} = Σ {u.inputs.size:,} inputs × weights + bias = "
-            f"{shading.number(u.weighted_sum, 3)} + {shading.number(u.bias, 3)} = "
+            f"{shading.number(u.weighted_sum, 3)} {shading.added(u.bias, 3)} = "
             f"{shading.number(u.total, 3)}")
         for r, j in enumerate(top):
             cells = (self._names[j], shading.number(float(u.inputs[j]), 3),

@@ -106,12 +106,14 @@ class InitView(ChapterView):
         centres = (h.edges[:-1] + h.edges[1:]) / 2
         self.now_bars.setOpts(x=centres, height=h.counts, width=float(h.edges[1] - h.edges[0]))
         self.curve.setData(*h.curve())
-        spread = (f"He: σ = √(2 / {h.fan_in}) = {h.std:.4f}" if h.he
-                  else f"σ = {h.std:.4f}, as chosen for training")
+        std = shading.significant(h.std, 4)
+        spread = (f"He: σ = √(2 / {h.fan_in}) = {std}" if h.he
+                  else f"σ = {std}, as chosen for training")
         self.stats.setText(
             f"{self.layer_box.currentText()}: {h.count:,} weights; each unit has "
             f"{_fan_in_text(layer)}. It started from a Gaussian around 0, {spread}. "
-            f"Now: mean {h.mean_now:+.4f}, spread {h.std_now:.4f}.")
+            f"Now: mean {shading.significant(h.mean_now, 3)}, spread "
+            f"{shading.significant(h.std_now, 4)}.")
         self._show_fresh_histogram()
         self._show_side(0, self.ctx.model, self.ctx.prediction.probs)
         if self.fresh is None or self.fresh.spec != self.ctx.model.spec:

@@ -53,7 +53,7 @@ class InputView(ChapterView):
         inked = int((image > 0).sum())
         self.stats.setText(f"{image.size} numbers ({image.shape[0]} rows × {image.shape[1]} "
                            f"columns); {inked} have some ink, {int((image >= 0.5).sum())} are "
-                           f"half full or more. Largest: {image.max():.2f}.")
+                           f"half full or more. Largest: {shading.number(float(image.max()), 2)}.")
         self._show_cell()  # the heading names a square: its value in this drawing
 
     def _show_cell(self) -> None:
@@ -61,7 +61,7 @@ class InputView(ChapterView):
             return
         r, c = self._cell
         value = float(np.asarray(self.ctx.image)[r, c])
-        self.hover.setText(f"row {r}, column {c}: {value:.2f}")
+        self.hover.setText(f"row {r}, column {c}: {shading.number(value, 2)}")
 
     def _on_grid_cell_hovered(self, cell) -> None:
         if cell is None or self.ctx is None or not self.ctx.ready:

@@ -244,7 +244,7 @@ class NumberGrid(QWidget):
     def hover_text(self, row: int, col: int) -> str:
         value = self.value_at(row, col)
         if not self._inside(row, col):
-            return f"padding (row {row}, column {col}): 0"
+            return f"padding (row {shading.whole(row)}, column {shading.whole(col)}): 0"
         if not np.isfinite(value):
             return f"row {row}, column {col}: not worked out yet"
         if self.describe is not None:

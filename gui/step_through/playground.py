@@ -160,8 +160,9 @@ class Playground(QWidget):
         self.input_grid.set_marks([Mark(top, left, k, k)])
         self.output_grid.set_marks([Mark(row, col)])
         self.where.setText(
-            f"Stop {self.index + 1} of {ho * wo}: window rows {top} to {top + k - 1}, columns "
-            f"{left} to {left + k - 1} → output row {row}, column {col} = "
+            f"Stop {self.index + 1} of {ho * wo}: window rows {shading.whole(top)} to "
+            f"{shading.whole(top + k - 1)}, columns {shading.whole(left)} to "
+            f"{shading.whole(left + k - 1)} → output row {row}, column {col} = "
             f"{shading.number(float(self.output[row, col]), 3)}. Each step moves the window "
             f"{s} pixel{'s' if s > 1 else ''} right; after a row, {s} down.")
 

@@ -120,8 +120,9 @@ class PoolingView(ChapterView):
         self.winner_line.setText(f"largest of {stop.window.size}: "
                                  f"{shading.number(stop.value, 3)}")
         self.where_line.setText(
-            f"Window rows {stop.top}–{stop.top + k - 1}, columns {stop.left}–"
-            f"{stop.left + k - 1}; the winner at row {stop.top + wr}, column {stop.left + wc} "
+            f"Window rows {shading.whole(stop.top)}–{shading.whole(stop.top + k - 1)}, columns "
+            f"{shading.whole(stop.left)}–{shading.whole(stop.left + k - 1)}; the winner at row "
+            f"{shading.whole(stop.top + wr)}, column {shading.whole(stop.left + wc)} "
             f"→ output row {row}, column {col}.")
 
     def advance(self, n: int) -> None:

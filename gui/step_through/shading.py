@@ -89,6 +89,19 @@ def significant(value: float, digits: int) -> str:
     return f"{value:.{places}f}".replace("-", "−")
 
 
+def whole(value: int) -> str:
+    """A whole number (a row, a column, a count) with a true minus: rows −1 and −2 are on the
+    padding."""
+    return str(int(value)).replace("-", "−")
+
+
+def added(value: float, decimals: int = 2) -> str:
+    """A term added to a sum, its sign as the operator: '+ 0.028' or '− 0.028' (never
+    '+ −0.028')."""
+    text = number(abs(value), decimals)
+    return f"− {text}" if value < 0 and text != "0" else f"+ {text}"
+
+
 def value_of(text: str) -> float:
     """The number a text of this module shows (what a learner redoing the sum types in)."""
     return float(text.replace("−", "-"))

@@ -98,7 +98,7 @@ class SoftmaxView(ChapterView):
         probs = t.probs
         order = np.argsort(-probs, kind="stable") if self.sort_box.isChecked() \
             else np.arange(len(probs))
-        head = f"e^(score − {shading.number(t.shift, 2)})" if t.shift else "e^score"
+        head = f"e^(score {shading.added(-t.shift, 2)})" if t.shift else "e^score"
         self.table.setHorizontalHeaderItem(2, QTableWidgetItem(head))
         top = int(np.argmax(probs))
         digits = _exp_digits(t.exps, t.total, probs)
