@@ -25,11 +25,18 @@ def test_cyclic_garbage_is_collected_on_a_timer_in_the_gui_thread(qtbot):
         node.me = node  # a cycle: only the collector frees it
         gone = weakref.ref(node)
         del node
-        more = [[] for _ in range(2 * gc.get_threshold()[0])]  # past the first threshold
+        more = [[[] for _ in range(2 * gc.get_threshold()[0])]]  # past the first threshold
         assert gone() is not None
-        qtbot.waitUntil(lambda: gone() is None, timeout=10_000)
+
+        def collected() -> bool:
+            # Objects freed meanwhile (an earlier test's widgets deleted by the event loop)
+            # lower the count the collector checks: keep allocating, as a running app does.
+            more.append([[] for _ in range(50)])
+            return gone() is None
+
+        qtbot.waitUntil(collected, timeout=10_000)
         assert threads == {threading.main_thread()}
-        del more
+        more.clear()
     finally:
         collector.timer.stop()
         gc.callbacks.remove(seen)
