@@ -261,7 +261,7 @@ def test_fine_tuning_continues_the_history(qtbot, blob_file):
 
 
 
-def test_a_run_that_goes_on_after_one_stopped_mid_epoch_does_not_draw_over_it(qtbot, blob_file):
+def test_a_run_that_goes_on_after_one_stopped_mid_epoch_is_drawn_after_it(qtbot, blob_file):
     from gui.training.history import History
 
     tab = make_tab(qtbot)
@@ -280,9 +280,12 @@ def test_a_run_that_goes_on_after_one_stopped_mid_epoch_does_not_draw_over_it(qt
     again.setup.set_config(config(blob_file, epochs=1, from_current=True))
     run_to_end(qtbot, again)
     h = again.controller.history
-    assert [e["epoch"] for e in h.epochs] == [1, 2]
-    assert len(h) == 2 * per_epoch and np.all(np.diff(h.x) > 0)  # the stopped part gave way
+    assert [e["epoch"] for e in h.epochs] == [1, 2]  # numbered by completed epochs
+    assert len(h) == 2 * per_epoch + 2 and np.all(np.diff(h.x) > 0)  # the stopped part stays
+    assert h.x[-1] == pytest.approx(2.3) and h.epochs[-1]["at"] == pytest.approx(2.3)
+    assert h.series("val_accuracy")[0][-1] == pytest.approx(2.3)  # drawn where it ended
     assert h.grad_norms.shape == (len(h), layers)
+    assert again.controller.current_meta()["history"][-1]["at"] == pytest.approx(2.3)
 
 def test_a_run_that_cannot_load_its_data_says_so(qtbot, folders):
     tab = make_tab(qtbot)

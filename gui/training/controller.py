@@ -41,6 +41,7 @@ class TrainController(QObject):
         self._worker: TrainWorker | None = None
         self._state = IDLE
         self.history = History()
+        self._carry = 0.0  # epochs a run's curves are drawn further right (History.carry_on)
         self.config: RunConfig | None = None
         self.model: Sequential | None = None  # the newest weights of the last run
         self.meta: dict = {}
@@ -74,7 +75,7 @@ class TrainController(QObject):
             raise RuntimeError("a run is already going; stop it first")
         self.config = config
         self.history = History.from_meta(meta) if model is not None else History()
-        self.history.drop_unfinished_epoch()
+        self._carry = self.history.carry_on()  # a stopped epoch's batches stay, this run after
         self.meta = {k: v for k, v in (meta or {}).items() if model is not None}
         self.last_epoch, self.last_result, self.data_info = None, None, {}
         worker = TrainWorker(config, None if model is None else model.copy(),
@@ -136,11 +137,16 @@ class TrainController(QObject):
 
     @Slot(object)
     def _on_worker_progressed(self, chunk: dict) -> None:
+        if self._carry:
+            chunk = {**chunk, "x": chunk["x"] + self._carry}
         self.history.add_batches(chunk)
         self.progressed.emit(chunk)
 
     @Slot(object)
     def _on_worker_epoch_finished(self, result: dict) -> None:
+        if self._carry:  # drawn where its batches end; still numbered by completed epochs
+            result = {**result, "entry": {**result["entry"],
+                                          "at": result["entry"]["epoch"] + self._carry}}
         self.history.add_epoch(result["entry"])
         self.last_epoch = result
         self.epoch_finished.emit(result)

@@ -52,21 +52,21 @@ class History:
         self.grad_norms = np.concatenate([self.grad_norms, g])
         self.update_norms = np.concatenate([self.update_norms, u])
 
-    def drop_unfinished_epoch(self) -> None:
-        """Forget the batches after the last completed epoch (a run stopped part-way through
-        one): a run that goes on numbers its batches from that epoch again, and they would be
-        drawn over these, with a line jumping back to join them."""
-        keep = int(np.searchsorted(self.x, self.last_epoch + 1e-9))
-        self.x, self.loss, self.accuracy = self.x[:keep], self.loss[:keep], self.accuracy[:keep]
-        if len(self.grad_norms) > keep:
-            self.grad_norms, self.update_norms = self.grad_norms[:keep], self.update_norms[:keep]
+    def carry_on(self) -> float:
+        """How far past its last completed epoch the record's batches reach (0 unless a run
+        was stopped part-way through an epoch): a run that goes on from these weights draws
+        its batches and epochs that much further right, after the stopped part, which the
+        weights went through too."""
+        return max(0.0, float(self.x[-1]) - self.last_epoch) if len(self.x) else 0.0
 
     def add_epoch(self, entry: dict) -> None:
         self.epochs.append(dict(entry))
 
     def series(self, key: str) -> tuple[np.ndarray, np.ndarray]:
-        """(epoch numbers, values) of an epoch entry key such as 'val_accuracy'; gaps dropped."""
-        pts = [(e["epoch"], e.get(key)) for e in self.epochs if e.get(key) is not None]
+        """(where, values) of an epoch entry key such as 'val_accuracy', gaps dropped; where is
+        the epoch's number, or its 'at' when a run carried on after a stopped one."""
+        pts = [(e.get("at", e["epoch"]), e.get(key)) for e in self.epochs
+               if e.get(key) is not None]
         if not pts:
             return np.zeros(0), np.zeros(0)
         a = np.asarray(pts, np.float64)
