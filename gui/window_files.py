@@ -39,6 +39,7 @@ class WindowFiles:
         self.train_tab.remember_folder(path)
         self.set_model(loaded.model, loaded.meta, loaded.name, loaded.path)
         self.train_tab.show_history(loaded.meta)  # its learning curves, on the Train tab
+        self.train_tab.clear_banner()
         self.statusBar().showMessage(f"Opened {loaded.path}", 5000)
         return True
 
@@ -65,6 +66,7 @@ class WindowFiles:
             return False
         self.remember_file(Path(written))
         self.train_tab.remember_folder(written)
+        self.train_tab.clear_banner()
         self.training.mark_saved()
         self.rename_model(meta["name"])  # no longer "(unsaved)"
         self.statusBar().showMessage(f"Saved {written}", 5000)

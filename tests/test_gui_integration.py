@@ -197,6 +197,19 @@ def test_a_failed_save_names_the_chosen_path_and_why_in_words(window, tmp_path, 
     assert "Errno" not in text and ".tmp" not in text
 
 
+def test_a_save_or_open_from_the_file_menu_clears_the_train_tabs_failed_save(window, tmp_path):
+    tab = window.train_tab
+    (tmp_path / "a_file").write_text("not a folder")
+    assert not tab.save_model_as(tmp_path / "a_file" / "x.npz")
+    assert tab.controls.banner.isVisibleTo(tab)
+    good = tmp_path / "good.npz"
+    assert window.save_model(good)
+    assert not tab.controls.banner.isVisibleTo(tab)
+    assert not tab.save_model_as(tmp_path / "a_file" / "x.npz")
+    assert window.open_model(good)
+    assert not tab.controls.banner.isVisibleTo(tab)
+
+
 def test_both_save_commands_start_in_the_folder_last_used(qtbot, window, settings, tmp_path,
                                                           monkeypatch):
     from PySide6.QtWidgets import QFileDialog

@@ -359,3 +359,16 @@ def test_a_full_disk_keeps_the_saved_model_and_says_so(qtbot, folders, monkeypat
                                    "or choose another disk.")
     assert path.read_bytes() == before  # the previous model, whole
     assert [p.name for p in folders.iterdir() if p.name.startswith(".kept")] == []
+
+
+def test_a_good_save_or_open_clears_the_banner_of_a_failed_save(qtbot, folders):
+    tab = make_tab(qtbot, current=(trained_small(), {"name": "base"}))
+    (folders / "a_file").write_text("not a folder")
+    assert not tab.save_model_as(folders / "a_file" / "x.npz")
+    assert tab.controls.banner.isVisibleTo(tab) and "Could not save" in tab.banner.text()
+    good = folders / "good.npz"
+    assert tab.save_model_as(good)
+    assert not tab.controls.banner.isVisibleTo(tab)  # "Saved …" under a red "Could not save"
+    assert not tab.save_model_as(folders / "a_file" / "x.npz")
+    assert tab.open_model(good)
+    assert not tab.controls.banner.isVisibleTo(tab)

@@ -141,7 +141,7 @@ class TrainTab(TabFiles, QWidget):
                 return False
         elif not self.offer_save("start a new network from scratch"):
             return False
-        self.controls.hide_banner()
+        self.clear_banner()
         self.collapse = ""
         self.controller.start(config, model, meta, paused=paused)
         self.views.show_history(self.controller.history)

@@ -97,6 +97,7 @@ class TabFiles:
         self.unsaved = False
         self.last_saved = model
         self.remember_folder(written)
+        self.clear_banner()
         self._say(f"Saved {written}")
         self.model_saved.emit(str(written))
         return True
@@ -120,9 +121,15 @@ class TabFiles:
         self.unsaved = False
         self.remember_folder(path)
         self.views.show_history(c.history)
+        self.clear_banner()
         self._say(f"Opened {path}: {len(c.history.epochs)} epochs of training history.")
         self.model_opened.emit(loaded.model, loaded.meta, str(path))
         return True
+
+    def clear_banner(self) -> None:
+        """A save, an open or a run that starts has settled whatever the banner warned about
+        (a failed save most of all): a banner left up would read as this success failing."""
+        self.controls.hide_banner()
 
     def ask_save_path(self, parent=None, title: str = "Save model") -> str:
         """The save dialog of both save commands, at default_save_path(); '' when cancelled."""
