@@ -134,3 +134,19 @@ def test_a_chosen_true_letter_holds_for_its_drawing_only(window, qtbot):
     assert view.letter_box.currentIndex() == guess
     assert view.keep_button.text().endswith(f"teach {LETTERS[guess]}")
     assert f"{LETTERS[guess]} (the guess)" in view.keep_button.toolTip()
+
+
+def test_small_gradients_look_small_against_the_gradients_own_scale(window, qtbot):
+    prediction = draw_sample(window, qtbot)  # a clear letter: p of the guess near 1
+    tab = open_tab(window, qtbot, "backpropagation")
+    view = tab.views["backpropagation"]
+    bars = view.score_bars
+    g = view.step.score_grads
+    assert np.abs(g).max() < 0.1  # all but nothing left to learn
+    (_, _), (bottom, top) = bars.getViewBox().viewRange()
+    assert bottom <= -1 and top >= 1 and top - bottom < 2.5  # p − target's range, not |g|'s
+    ticks = dict(bars.getAxis("left")._tickLevels[0])
+    assert ticks[-1.0] == "−1" and ticks[0.0] == "0" and ticks[1.0] == "1"
+    true = prediction.top_index
+    assert bars.value_text.isVisible()
+    assert bars.value_text.textItem.toPlainText() == significant(float(g[true]), 3)

@@ -71,7 +71,10 @@ class BackpropView(ChapterView):
 
         size = self.font().pointSizeF()
         self.score_line = readout(lines=2, size=size + 1)
-        self.score_bars = LetterBars("∂loss/∂score = p − target, for each letter", signed=True)
+        # On p − target's own scale, −1 to 1: a step's gradients shrink as the network gets the
+        # letter right, and a fitted scale would draw −0.0008 as tall as −1 was.
+        self.score_bars = LetterBars("∂loss/∂score = p − target, for each letter", signed=True,
+                                     fixed=(-1.0, 1.0))
         self.kernels = [NumberGrid(shading.SIGNED, cell_hint=44, max_font_px=15)
                         for _ in range(4)]
         tips = ("The kernel's weights before the step",
@@ -119,7 +122,7 @@ class BackpropView(ChapterView):
                                                  float(self.rate_box.currentText()),
                                                  self.layer_box.currentText() or None)
         g = step.score_grads
-        self.score_bars.set_values(g, highlight=None)
+        self.score_bars.set_values(g, highlight=None, written=true)
         letter = LETTERS[true]
         self.keep_button.setText(f"Keep this step: teach {letter}")
         self.keep_button.setToolTip(
