@@ -90,3 +90,19 @@ def fit_labels(axis, pitch: float) -> None:
     if old is None or (old.pointSizeF(), old.stretch()) != (size, font.stretch()):
         axis.setStyle(tickFont=font)
         set_height(axis, font)
+
+
+def fit_rows(axis, pitch: float, offset: float = 0.0) -> None:
+    """Shrink the one-line class labels of a left `axis` until a line fits `pitch` pixels a
+    class; below the smallest size, name every other class (labels a row apart overlap)."""
+    font = QFont()
+    size = font.pointSizeF()
+    while QFontMetrics(font).height() > pitch and size - 0.5 >= MIN_LABEL_POINTS:
+        size -= 0.5
+        font.setPointSizeF(size)
+    step = 1 if QFontMetrics(font).height() <= pitch else 2
+    ticks = [t for i, t in enumerate(axis_ticks(offset)[0]) if i % step == 0]
+    if (axis.style.get("tickFont"), getattr(axis, "_row_step", None)) != (font, step):
+        axis._row_step = step
+        axis.setStyle(tickFont=font)
+        axis.setTicks([ticks])

@@ -10,7 +10,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QWidget
 
-from gui.class_labels import axis_ticks, class_label, stack_labels
+from gui.class_labels import axis_ticks, class_label, fit_rows, stack_labels
 
 _LUT = pg.colormap.get("inferno").getLookupTable(nPts=256)
 
@@ -83,6 +83,7 @@ class ConfusionPanel(pg.GraphicsLayoutWidget):
         self.marker.setPen(pen)
         self.marker.setVisible(False)
         self.matrix.addItem(self.marker)
+        self.matrix.getViewBox().sigResized.connect(self._fit_row_labels)
         self.image.clicked.connect(self._on_image_clicked)
         self.image.hovered.connect(self._on_image_hovered)
 
@@ -101,6 +102,13 @@ class ConfusionPanel(pg.GraphicsLayoutWidget):
 
         self.plots_made = True
         self._draw()
+
+    def _fit_row_labels(self) -> None:
+        """The true letters down the left, one a row: smaller, or every other one, when the
+        rows are too short for the font (at 1280×720 'Gg' ran into 'Hh')."""
+        box = self.matrix.getViewBox()
+        (_, _), (top, bottom) = box.viewRange()
+        fit_rows(self.matrix.getAxis("left"), box.height() / max(bottom - top, 1e-9), 0.5)
 
     def set_result(self, confusion: np.ndarray, per_class: list) -> None:
         """Rows normalised to shares of the true letter (square-rooted so mistakes show)."""
