@@ -162,6 +162,10 @@ class Canvas(QWidget):
         r, s = self.view_rect(), self.view_scale()
         return QPointF((pos.x() - r.left()) / s, (pos.y() - r.top()) / s)
 
+    def _on_page(self, pos: QPointF) -> bool:
+        """True when drawing position `pos` is on the page, not in the margin beside it."""
+        return 0 <= pos.x() <= self.width() and 0 <= pos.y() <= self.height()
+
     def _view_update(self, rect: QRectF) -> None:
         r, s = self.view_rect(), self.view_scale()
         self.update(QRectF(r.left() + rect.left() * s, r.top() + rect.top() * s,
@@ -198,9 +202,11 @@ class Canvas(QWidget):
     # --- input ---------------------------------------------------------------------------------
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        if self._mode is not None:
-            return
         pos = self._to_drawing(event.position())
+        # A press in the margin beside the shrunk page starts nothing, as a press off the
+        # canvas does while the page fills it (moves there still cut and resume a stroke).
+        if self._mode is not None or not self._on_page(pos):
+            return
         if event.button() == Qt.MouseButton.LeftButton:
             self._begin("erase" if self._eraser else "draw", pos, 1.0)
         elif event.button() == Qt.MouseButton.RightButton:
@@ -222,7 +228,7 @@ class Canvas(QWidget):
         event.accept()
         pos, pressure = self._to_drawing(event.position()), float(event.pressure())
         kind = event.type()
-        if kind == QTabletEvent.Type.TabletPress and self._mode is None:
+        if kind == QTabletEvent.Type.TabletPress and self._mode is None and self._on_page(pos):
             erase = (self._eraser or event.pointerType() == QPointingDevice.PointerType.Eraser
                      or event.button() == Qt.MouseButton.RightButton)
             self._begin("erase" if erase else "draw", pos, pressure)

@@ -119,6 +119,23 @@ def test_a_stroke_dragged_off_the_canvas_is_cut_at_the_edge(canvas, qtbot):
     assert canvas.is_empty()
 
 
+def test_a_press_in_the_margin_beside_the_shrunk_page_starts_no_stroke(canvas, qtbot):
+    canvas.set_covered(100)  # Details open: the page shrinks to 200 x 200 at x 50..250
+    view = canvas.view_rect()
+    np.testing.assert_allclose((view.left(), view.right(), view.bottom()), (50, 250, 200))
+    started = []
+    canvas.stroke_started.connect(lambda: started.append(True))
+    send_stroke(canvas, line((20, 100), (150, 100)))  # pressed left of the page, dragged on
+    send_stroke(canvas, line((20, 100), (20, 180)))  # a click-and-drag all in the margin
+    assert canvas.is_empty() and not started and not canvas.can_undo()
+    # Pressed on the page, out into the margin and back: cut and resumed at the page's edge.
+    send_stroke(canvas, [(150, 100), (20, 100), (100, 50)])
+    strokes = canvas.strokes()
+    assert len(strokes) == 2
+    np.testing.assert_allclose(strokes[0][[0, -1]], [(150, 150), (0, 150)])
+    np.testing.assert_allclose(strokes[1][[0, -1]], [(0, 121.875), (75, 75)])
+
+
 @pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")  # offscreen
 def test_the_network_reads_only_the_ink_on_the_canvas(qtbot, tmp_path):
     from PySide6.QtCore import QEvent, QPoint, QSettings
