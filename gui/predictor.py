@@ -40,14 +40,21 @@ class Prediction:
         return self.pre.too_small
 
     def least_pixels(self) -> int:
-        """The fewest canvas pixels across the ink must span to be read (when too small)."""
+        """The fewest canvas pixels the strokes' points must span, the pen's width not counted
+        (preprocessing measures the path of the pen's centre), to be read (when too small)."""
         return math.floor(self.pre.min_side) + 1
 
     def too_small_text(self) -> str:
         """Why a drawing with ink gets no reading, and what to do, in one sentence."""
-        return (f"The drawing is too small to read: the network needs ink at least "
+        return (f"The drawing is too small to read: draw the letter at least "
                 f"{self.least_pixels()} px across ({BLANK_FRACTION:.0%} of the canvas's longer "
-                "side). Draw the letter bigger.")
+                "side), not counting the pen's width: the network measures the path of the "
+                "pen's centre, so a click spans 0 px however wide the pen.")
+
+    def too_small_lines(self) -> list[str]:
+        """too_small_text in three short lines, for the Prediction panel (they fit at 1280×720)."""
+        return ["too small to read:", f"draw it at least {self.least_pixels()} px across,",
+                "not counting the pen's width"]
 
     @property
     def top_index(self) -> int | None:

@@ -64,6 +64,7 @@ def test_empty_canvas_shows_no_prediction(window):
 
 
 def test_a_dot_is_too_small_to_read_not_an_empty_canvas(window, qtbot):
+    window.resize(1280, 720)  # the smallest window: the panel's lines must still fit
     canvas = window.canvas
     with qtbot.waitSignal(window.predictor.predicted) as blocker:
         send_stroke(canvas, [(150, 120), (151, 120)])  # a click, a dot of ink
@@ -71,16 +72,21 @@ def test_a_dot_is_too_small_to_read_not_an_empty_canvas(window, qtbot):
     assert prediction.blank and prediction.too_small and not canvas.is_empty()
     least = prediction.least_pixels()  # 2 % of the canvas's longer side, rounded up
     assert least == int(0.02 * max(canvas.width(), canvas.height())) + 1
+    # The mark is as wide as the pen, wider than `least`: the message says what is measured.
+    assert canvas.pen_width() > least
+    size = f"at least {least} px across"
     text = window.prediction_panel.text()
-    assert "too small to read" in text and f"≥ {least} px across" in text
+    assert "too small to read" in text and size in text and "not counting the pen's width" in text
     assert "draw a letter" not in text
     verdict = window.prediction_panel.verdict
     assert verdict.needed_width() <= verdict.width()
-    assert f"{least} px across" in verdict.toolTip()
+    assert size in verdict.toolTip() and "not counting the pen's width" in verdict.toolTip()
     tab = window.step_through.tab
     window.tabs.setCurrentWidget(tab)
     assert tab.stack.currentWidget() is tab.empty
     assert "too small to read" in tab.empty_text.text() and "Nothing" not in (
+        tab.empty_text.text())
+    assert size in tab.empty_text.text() and "not counting the pen's width" in (
         tab.empty_text.text())
     window.tabs.setCurrentIndex(0)
     with qtbot.waitSignal(window.predictor.predicted):

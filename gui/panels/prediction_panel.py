@@ -136,8 +136,7 @@ class PredictionPanel(QWidget):
             self.probs = np.zeros(26)
             # Ink too small to read is not an empty canvas: say so, and how big is enough.
             small = prediction is not None and prediction.too_small
-            lines = ([("too small to read:", None), ("draw it bigger,", None),
-                      (f"≥ {prediction.least_pixels()} px across", None)] if small
+            lines = ([(line, None) for line in prediction.too_small_lines()] if small
                      else [("draw a letter", None)])
             self.verdict.set_text("–", "", lines)
             self.verdict.setToolTip(prediction.too_small_text() if small else "")
