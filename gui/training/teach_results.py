@@ -7,6 +7,7 @@ from html import escape
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -91,6 +92,10 @@ class TeachResults(QWidget):
         left = self.bars.getAxis("left")
         left.setTicks([[(0, "0"), (0.5, ".5"), (1, "1")]])  # six labels in 96 px overlapped
         left.setWidth(22)
+        # Each label is centred on its tick, and the 1 sits at the chart's top edge: leave it
+        # half a line of room above the plot, or the edge cuts it in half.
+        self.bars.getPlotItem().layout.setContentsMargins(
+            1, QFontMetrics(self.bars.font()).height() // 2 + 1, 1, 1)
         self.bars.setYRange(0, 1, padding=0.02)
         self.bars.setXRange(-0.6, 25.6, padding=0)
         self.before_bars = pg.BarGraphItem(x=np.arange(26) - 0.2, height=np.zeros(26),
