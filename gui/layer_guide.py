@@ -161,7 +161,9 @@ STEP_TEXT = {
         "The yellow window is the filter's flashlight. At each stop, the patch under it × the "
         "kernel's weights gives the products; their sum plus the bias is one pixel of the "
         "feature map. <b>Step</b> moves the window by the stride; the dotted ring is the "
-        "padding's zeros. Click a pixel of the map to jump there."),
+        "padding's zeros. Click a pixel of the map to jump there. The grids show two "
+        "decimals; the sums add the exact numbers, so adding the shown ones can miss the last "
+        "digit."),
     "relu": (
         "On the left the numbers ReLU receives, on the right what it passes on: blue "
         "(negative) numbers are replaced by 0, red (positive) ones pass unchanged. Click the "
