@@ -2,12 +2,17 @@
 smaller once the title bar and a panel take their share, and 1920×1080): nothing overlaps,
 nothing needed is left out (pytest-qt, headless)."""
 
+import re
+
 import numpy as np
 import pyqtgraph as pg
 import pytest
+from PySide6.QtCore import QSettings
 
+from cnn import checkpoint
+from cnn.paths import DEFAULT_MODEL
 from tests.step_through_helpers import clipped_texts, open_tab, overlapping, window_with
-from tests.test_gui_window import draw_sample
+from tests.test_gui_window import draw_sample, make_window
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -93,3 +98,29 @@ def test_the_padding_ring_shows_at_every_size(window, qtbot, size):
         if light < 90:
             unseen.append((r, c))
     assert unseen == []
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_softmax_table_shows_every_cell_whole(qtbot, tmp_path, size):
+    """With the shipped model a clear letter leaves the others 0.00004746  (0.0%): at
+    1280×720 the table's share of the row cut that to '0.00004746 …'."""
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = make_window(qtbot, settings, model=checkpoint.load(DEFAULT_MODEL)[0])
+    window.activateWindow()  # the tab is opened by its shortcut
+    qtbot.waitUntil(window.isActiveWindow)
+    draw_sample(window, qtbot)
+    tab = open_tab(window, qtbot, "softmax")
+    view = tab.views["softmax"]
+    show_at(window, qtbot, size)
+    table = view.table
+    for c in range(table.columnCount()):
+        assert table.columnWidth(c) >= table.sizeHintForColumn(c), (size, c)
+    assert table.horizontalScrollBar().maximum() == 0  # no sideways scrolling either
+    scores = [table.item(r, 1).text() for r in range(table.rowCount())]
+    assert all(re.fullmatch(r"−?\d+\.\d{3}", text) for text in scores), scores
+
+
+def test_a_large_score_keeps_its_three_decimals():
+    from gui.step_through.softmax_view import score_text
+
+    assert score_text(-13.0449) == "−13.045" and score_text(7.1234) == "7.123"

@@ -47,6 +47,12 @@ def _exp_digits(exps: np.ndarray, total: float, probs: np.ndarray, most: int = 1
     return most
 
 
+def score_text(score: float) -> str:
+    """A score to 3 decimals whatever its size (the grids' `shading.number` keeps one for
+    -13.045, which left e^score impossible to follow); a true minus sign."""
+    return f"{score:.3f}".replace("-", "−")
+
+
 class SoftmaxView(ChapterView):
     key = "softmax"
 
@@ -60,8 +66,9 @@ class SoftmaxView(ChapterView):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.setToolTip("Each letter's score, e to that power, divided by the total of "
-                              "all 26: its probability")
-        self.table.setMinimumWidth(380)
+                              "all 26: its probability. Scores show 3 decimals; e^score is of "
+                              "the exact score, so e to the shown one can differ in the 4th "
+                              "digit.")
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
@@ -104,7 +111,7 @@ class SoftmaxView(ChapterView):
         digits = _exp_digits(t.exps, t.total, probs)
         for r, i in enumerate(order):
             p = shading.significant(float(probs[i]), PROB_DIGITS)
-            cells = [(LETTERS[i], None), (shading.number(float(t.scores[i]), 3), t.scores[i]),
+            cells = [(LETTERS[i], None), (score_text(float(t.scores[i])), t.scores[i]),
                      (_exp_text(float(t.exps[i]), digits), t.exps[i]),
                      (f"÷ {_exp_text(t.total, digits)} =", None),
                      (f"{p}  ({probs[i]:.1%})", probs[i])]
@@ -118,6 +125,7 @@ class SoftmaxView(ChapterView):
                     font.setBold(True)
                     item.setFont(font)
                 self.table.setItem(r, c, item)
+        self._fit_width()
         self.total_line.setText(
             f"total of e^score: {_exp_text(t.total, digits)}; the probabilities add up to "
             f"{probs.sum():.4f}")
@@ -131,6 +139,16 @@ class SoftmaxView(ChapterView):
         self.scores.set_values(t.scores, highlight=top)
         self.probs.set_values(probs, highlight=top)
         self.probs.setYRange(0, 1, padding=0.02)
+
+    def _fit_width(self) -> None:
+        """As wide as every column's contents: the table's share of the row (2 of 5) cut the
+        probability column to '0.00004746 …' in a 1280×720 window; the charts beside it give
+        up the room."""
+        table = self.table
+        columns = sum(max(table.sizeHintForColumn(c), table.horizontalHeader().sectionSizeHint(c))
+                      for c in range(table.columnCount()))
+        table.setMinimumWidth(columns + table.verticalScrollBar().sizeHint().width()
+                              + 2 * table.frameWidth())
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Resize and watched is self.table.viewport():
