@@ -106,3 +106,16 @@ def fit_rows(axis, pitch: float, offset: float = 0.0) -> None:
         axis._row_step = step
         axis.setStyle(tickFont=font)
         axis.setTicks([ticks])
+
+
+def keep_labels_apart(plot) -> None:
+    """Fit the stacked class labels of `plot`'s bottom axis (a PlotWidget or PlotItem) to the
+    room a class gets, again whenever its view box is resized (`fit_labels`)."""
+    box, axis = plot.getViewBox(), plot.getAxis("bottom")
+
+    def refit(_box=None) -> None:
+        low, high = box.viewRange()[0]
+        if high > low and box.width() > 0:
+            fit_labels(axis, box.width() / (high - low))
+
+    box.sigResized.connect(refit)

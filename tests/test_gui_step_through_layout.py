@@ -124,3 +124,21 @@ def test_a_large_score_keeps_its_three_decimals():
     from gui.step_through.softmax_view import score_text
 
     assert score_text(-13.0449) == "−13.045" and score_text(7.1234) == "7.123"
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_letters_under_every_small_chart_keep_apart(window, qtbot, size):
+    """The initialisation chapter's two probability charts give a class ~7 pixels at
+    1280×720: their letters ran together ('ABCDEFGH…') until they shrank to fit."""
+    from PySide6.QtGui import QFont
+
+    from gui.class_labels import label_width
+
+    tab = open_tab(window, qtbot, "initialisation")
+    view = tab.views["initialisation"]
+    show_at(window, qtbot, size)
+    for chart in view.prob_bars:
+        box = chart.getViewBox()
+        low, high = box.viewRange()[0]
+        font = chart.getAxis("bottom").style.get("tickFont") or QFont()
+        assert label_width(font) + 1 <= box.width() / (high - low), size

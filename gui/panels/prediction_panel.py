@@ -6,7 +6,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QSizePolicy, QVBoxLayout, QWidget
 
-from gui.class_labels import class_label, close_readings, fit_labels, stack_labels
+from gui.class_labels import class_label, close_readings, keep_labels_apart, stack_labels
 from gui.colormaps import ACCENT, BAR, FOREGROUND, MUTED
 from gui.predictor import Prediction
 
@@ -111,7 +111,7 @@ class PredictionPanel(QWidget):
                                      brush=self._brush, pen=pg.mkPen(None))
         self._plot.addItem(self._bars)
         # A narrow dock (1280×720) gives a class ~8 px: letters shrink rather than touch.
-        self._plot.getViewBox().sigResized.connect(self._on_view_box_resized)
+        keep_labels_apart(self._plot)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 0, 6, 4)
@@ -120,10 +120,6 @@ class PredictionPanel(QWidget):
         layout.addWidget(self._plot, 1)
         self.probs = np.zeros(26)
         self.set_prediction(None)
-
-    def _on_view_box_resized(self, box) -> None:
-        low, high = box.viewRange()[0]
-        fit_labels(self._plot.getAxis("bottom"), box.width() / (high - low))
 
     def text(self) -> str:
         """What the panel says, as plain text (for tests and accessibility)."""

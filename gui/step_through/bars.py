@@ -4,7 +4,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from cnn.data import LETTERS
-from gui.class_labels import stack_labels
+from gui.class_labels import keep_labels_apart, stack_labels
 from gui.colormaps import ACCENT, BACKGROUND, BAR, MUTED
 from gui.step_through.shading import NEGATIVE, POSITIVE, significant
 
@@ -32,6 +32,7 @@ class LetterBars(pg.PlotWidget):
         still_plot(self)
         self.setMinimumHeight(height)
         stack_labels(self.getAxis("bottom"))  # A over a, as on the Draw tab
+        keep_labels_apart(self)  # a narrow chart: smaller letters rather than touching ones
         self.getAxis("left").setWidth(44)
         if title:
             self.setTitle(title, size="9pt", color=MUTED)
