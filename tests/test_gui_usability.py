@@ -692,10 +692,11 @@ def test_the_first_layout_stops_following_the_window_once_arranged(qtbot, settin
     assert not window._layout_follower.following
 
 
-def test_the_mistakes_view_fits_a_1280x720_window(qtbot, settings):
+def mistakes_view(qtbot, settings, size):
+    """The Train tab's Mistakes view, shown in a window of `size`."""
     window = MainWindow(startup_model()[0], settings)
     qtbot.addWidget(window)
-    window.resize(1280, 720)
+    window.resize(*size)
     window.show()
     qtbot.waitExposed(window)
     window.tabs.setCurrentWidget(window.train_tab)
@@ -703,6 +704,11 @@ def test_the_mistakes_view_fits_a_1280x720_window(qtbot, settings):
     views.setCurrentIndex(1)  # Mistakes
     panel = views.confusion
     qtbot.waitUntil(lambda: panel.plots_made and panel.isVisible())
+    return panel
+
+
+def test_the_mistakes_view_fits_a_1280x720_window(qtbot, settings):
+    panel = mistakes_view(qtbot, settings, (1280, 720))
     confusion = np.diag(np.full(26, 126))  # 3,963 letters, 3,280 right, as a QA run showed
     confusion[0, 0] += 4
     confusion[1:, 0] += 27
@@ -733,16 +739,7 @@ def test_the_mistakes_view_fits_a_1280x720_window(qtbot, settings):
 
 @pytest.mark.parametrize("size", [(1262, 680), (1280, 720)])
 def test_the_mistakes_views_true_letters_do_not_overlap(qtbot, settings, size):
-    window = MainWindow(startup_model()[0], settings)
-    qtbot.addWidget(window)
-    window.resize(*size)
-    window.show()
-    qtbot.waitExposed(window)
-    window.tabs.setCurrentWidget(window.train_tab)
-    views = window.train_tab.views
-    views.setCurrentIndex(1)  # Mistakes
-    panel = views.confusion
-    qtbot.waitUntil(lambda: panel.plots_made and panel.isVisible())
+    panel = mistakes_view(qtbot, settings, size)
     next_turn(qtbot)
     axis = panel.matrix.getAxis("left")
     font = axis.style.get("tickFont") or axis.font()
