@@ -19,6 +19,20 @@ def configure_pyqtgraph() -> None:
     tests' conftest, the benchmarks). NumPy images are (rows, columns): no transposes anywhere."""
     pg.setConfigOptions(imageAxisOrder="row-major", background=BACKGROUND,
                         foreground=FOREGROUND, antialias=False)
+    if pg.AxisItem.tickStrings is not _true_minus_ticks:
+        global _plain_ticks
+        _plain_ticks = pg.AxisItem.tickStrings
+        pg.AxisItem.tickStrings = _true_minus_ticks
+
+
+_plain_ticks = None  # pyqtgraph's own tickStrings, which configure_pyqtgraph wraps
+
+
+def _true_minus_ticks(axis, values, scale, spacing) -> list[str]:
+    """pyqtgraph's tick labels with a true minus sign, as every number LetterLens writes
+    itself has ('−0.5', not '-0.5'); an exponent keeps its hyphen ('−1e-05')."""
+    return ["−" + t[1:] if t.startswith("-") else t
+            for t in _plain_ticks(axis, values, scale, spacing)]
 
 
 def _table(name: str) -> np.ndarray:

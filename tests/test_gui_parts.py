@@ -208,3 +208,13 @@ def test_grey_images_reach_pyqtgraph_as_bytes_with_their_levels_applied(qtbot):
     rgba = np.arange(16, dtype=np.uint8).reshape(2, 2, 4)
     show_image(item, rgba)
     np.testing.assert_array_equal(item.image, rgba)
+
+
+def test_plot_axes_write_a_true_minus(qtbot):
+    import pyqtgraph as pg
+
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    axis = plot.getAxis("left")
+    assert axis.tickStrings([-0.5, 0.0, 0.5], 1.0, 0.5) == ["−0.5", "0", "0.5"]
+    assert axis.tickStrings([-1e-05], 1.0, 1e-05)[0] in ("−1e-05", "−1.0e-05")
