@@ -221,6 +221,27 @@ def test_curves_are_framed_in_steps_until_the_person_zooms(qtbot):
     assert 0.1 <= x_range(curves.loss)[1] < 0.11
 
 
+def test_a_model_with_only_epochs_is_framed_to_its_whole_history(qtbot):
+    curves = shown_curves(qtbot)
+    run = History()  # one epoch that went on from a first: batches from 1 to 2
+    run.add_batches({"x": np.linspace(1.1, 2.0, 10), "loss": np.full(10, 2.0),
+                     "accuracy": np.full(10, 0.5)})
+    run.add_epoch({"epoch": 2, "loss": 2.0, "val_loss": 2.1, "val_accuracy": 0.4})
+    curves.set_history(run)
+    curves.loss.vb.setXRange(1.2, 1.4, padding=0)  # as the person zooms
+    curves.loss.vb.sigRangeChangedManually.emit([True, True])
+    # The shipped model, trained by the command line: 15 epochs and no batch curves.
+    shipped = History.from_meta(checkpoint.load(DEFAULT_MODEL)[1])
+    assert not len(shipped) and len(shipped.epochs) == 15
+    curves.set_history(shipped)
+    where, losses = curves.loss_val.getData()
+    assert len(where) == 15
+    for plot in (curves.loss, curves.acc, curves.grad, curves.update_plot):
+        (x0, x1), _ = plot.vb.viewRange()
+        assert x0 <= 0 and 15 <= x1 <= 15 * 4 / 3 + 1, plot  # every epoch, in a nice step
+    assert curves.loss.vb.viewRange()[1][1] >= losses.max()
+
+
 @pytest.fixture
 def settings(tmp_path):
     return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)

@@ -159,7 +159,10 @@ class CurvesPanel(pg.GraphicsLayoutWidget):
         """Frame the curves in steps (see `nice_above`), not to the last batch: a range that
         moved with every refresh made all eight axes lay out and paint their ticks again.
         A plot the person zoomed or panned is left as they set it, until its "A" button."""
-        if not len(h):
+        # Where the record reaches: its batches, and its epochs (a model trained by the command
+        # line keeps only epochs; epoch e ends where its batches would, its first starts at e-1).
+        epochs = np.concatenate([h.series(k)[0] for k in ("val_loss", "val_accuracy")])
+        if not len(h) and not epochs.size:
             return
 
         def framed(plot):
@@ -168,8 +171,9 @@ class CurvesPanel(pg.GraphicsLayoutWidget):
                 plot.disableAutoRange()
             return plot not in self._zoomed
 
-        start = float(np.floor(h.x[0]))  # a run that goes on from earlier epochs starts there
-        end = start + nice_above(float(h.x[-1]) - start)
+        # A run that goes on from earlier epochs starts there.
+        start = max(0.0, float(np.floor(min([*h.x[:1], *(epochs - 1)]))))
+        end = start + nice_above(max([*h.x[-1:], *epochs]) - start)
         for plot in (self.loss, self.acc, self.grad, self.update_plot):
             if framed(plot):
                 plot.setXRange(start, end, padding=0.02)
