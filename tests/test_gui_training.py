@@ -372,3 +372,27 @@ def test_a_good_save_or_open_clears_the_banner_of_a_failed_save(qtbot, folders):
     assert not tab.save_model_as(folders / "a_file" / "x.npz")
     assert tab.open_model(good)
     assert not tab.controls.banner.isVisibleTo(tab)
+
+
+def test_another_model_clears_the_finished_runs_progress(qtbot, blob_file, folders):
+    window_model = {}  # what the window shows: the run's weights, then another model
+    tab = TrainTab(current_model=lambda: window_model.get("now", (None, {})))
+    qtbot.addWidget(tab)
+    tab.setup.set_config(config(blob_file, epochs=1))
+    tab.weights_published.connect(lambda m, meta: window_model.update(now=(m, meta)))
+    run_to_end(qtbot, tab)
+    assert "done" in tab.progress.format() and "Save the model" in tab.status.text()
+    tab.refresh_current_model()  # the run's own weights: its progress stays
+    assert "done" in tab.progress.format()
+    path = folders / "saved.npz"
+    assert tab.save_model_as(path)
+    # The window opens another file (File › Open): the run's read-outs go.
+    window_model["now"] = (trained_small(), {"name": "other", "history": [{"epoch": 1}]})
+    tab.refresh_current_model()
+    assert tab.progress.format() == "ready" and tab.progress.value() == 0
+    assert "other" in tab.status.text() and "Training finished" not in tab.status.text()
+    # Likewise when the tab's own Open model… brings one in after a run.
+    run_to_end(qtbot, tab)
+    tab.unsaved = False
+    assert tab.open_model(path)
+    assert tab.progress.format() == "ready" and "Opened" in tab.status.text()

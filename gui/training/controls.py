@@ -59,6 +59,7 @@ class RunControls(QWidget):
         self.banner.setVisible(False)
         column(self, buttons, self.progress, self.status, self.banner)
         self._state, self._blocked = IDLE, ""
+        self.shows_run = False  # the progress bar and status speak of a run (its weights)
 
     def set_blocked(self, reason: str) -> None:
         """The form cannot start a run ("" when it can): Start and Step say why, disabled."""
@@ -84,6 +85,7 @@ class RunControls(QWidget):
 
     def set_loading(self, text: str, fraction: float) -> None:
         """Loading the data: a fraction in [0, 1], or busy when negative."""
+        self.shows_run = True
         if fraction < 0:
             self.progress.setRange(0, 0)
         else:
@@ -92,6 +94,7 @@ class RunControls(QWidget):
         self.progress.setFormat(text)
 
     def set_progress(self, chunk: dict, paused: bool) -> None:
+        self.shows_run = True
         self.progress.setRange(0, 1000)
         self.progress.setValue(int(chunk["fraction"] * 1000))
         self.progress.setFormat(
@@ -103,6 +106,15 @@ class RunControls(QWidget):
     def set_finished(self, reason: str) -> None:
         self.progress.setRange(0, 1000)
         self._suffix(f" · {reason}")
+
+    def clear_run(self, text: str) -> None:
+        """Another model came in: the last run's progress no longer applies; `text` says which
+        model is loaded."""
+        self.shows_run = False
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(0)
+        self.progress.setFormat("ready")
+        self.say(text)
 
     def _suffix(self, text: str) -> None:
         self.progress.setFormat(self.progress.format().split(_PAUSED)[0] + text)

@@ -193,10 +193,12 @@ class TrainTab(TabFiles, QWidget):
             return
         name = name_of(meta, "current model")
         epochs = len(History.from_meta(meta).epochs)
-        self.setup.set_current_model(
-            f"{name}: {model.num_parameters():,} parameters, {epochs} "
-            f"epoch{'s' if epochs != 1 else ''} so far",
-            model.spec)
+        described = (f"{name}: {model.num_parameters():,} parameters, {epochs} "
+                     f"epoch{'s' if epochs != 1 else ''} so far")
+        self.setup.set_current_model(described, model.spec)
+        if self.controls.shows_run and model is not self.controller.model:
+            # Opened, or taught: "done" and "Save the model to keep it" were the run's.
+            self.controls.clear_run(f"Loaded {described}.")
 
     def refresh_samples_count(self) -> None:
         if self.store is not None:

@@ -122,7 +122,8 @@ class TabFiles:
         self.remember_folder(path)
         self.views.show_history(c.history)
         self.clear_banner()
-        self._say(f"Opened {path}: {len(c.history.epochs)} epochs of training history.")
+        self.controls.clear_run(f"Opened {path}: {len(c.history.epochs)} epochs of training "
+                                "history.")
         self.model_opened.emit(loaded.model, loaded.meta, str(path))
         return True
 
