@@ -8,6 +8,7 @@ import functools
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
 from cnn import checkpoint
 from cnn.data import LetterSet, save_npz
@@ -396,3 +397,22 @@ def test_another_model_clears_the_finished_runs_progress(qtbot, blob_file, folde
     tab.unsaved = False
     assert tab.open_model(path)
     assert tab.progress.format() == "ready" and "Opened" in tab.status.text()
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+def test_training_data_view_shows_the_letters_a_run_would_train_on(qtbot, blob_file):
+    tab = make_tab(qtbot, show=True)
+    tab.setup.set_config(config(blob_file))  # the blobs file only: no synthetic, no samples
+    tab.views.setCurrentWidget(tab.preview)
+    # Read in the background: the note names the file once a few of its letters are in.
+    qtbot.waitUntil(lambda: "from blobs.npz" in tab.preview.note.text(), timeout=10_000)
+    assert not tab.preview.is_reading()
+    note = tab.preview.note.text()
+    assert "synthetic" not in note and "15 from blobs.npz" in note  # all 15 of its A's
+    assert len(tab.preview.images) == 15
+    tab.setup.use_synthetic.setChecked(True)  # both, each given a share of the grid
+    note = tab.preview.note.text()
+    assert "15 from blobs.npz" in note and "25 synthetic A's" in note
+    assert len(tab.preview.images) == 40
+    tab.setup.files.item(0).setCheckState(Qt.CheckState.Unchecked)  # the file not trained on
+    assert "blobs" not in tab.preview.note.text() and len(tab.preview.images) == 40

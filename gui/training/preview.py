@@ -1,8 +1,15 @@
-"""A preview of the training letters for one letter: my samples of it, then synthetic ones,
-with the batch augmentation applied when it is on, exactly as a training batch would see them."""
+"""A preview of the training letters for one letter, from what a run would train on as the form
+stands (my samples, the ticked files, synthetic letters when ticked), with the batch
+augmentation applied when it is on, exactly as a training batch would see them. Files are read
+in the background, one at a time, and only a few letters of each kept."""
+
+import logging
+from functools import partial
+from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -14,9 +21,25 @@ from PySide6.QtWidgets import (
 )
 
 from cnn.data import LETTERS
+from cnn.runs.sources import load_file
+from gui.training.background import BackgroundCall
+from gui.untrusted import elide
 
+log = logging.getLogger(__name__)
 COLUMNS, ROWS = 10, 4
 GAP = 2
+
+
+def few_per_letter(path: str, n: int = ROWS * COLUMNS) -> list[np.ndarray]:
+    """Up to n letters of each class of a letter file, picked at random: 26 (k, 28, 28) uint8
+    arrays (in a background thread: a file may take seconds to read)."""
+    s = load_file(path)
+    rng = np.random.default_rng(0)
+    picks = []
+    for label in range(len(LETTERS)):
+        idx = np.flatnonzero(s.y == label)
+        picks.append(s.x[rng.permutation(idx)[:n]].copy())
+    return picks
 
 
 def mosaic(images: np.ndarray, columns: int = COLUMNS, rows: int = ROWS) -> np.ndarray:
@@ -46,6 +69,7 @@ class PreviewPanel(QWidget):
         again = QPushButton("Other samples")
         again.clicked.connect(self._on_again_clicked)
         self.note = QLabel()
+        self.note.setTextFormat(Qt.TextFormat.PlainText)  # it names files
         self.note.setWordWrap(True)
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground((30, 31, 36))
@@ -57,6 +81,13 @@ class PreviewPanel(QWidget):
         self._seed = 0
         self._stale = True  # drawn when next shown: settings change often, the tab is seen less
         self.images = np.zeros((0, 28, 28), np.float32)
+        self._files: list[str] = []  # the ticked files a run trains on
+        self._synthetic, self._mine = True, True
+        self._read: dict[str, list[np.ndarray] | None] = {}  # a few letters a file, None: refused
+        self._reader = BackgroundCall(self)
+        self._reading = ""
+        self._reader.finished.connect(lambda picks: self._on_file_read(picks))
+        self._reader.failed.connect(lambda message: self._on_file_read(None, message))
         top = QHBoxLayout()
         top.addWidget(QLabel("Letter"))
         top.addWidget(self.letter)
@@ -67,6 +98,31 @@ class PreviewPanel(QWidget):
         v.addLayout(top)
         v.addWidget(self.note)
         v.addWidget(self.view, 1)
+
+    def set_sources(self, files: list[str], synthetic: bool, mine: bool) -> None:
+        """What a run would train on: these letter files, synthetic letters or not, my
+        samples or not."""
+        self._files, self._synthetic, self._mine = list(files), synthetic, mine
+        self.refresh()
+
+    def is_reading(self) -> bool:
+        return self._reader.is_busy()
+
+    def _read_next(self) -> None:
+        """Read the first ticked file not read yet, in the background."""
+        if self._reader.is_busy():
+            return
+        for path in self._files:
+            if path not in self._read:
+                self._reading = path
+                self._reader.start(partial(few_per_letter, path), refusals=(ValueError,))
+                return
+
+    def _on_file_read(self, picks: list | None, message: str = "") -> None:
+        if picks is None:
+            log.warning("the training data view could not read %s: %s", self._reading, message)
+        self._read[self._reading] = picks
+        self.refresh()
 
     def set_augment(self, on: bool) -> None:
         self._affine = on
@@ -93,8 +149,8 @@ class PreviewPanel(QWidget):
             self.refresh()
 
     def refresh(self, *_) -> None:
-        """Render the grid: up to a row of my samples of the letter, the rest synthetic (now
-        when the panel is on screen, else when it is next shown)."""
+        """Render the grid: the letter's training letters from each source in turn (now when
+        the panel is on screen, else when it is next shown)."""
         if not self.isVisible():
             self._stale = True
             return
@@ -104,21 +160,53 @@ class PreviewPanel(QWidget):
 
         letter = self.letter.currentText()
         label = LETTERS.index(letter.upper())
-        mine = np.zeros((0, 28, 28), np.float32)
-        if self.store is not None:
+        total = ROWS * COLUMNS
+        rng = np.random.default_rng(self._seed)
+        pools: list[tuple[str, np.ndarray]] = []
+        if self._mine and self.store is not None:
             s = self.store.to_letterset()
-            mine = s.x[s.y == label][-COLUMNS:].astype(np.float32) / 255
-        n = ROWS * COLUMNS - len(mine)
-        synthetic = augmentation_preview(letter, n, seed=self._seed)
-        images = np.concatenate([mine, synthetic]).astype(np.float32)
-        if self.augment.isChecked():
-            rng = np.random.default_rng(self._seed)
+            pools.append(("of my samples", rng.permutation(s.x[s.y == label])[:total]))
+        reading = []
+        for path in self._files:
+            picks = self._read.get(path)
+            if path not in self._read:
+                reading.append(elide(Path(path).name, 40))
+            elif picks is not None:
+                pools.append((f"from {elide(Path(path).name, 40)}",
+                              rng.permutation(picks[label])))
+        if self._synthetic:
+            pools.append((f"synthetic {letter}'s", None))
+        self._read_next()
+        counts = _shares([total if x is None else len(x) for _, x in pools], total)
+        images, parts = [], []
+        for (name, x), k in zip(pools, counts, strict=True):
+            if not k:
+                continue
+            x = augmentation_preview(letter, k, seed=self._seed) if x is None else x[:k]
+            images.append(np.asarray(x, np.float32) / (1 if x.dtype != np.uint8 else 255))
+            parts.append(f"{k} {name}")
+        images = np.concatenate(images) if images else np.zeros((0, 28, 28), np.float32)
+        if self.augment.isChecked() and len(images):
             images = compose(self._affine, self._degrade)(images[:, None], rng)[:, 0]
-        self.images = images
-        self.image.setImage(mosaic(images), levels=(0, 1))
+        self.images = images.astype(np.float32)
+        self.image.setImage(mosaic(self.images), levels=(0, 1))
         self._box.autoRange(padding=0.01)
-        mine_text = (f"{len(mine)} of my samples of {letter.upper()} (first), then "
-                     if len(mine) else "")
-        self.note.setText(
-            f"{mine_text}{n} synthetic {letter}'s, as a training batch sees them"
-            + (" after augmentation." if self.augment.isChecked() else "."))
+        if parts:
+            text = (f"{letter.upper()}: " + ", then ".join(parts) + ", as a training batch sees "
+                    "them" + (" after augmentation." if self.augment.isChecked() else "."))
+        else:
+            text = f"No training letters of {letter.upper()} in the data ticked on the left."
+        if reading:
+            text += f" Reading {', '.join(reading)}…"
+        self.note.setText(text)
+
+
+def _shares(available: list[int], total: int) -> list[int]:
+    """How many letters each source gives to a grid of `total`: in turn, one at a time, while
+    it has letters left (every source shows, none crowds the others out)."""
+    counts = [0] * len(available)
+    while sum(counts) < total and any(c < a for c, a in zip(counts, available, strict=True)):
+        for i, a in enumerate(available):
+            if counts[i] < a and sum(counts) < total:
+                counts[i] += 1
+    return counts

@@ -38,6 +38,7 @@ class SetupPanel(SetupFiles, QWidget):
     augment_toggled = Signal(bool)
     degrade_changed = Signal(float)  # the share of letters given paper and screen effects
     problem_changed = Signal(str)  # why the form cannot start a run as filled in; "" when it can
+    data_changed = Signal()  # what a run trains on: files ticked, synthetic or my samples
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -93,6 +94,10 @@ class SetupPanel(SetupFiles, QWidget):
         form = QFormLayout()
         form.addRow("Validate on", self.val_source)
         form.addRow("Share", self.val_fraction)
+        for signal in (self.use_synthetic.toggled, self.my_samples.toggled,
+                       self.files.itemChanged, self.files.model().rowsInserted,
+                       self.files.model().rowsRemoved, self.val_source.currentIndexChanged):
+            signal.connect(lambda *_: self.data_changed.emit())
         v = QVBoxLayout(box)
         v.addLayout(synth)
         v.addWidget(self.my_samples)
@@ -258,6 +263,15 @@ class SetupPanel(SetupFiles, QWidget):
         self.one_core.setChecked(c.blas_threads == 1)
         self.name.setText(c.name)
         self._check_problem()
+
+    def training_sources(self) -> tuple[list[str], bool, bool]:
+        """(ticked files a run trains on, synthetic letters?, my samples?) as the form stands."""
+        val = self.val_source.currentData()
+        files = [self.files.item(i).data(Qt.ItemDataRole.UserRole)
+                 for i in range(self.files.count())
+                 if self.files.item(i).checkState() == Qt.CheckState.Checked]
+        return ([f for f in files if f != val], self.use_synthetic.isChecked(),
+                self.my_samples.isChecked())
 
     def problem(self) -> str:
         """Why a run cannot start with the form as it is ("" when it can): the learning rate,

@@ -110,6 +110,9 @@ class TrainTab(TabFiles, QWidget):
         self.setup.augment_toggled.connect(self.preview.set_augment)
         self.setup.degrade_changed.connect(self.preview.set_degrade)
         self.setup.problem_changed.connect(self.controls.set_blocked)
+        self.setup.data_changed.connect(
+            lambda: self.preview.set_sources(*self.setup.training_sources()))
+        self.preview.set_sources(*self.setup.training_sources())
         for name in CONTROLLER_SIGNALS:
             getattr(self.controller, name).connect(getattr(self, f"_on_controller_{name}"))
 
