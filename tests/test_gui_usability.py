@@ -242,6 +242,28 @@ def test_a_model_with_only_epochs_is_framed_to_its_whole_history(qtbot):
     assert curves.loss.vb.viewRange()[1][1] >= losses.max()
 
 
+def test_a_run_of_one_batch_shows_its_lone_points(qtbot):
+    curves = shown_curves(qtbot)
+    history = History()
+    layers = ["conv1", "fc1"]
+
+    def add(x):
+        history.add_batches({"x": np.array([x]), "loss": np.array([3.1]),
+                             "accuracy": np.array([0.1]), "layers": layers,
+                             "grad_norms": np.full((1, 2), 0.5),
+                             "update_norms": np.full((1, 2), 1e-3)})
+        curves.refresh(history)
+
+    add(1.0)  # 60 letters, one batch: a single point, which no line can draw
+    lone = [curves.loss_smooth, curves.acc_smooth, *(c for pair in curves._layer_curves
+                                                     for c in pair)]
+    assert len(lone) == 6
+    for curve in lone:
+        assert len(curve.getData()[0]) == 1 and curve.opts["symbol"] == "o"
+    add(2.0)  # a line from here on: no dots on every batch
+    assert all(curve.opts["symbol"] is None for curve in lone)
+
+
 @pytest.fixture
 def settings(tmp_path):
     return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)

@@ -21,6 +21,19 @@ def _pen(colour, width=1.6, alpha=255):
     return pg.mkPen((*colour, alpha), width=width)
 
 
+def _line(plot: pg.PlotItem, colour, width: float, **kw) -> pg.PlotDataItem:
+    """A batch curve: a line, with a dot while it has one point (a lone point draws no line)."""
+    return plot.plot(pen=_pen(colour, width), symbol=None, symbolSize=6, symbolPen=None,
+                     symbolBrush=colour, **kw)
+
+
+def _set_line(curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> None:
+    curve.setData(x, y)
+    symbol = "o" if len(x) == 1 else None
+    if curve.opts["symbol"] != symbol:
+        curve.setSymbol(symbol)
+
+
 class CurvesPanel(pg.GraphicsLayoutWidget):
     """set_history(h) redraws everything; refresh(h) after each chunk of batches."""
 
@@ -59,13 +72,13 @@ class CurvesPanel(pg.GraphicsLayoutWidget):
                 lambda _mask, plot=plot: self._zoomed.add(plot))
         self.loss_raw = self.loss.plot(pen=_pen(TRAIN, 1, 70))
         # Antialiasing only where the eye rests: the smoothed and the validation curves.
-        self.loss_smooth = self.loss.plot(pen=_pen(TRAIN, 2), name="training (batches)",
-                                          antialias=True)
+        self.loss_smooth = _line(self.loss, TRAIN, 2, name="training (batches)",
+                                 antialias=True)
         self.loss_val = self.loss.plot(pen=_pen(VAL, 2), symbol="o", symbolSize=6,
                                        symbolBrush=VAL, name="validation (epochs)",
                                        antialias=True)
         self.acc_raw = self.acc.plot(pen=_pen(TRAIN, 1, 70))
-        self.acc_smooth = self.acc.plot(pen=_pen(TRAIN, 2), name="training", antialias=True)
+        self.acc_smooth = _line(self.acc, TRAIN, 2, name="training", antialias=True)
         self.acc_val = self.acc.plot(pen=_pen(VAL, 2), symbol="o", symbolSize=6,
                                      symbolBrush=VAL, name="validation", antialias=True)
         self.plots_made = True
@@ -107,9 +120,9 @@ class CurvesPanel(pg.GraphicsLayoutWidget):
         self.update_plot.legend.clear()
         self._layer_curves = []
         for i, name in enumerate(layers):
-            pen = _pen(LAYER_COLOURS[i % len(LAYER_COLOURS)], 1.4)
-            self._layer_curves.append((self.grad.plot(pen=pen, name=name),
-                                       self.update_plot.plot(pen=pen, name=name)))
+            colour = LAYER_COLOURS[i % len(LAYER_COLOURS)]
+            self._layer_curves.append((_line(self.grad, colour, 1.4, name=name),
+                                       _line(self.update_plot, colour, 1.4, name=name)))
         self._layers = list(layers)
 
     def set_history(self, h: History) -> None:
@@ -140,9 +153,9 @@ class CurvesPanel(pg.GraphicsLayoutWidget):
             self._smooth[key] = np.concatenate([self._smooth[key], new])
         self._smoothed = len(h)
         self.loss_raw.setData(h.x, h.loss)
-        self.loss_smooth.setData(h.x, self._smooth["loss"])
+        _set_line(self.loss_smooth, h.x, self._smooth["loss"])
         self.acc_raw.setData(h.x, h.accuracy)
-        self.acc_smooth.setData(h.x, self._smooth["accuracy"])
+        _set_line(self.acc_smooth, h.x, self._smooth["accuracy"])
         self.loss_val.setData(*h.series("val_loss"))
         self.acc_val.setData(*h.series("val_accuracy"))
         self._set_layers(h.layers)
@@ -151,8 +164,8 @@ class CurvesPanel(pg.GraphicsLayoutWidget):
             for i, (g, u) in enumerate(self._layer_curves):
                 gi, ui = h.grad_norms[:n, i], h.update_norms[:n, i]
                 ok = (gi > 0) & (ui > 0)  # log axes: zero and NaN cannot be drawn
-                g.setData(h.x[ok], gi[ok])
-                u.setData(h.x[ok], ui[ok])
+                _set_line(g, h.x[ok], gi[ok])
+                _set_line(u, h.x[ok], ui[ok])
         self._set_ranges(h)
 
     def _set_ranges(self, h: History) -> None:
