@@ -5,6 +5,7 @@ and only "Keep this step" changes the app's model."""
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from cnn import explain
 from gui.replay import send_stroke
@@ -290,3 +291,32 @@ def test_steps_kept_on_one_drawing_count_as_steps_not_drawings(window, qtbot):
     with qtbot.waitSignal(window.predictor.model_changed):
         qtbot.mouseClick(view.keep_button, Qt.MouseButton.LeftButton)
     assert "taught 2 drawings (5 steps)" in window.predictor.name
+
+
+def test_the_tabs_keys_work_as_soon_as_it_is_shown_and_after_a_click_in_a_chapter(window,
+                                                                                 qtbot):
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)  # focus needs it active
+    draw_sample(window, qtbot)
+
+    def key(k) -> None:  # as the keyboard does: to the widget that has the focus
+        qtbot.keyClick(QApplication.focusWidget(), k)
+
+    tab = open_tab(window, qtbot)  # Ctrl+3, the focus on the tab bar
+    key(Qt.Key.Key_PageDown)
+    assert tab.current_chapter() == "convolution"
+    view = tab.views["convolution"]
+    key(Qt.Key.Key_Right)
+    assert view.index == 1
+    # Back to Draw, then a click on the tab's title.
+    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    bar = window.tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton,
+                     pos=bar.tabRect(window.step_through.index).center())
+    assert window.tabs.currentWidget() is tab
+    key(Qt.Key.Key_Right)
+    assert view.index == 2
+    # The focus taken away (onto the tab bar), a click on the map gives the keys back.
+    bar.setFocus()
+    click_cell(qtbot, view.output_grid, 0, 5)
+    key(Qt.Key.Key_Left)
+    assert view.position() == (0, 4)

@@ -53,6 +53,7 @@ class StepThroughLink(QObject):
         self.tab.keep_requested.connect(self.keep_step)
         self.tab.sample_requested.connect(self._on_tab_sample_requested)
         self.tab.draw_requested.connect(lambda: w.tabs.setCurrentWidget(w.draw_tab))
+        w.tabs.currentChanged.connect(self._on_tabs_current_changed)
 
     # --- for the window ------------------------------------------------------------------------
 
@@ -102,6 +103,11 @@ class StepThroughLink(QObject):
         p = self._window.predictor
         self.tab.set_context(Context(p.model, p.meta, prediction,
                                      lambda: self._window.canvas.thumbnail()[0]))
+
+    def _on_tabs_current_changed(self, _index: int) -> None:
+        # By Ctrl+3 or a click on the tab bar: the tab's keys work at once.
+        if self._window.tabs.currentWidget() is self.tab:
+            self.tab.take_keyboard()
 
     def _on_tab_sample_requested(self) -> None:
         from gui.sample_letter import sample_strokes

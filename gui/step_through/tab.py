@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QPushButton,
     QStackedWidget,
@@ -79,6 +80,9 @@ class StepThroughTab(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("stepThroughTab")
+        # Its keys are limited to the tab, so a click anywhere in a chapter (on grids and
+        # pictures that take no focus themselves) gives the tab the keyboard.
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.truth = Truth(self)
         self.chapters = ChapterList()
         self.views = ChapterViews(self._make_view)
@@ -155,6 +159,13 @@ class StepThroughTab(QWidget):
         # After the views have the new context: a choice it forgets refreshes them on it.
         self.truth.follow(ctx.image if ctx.ready else None)
         self._show_current()
+
+    def take_keyboard(self) -> None:
+        """Give the tab the keyboard unless a widget inside it has it already (on switching to
+        the tab, focus would otherwise stay on the tab bar, where none of its keys work)."""
+        focus = QApplication.focusWidget()
+        if focus is None or not (focus is self or self.isAncestorOf(focus)):
+            self.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def current_chapter(self) -> str:
         return self._key
