@@ -20,7 +20,7 @@ from cnn.paths import DEFAULT_MODEL
 from gui import about, logs, window_settings
 from gui.actions import create_actions, create_menus
 from gui.draw_tab import DrawTab
-from gui.layout import LayoutFollower, apply_default_layout, first_run_size
+from gui.layout import MINIMUM_SIZE, LayoutFollower, apply_default_layout, first_run_size
 from gui.models import LoadedModel
 from gui.panels.feature_maps_panel import FeatureMapsPanel
 from gui.panels.guide_panel import GuidePanel
@@ -50,6 +50,8 @@ class MainWindow(WindowFiles, WindowPanels, QMainWindow):
                  parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("LetterLens")
+        # The docks' own minimums would let the window shrink until they draw over each other.
+        self.setMinimumSize(*MINIMUM_SIZE)
         self._settings = settings if settings is not None else window_settings.user_settings()
         self.predictor = Predictor(loaded.model, loaded.meta, loaded.name, self)
         self.model_path: Path | None = loaded.path  # the file of the weights shown, if any

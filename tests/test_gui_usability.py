@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QPoint, QPointF, QSettings, Qt, QTimer
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QSettings, Qt, QTimer
 from PySide6.QtGui import QFont, QFontMetrics, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -23,6 +23,7 @@ from cnn.runs import finetune
 from cnn.train import evaluate, fit
 from gui.class_labels import label_width
 from gui.layer_guide import explain
+from gui.layout import MINIMUM_SIZE, first_run_size
 from gui.main_window import MainWindow
 from gui.models import LoadedModel, startup_model
 from gui.panels.feature_maps_panel import HOVER_HINT
@@ -697,6 +698,36 @@ def test_the_first_window_fits_from_1280x720_to_1920x1080(qtbot, settings, size)
         if label.isVisible() and label.text() and not getattr(label, "wordWrap", bool)():
             text = label.text().replace("&", "")
             assert label.fontMetrics().horizontalAdvance(text) <= label.width(), text
+
+
+def test_the_window_stops_shrinking_where_the_first_layout_still_reads(qtbot, settings):
+    class Screen:  # a 1280×720 screen less a task bar
+        def availableGeometry(self):
+            return QRect(0, 0, 1262, 680)
+
+    assert all(m <= f for m, f in zip(MINIMUM_SIZE, first_run_size(Screen()), strict=True))
+    window = MainWindow(startup_model()[0], settings)  # the shipped model; a first run
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    draw_sample(window, qtbot)
+    window.resize(400, 300)  # as a drag of the window's corner would
+    assert (window.width(), window.height()) == MINIMUM_SIZE
+    rows = window.feature_maps_panel._rows
+
+    def labels_apart() -> bool:  # each row's name and shape end above the next row's
+        boxes = [r.title.mapRectToScene(r.title.boundingRect()) for r in rows]
+        return all(a.bottom() - b.top() <= 3 for a, b in zip(boxes, boxes[1:], strict=False))
+
+    qtbot.waitUntil(lambda: window.canvas.height() >= 240 and labels_apart())
+    assert window.canvas.width() >= 300
+    docks = [d for d in window.docks.values() if d.isVisible()] + [window.centralWidget()]
+    assert len(docks) == 7
+    assert not [(a.objectName(), b.objectName()) for i, a in enumerate(docks)
+                for b in docks[i + 1:] if a.geometry().intersects(b.geometry())]
+    verdict = window.prediction_panel.verdict
+    verdict.set_text("W", "100% sure", [("Ww", 0.9999), ("Mm", 0.0123), ("Nn", 0.0456)])
+    assert verdict.needed_width() <= verdict.width()
 
 
 def next_turn(qtbot) -> None:

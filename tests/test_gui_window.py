@@ -290,7 +290,7 @@ def test_settings_round_trip(qtbot, settings, tmp_path):
     saved = tmp_path / "m.npz"
     checkpoint.save(small_model(3), saved, {"name": "persisted"})
     first = make_window(qtbot, settings)
-    first.resize(780, 580)  # inside the offscreen screen
+    first.resize(1024, 630)  # the minimum width: the offscreen screen is narrower
     first.draw_tab.width_slider.setValue(23)
     first.feature_maps_panel.set_scale("network")
     first.docks["kernels_dock"].close()
@@ -303,7 +303,7 @@ def test_settings_round_trip(qtbot, settings, tmp_path):
     qtbot.addWidget(second)
     second.show()
     qtbot.waitExposed(second)
-    assert (second.width(), second.height()) == (780, 580)
+    assert (second.width(), second.height()) == (1024, 630)
     assert second.canvas.pen_width() == 23
     assert second.feature_maps_panel.scale() == "network"
     assert not second.docks["kernels_dock"].isVisible()
