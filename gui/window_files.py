@@ -3,6 +3,7 @@ file dialogs behind the File menu. A mixin of MainWindow, which gives predictor,
 canvas, train_tab, show_message and set_model."""
 
 import logging
+import re
 from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog
@@ -72,11 +73,19 @@ class WindowFiles:
         self.statusBar().showMessage(f"Saved {written}", 5000)
         return True
 
+    export_folder: Path | None = None  # the folder last exported to, this session or the last
+
+    def export_start(self, name: str) -> str:
+        """Where an export dialog starts: `name` in the folder last exported to, else in the
+        model folder (not the process's working directory)."""
+        return str((self.export_folder or self.train_tab.model_folder()) / name)
+
     def export_drawing(self, path) -> bool:
         if not self.canvas.to_image().save(str(path), "PNG"):
             self.show_message("warning", "Could not export the drawing",
                               f"Could not write {path}.")
             return False
+        self.export_folder = Path(path).parent
         self.statusBar().showMessage(f"Exported {path}", 5000)
         return True
 
@@ -94,6 +103,7 @@ class WindowFiles:
             self.show_message("warning", "Could not export the model",
                               f"{path}: {e}\n\n{logs.hint()}")
             return False
+        self.export_folder = Path(written).parent
         self.statusBar().showMessage(f"Exported {written}", 5000)
         return True
 
@@ -111,13 +121,18 @@ class WindowFiles:
             self.save_model(path if path.endswith(".npz") else path + ".npz")
 
     def _on_export_action_triggered(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export drawing", "letter.png",
+        last = self.predictor.last
+        letter = (last.top_letter if last is not None else None) or ""
+        name = f"letter-{letter}.png" if re.fullmatch(r"\w+", letter) else "letter.png"
+        path, _ = QFileDialog.getSaveFileName(self, "Export drawing", self.export_start(name),
                                               "PNG images (*.png)")
         if path:
             self.export_drawing(path if path.lower().endswith(".png") else path + ".png")
 
     def _on_export_onnx_action_triggered(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export model as ONNX", "letterlens.onnx",
+        name = re.sub(r"[^\w.-]+", "-", self.predictor.name)[:60].strip(".-") or "letterlens"
+        path, _ = QFileDialog.getSaveFileName(self, "Export model as ONNX",
+                                              self.export_start(f"{name}.onnx"),
                                               "ONNX models (*.onnx)")
         if path:
             self.export_onnx(path if path.lower().endswith(".onnx") else path + ".onnx")

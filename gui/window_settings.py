@@ -44,6 +44,8 @@ def save(window: QMainWindow, settings: QSettings) -> None:
     settings.setValue("model/last_path", str(path) if path else "")
     folder = window.train_tab.remembered_folder()  # None: nothing saved or opened yet
     settings.setValue("model/folder", str(folder) if folder else "")
+    folder = window.export_folder
+    settings.setValue("export/folder", str(folder) if folder else "")
     settings.sync()
 
 
@@ -117,6 +119,9 @@ def restore(window: QMainWindow, settings: QSettings) -> bool:
     folder = read_str(settings, "model/folder")
     if folder and Path(folder).is_dir():  # a folder since removed: the data folder's models/
         window.train_tab.set_model_folder(Path(folder))
+    folder = read_str(settings, "export/folder")
+    if folder and Path(folder).is_dir():
+        window.export_folder = Path(folder)
     restore_train_form(window.train_tab.setup, settings)
     return restored
 

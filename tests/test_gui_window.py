@@ -432,3 +432,35 @@ def test_a_closed_panel_catches_up_when_shown_again(window, qtbot):
     dock.show()
     qtbot.waitUntil(lambda: panel._rows[0].values is not None)
     np.testing.assert_array_equal(panel._rows[0].values, prediction.activations["conv1"])
+
+
+def test_exports_start_in_the_folder_last_exported_to_and_the_settings_recall_it(
+        qtbot, settings, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    offered, answers = [], []
+
+    def choose(parent, title, where, filters):
+        offered.append(where)
+        return (str(answers.pop(0)) if answers else ""), filters
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", choose)
+    window = make_window(qtbot, settings)
+    draw_sample(window, qtbot)
+    letter = window.predictor.last.top_letter
+    models = window.train_tab.model_folder()
+    drawings = tmp_path / "drawings"
+    drawings.mkdir()
+    answers.append(drawings / "mine")
+    window.actions_by_name["export"].trigger()  # before any export: the model folder
+    assert offered[-1] == str(models / f"letter-{letter}.png")
+    assert (drawings / "mine.png").exists()
+    window.actions_by_name["export"].trigger()  # cancelled
+    assert offered[-1] == str(drawings / f"letter-{letter}.png")
+    window.actions_by_name["export_onnx"].trigger()
+    assert offered[-1] == str(drawings / "test-model.onnx")
+    window.close()
+
+    second = make_window(qtbot, settings)
+    second.actions_by_name["export"].trigger()
+    assert offered[-1] == str(drawings / "letter.png")  # a blank canvas: no letter in the name
