@@ -218,3 +218,27 @@ def test_plot_axes_write_a_true_minus(qtbot):
     axis = plot.getAxis("left")
     assert axis.tickStrings([-0.5, 0.0, 0.5], 1.0, 0.5) == ["−0.5", "0", "0.5"]
     assert axis.tickStrings([-1e-05], 1.0, 1e-05)[0] in ("−1e-05", "−1.0e-05")
+
+
+def test_the_help_list_names_every_key_of_the_window(qtbot):
+    """Every shortcut set on the window's actions and buttons is in the F1 list."""
+    from PySide6.QtCore import QSettings
+    from PySide6.QtGui import QKeySequence
+    from PySide6.QtWidgets import QAbstractButton
+
+    from gui.about import SHORTCUTS
+    from gui.main_window import MainWindow
+    from gui.models import startup_model
+
+    window = MainWindow(startup_model()[0], QSettings())
+    qtbot.addWidget(window)
+    names = {"Page Down": "PgDown", "Page Up": "PgUp", "Delete": "Del"}
+    listed = {names.get(key.strip(), key.strip())
+              for keys, _ in SHORTCUTS for key in keys.replace(" and ", ",").split(",")}
+    found = set()
+    for action in window.actions_by_name.values():
+        found |= {k.toString() for k in action.shortcuts()}
+    for button in window.findChildren(QAbstractButton):
+        found.add(button.shortcut().toString(QKeySequence.SequenceFormat.PortableText))
+    found.discard("")
+    assert found <= listed, found - listed
