@@ -58,16 +58,25 @@ def _data_text(meta: dict) -> str | None:
     return ", ".join(parts) or text_field(meta, "data") or None
 
 
+def validation_accuracy(meta: dict) -> tuple[str, str | None]:
+    """('91.5%' or '—', what changed the weights since it was measured: 'teaching',
+    'fine-tuning' or None), as the status bar and the model's card say it."""
+    acc = fraction(meta, "val_accuracy")
+    change = meta.get("changed_since_validation") if isinstance(meta, dict) else None
+    stale = change if acc is not None and change in ("teaching", "fine-tuning") else None
+    return ("—" if acc is None else f"{acc:.1%}"), stale
+
+
 def model_card_html(model: Sequential, meta: dict, name: str, path: Path | None) -> str:
     """The model's card: what it is, how it was trained and validated, its layers. Every value
     from the file is type-checked, shortened and escaped: the card is text, whatever it says."""
-    acc = fraction(meta, "val_accuracy")
+    acc, stale = validation_accuracy(meta)
     epochs = len(entries(meta, "history")) or count(meta, "epochs")
     facts = [
         ("Model", elide(name)),
         ("File", elide(path, 300) if path else "not saved (built in memory)"),
         ("Parameters", f"{model.num_parameters():,}"),
-        ("Validation accuracy", "—" if acc is None else f"{acc:.1%}"),
+        ("Validation accuracy", acc + (f" (before {stale})" if stale else "")),
         ("Validation", text_field(meta, "validation")),
         ("Trained on", _data_text(meta)),
         ("Created", text_field(meta, "created", limit=40)),

@@ -5,10 +5,11 @@ gives predictor, canvas, docks, the panels and the status labels."""
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QDockWidget, QLabel
 
+from gui.about import validation_accuracy
 from gui.layer_guide import topic_for
 from gui.predictor import Prediction
 from gui.receptive_field import receptive_field
-from gui.untrusted import elide, fraction, full_name, tooltip
+from gui.untrusted import elide, full_name, tooltip
 
 
 class WindowPanels:
@@ -53,15 +54,11 @@ class WindowPanels:
         meta, name = self.predictor.meta, self.predictor.name
         self.model_label.setText(f"Model: {elide(name)}")
         self.model_label.setToolTip(tooltip(full_name(meta, name)))
-        acc = fraction(meta, "val_accuracy")
-        text = "validation accuracy: " + ("—" if acc is None else f"{acc:.1%}")
-        change = meta.get("changed_since_validation")  # set by teaching and fine-tuning
-        stale = acc is not None and change in ("teaching", "fine-tuning")
-        if stale:
-            text += f" (before {change})"
-        self.accuracy_label.setText(text)
+        acc, stale = validation_accuracy(meta)  # stale: set by teaching and fine-tuning
+        self.accuracy_label.setText(f"validation accuracy: {acc}"
+                                    + (f" (before {stale})" if stale else ""))
         self.accuracy_label.setToolTip(
-            f"Measured before {change} changed the weights; a run on the Train tab measures "
+            f"Measured before {stale} changed the weights; a run on the Train tab measures "
             "these weights" if stale else "The share of validation letters, never trained "
             "on, that this model reads right")
 

@@ -344,6 +344,8 @@ def test_teach_results_never_move_or_shrink_the_canvas(qtbot, settings):
     assert results.kind == "taught" and "→" in results.text()
     assert canvas.geometry() == geometry
     assert window.accuracy_label.text().endswith("% (before teaching)")
+    window.actions_by_name["about"].trigger()  # the model's card says so too
+    assert "% (before teaching)" in window.last_message[2]
     # Collapsed: one line, the whole text in its tooltip; the arrow opens the chart.
     assert results.summary.toolTip() == results.text()
     assert results.height() <= results.summary.fontMetrics().height() * 2
