@@ -149,6 +149,18 @@ class SampleStore:
         atomic_write(self._path(sample.id), lambda f: write_sample(f, sample))
         return sample.id
 
+    def find(self, image28, label, *, case: int = UNKNOWN) -> str | None:
+        """The id of a stored sample with exactly this image, label and case, if there is one:
+        adding the same drawing twice (Add pressed again, or after undo and redo) would
+        weigh it double in every fine-tune."""
+        image = _as_image(image28)
+        label, case = _as_label(label, case)
+        for sample in self._samples():
+            if (sample.label == label and sample.case == case
+                    and np.array_equal(sample.image, image)):
+                return sample.id
+        return None
+
     def list(self) -> list[SampleInfo]:
         """Every readable sample, oldest first."""
         return [SampleInfo(s.id, s.label, s.created) for s in self._samples()]

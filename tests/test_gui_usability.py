@@ -541,13 +541,23 @@ def test_fine_tune_reports_held_out_and_replay_and_marks_the_validation(qtbot, s
     measured = f"validation accuracy: {window.predictor.meta['val_accuracy']:.1%}"
     assert window.accuracy_label.text() == measured
     draw_sample(window, qtbot)
-    bar = window.teach_bar
-    for _ in range(9):
+    bar, canvas = window.teach_bar, window.canvas
+    window.activateWindow()  # Ctrl+Z is the window's shortcut
+    qtbot.waitUntil(window.isActiveWindow)
+    for i in range(9):  # nine drawings: the sample letter with a short tick in another place
+        with qtbot.waitSignal(window.predictor.predicted):
+            send_stroke(canvas, [(20 + 12 * i, 20), (26 + 12 * i, 30)])
         qtbot.mouseClick(bar.add_button, Qt.MouseButton.LeftButton)
+        with qtbot.waitSignal(window.predictor.predicted):
+            qtbot.keyClick(canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.sample_store.counts().sum() == 9
+    qtbot.mouseClick(bar.add_button, Qt.MouseButton.LeftButton)  # the sample letter alone
+    qtbot.mouseClick(bar.add_button, Qt.MouseButton.LeftButton)  # and the same again
+    assert window.sample_store.counts().sum() == 10 and "already" in bar.results.text()
     with qtbot.waitSignal(window.teach.fine_tuned, timeout=30_000) as blocker:
         qtbot.mouseClick(bar.fine_tune_button, Qt.MouseButton.LeftButton)
     result = blocker.args[0]
-    assert result["n_held_out"] == 2 and result["n_trained"] == 7 and result["n_check"] > 0
+    assert result["n_held_out"] == 2 and result["n_trained"] == 8 and result["n_check"] > 0
     line = bar.results.text()
     assert line.startswith("Fine-tuned: 2 held-out samples ") and "replay letters" in line
     assert "held-out samples (not trained on)" in bar.results.details_text.text()

@@ -317,3 +317,18 @@ def test_a_file_changed_behind_the_store_is_read_again(store):
     sid2 = other.add(image(2), 2)
     assert [i.id for i in store.list()] == [sid2]
     assert sample_files(store.folder) == [f"{sid2}.npz"]
+
+
+def test_find_names_a_stored_sample_with_the_same_image_label_and_case(tmp_path):
+    store = SampleStore(tmp_path)
+    image = np.zeros((28, 28), np.uint8)
+    image[5:20, 10:14] = 255
+    first = store.add(image, "L")
+    assert store.find(image, "L") == first
+    assert store.find(image.astype(np.float32) / 255, "L") == first  # the same, as floats
+    assert store.find(image, 11) is None  # its case unknown: not the same sample
+    assert store.find(image, "l") is None  # lower case: another sample
+    assert store.find(image, "I") is None
+    other = image.copy()
+    other[0, 0] = 1
+    assert store.find(other, "L") is None

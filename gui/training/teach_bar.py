@@ -153,6 +153,10 @@ class TeachBar(QWidget):
         strokes, image, _ = drawing
         letter = LETTERS[self.label.currentIndex()]
         try:
+            if self.controller.store.find(image, letter) is not None:
+                self.results.show_message(f"This {letter} is already in your samples: "
+                                          "nothing added. Draw another one to add more.")
+                return None
             sample_id = self.controller.add_sample(strokes, image, letter)
         except (OSError, DataError) as e:  # a full or read-only disk: say so, keep drawing
             log.exception("could not add a sample to %s", self.controller.store.folder)
