@@ -212,6 +212,9 @@ def format_result(r: dict) -> str:
         line += (f", PyTorch {r['torch_activations_us']:.0f} us; PyTorch/NumPy time "
                  f"{r['latency_ratio_torch_over_numpy']:.2f}x")
     lines.append(line)
+    if has_torch:  # a noisy machine: the medians of two sides can disagree with the pairs
+        lines.append("  (the ratios are medians of each round's ratio, both sides timed "
+                     "back to back)")
     if not has_torch:
         lines.append("  (PyTorch is not importable: no comparison)")
     return "\n".join(lines)

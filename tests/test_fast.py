@@ -310,6 +310,11 @@ def test_bench_sets_each_round_against_its_own_product_rate(monkeypatch):
     r = bench.run("small", rounds=3, steps=1, latency_calls=2, use_torch=False)
     assert r["sgemm_gflops"] == 2.0 and r["sgemm_gflops_by_round"] == [1.0, 4.0, 2.0]
     assert "(1-4 over the rounds)" in bench.format_result(r)
+    assert "each round's ratio" not in bench.format_result(r)  # no PyTorch, no ratios
+    with_torch = {**r, "torch_train_samples_per_s": dict(r["numpy_train_samples_per_s"]),
+                  "train_ratio_numpy_over_torch": dict.fromkeys(bench.BATCHES, 1.0),
+                  "torch_activations_us": 593.0, "latency_ratio_torch_over_numpy": 1.23}
+    assert "medians of each round's ratio" in bench.format_result(with_torch)
     flops = r["training_flops_per_letter"]
     for b, share in r["numpy_share_of_gemm_limit"].items():
         times = r["numpy_train_seconds_by_round"][b]
