@@ -28,11 +28,20 @@ def configure_pyqtgraph() -> None:
 _plain_ticks = None  # pyqtgraph's own tickStrings, which configure_pyqtgraph wraps
 
 
+def true_minus(text: str) -> str:
+    """A number's text with a true minus sign ('−0.5', not '-0.5'), as every number LetterLens
+    shows has; an exponent keeps its hyphen ('−1e-05')."""
+    return "−" + text[1:] if text.startswith("-") else text
+
+
+def span_text(lo: float, hi: float) -> str:
+    """A colour scale's range, '−6.9 … 2'."""
+    return f"{true_minus(f'{lo:.2g}')} … {true_minus(f'{hi:.2g}')}"
+
+
 def _true_minus_ticks(axis, values, scale, spacing) -> list[str]:
-    """pyqtgraph's tick labels with a true minus sign, as every number LetterLens writes
-    itself has ('−0.5', not '-0.5'); an exponent keeps its hyphen ('−1e-05')."""
-    return ["−" + t[1:] if t.startswith("-") else t
-            for t in _plain_ticks(axis, values, scale, spacing)]
+    """pyqtgraph's tick labels, each with a true minus sign."""
+    return [true_minus(t) for t in _plain_ticks(axis, values, scale, spacing)]
 
 
 def _table(name: str) -> np.ndarray:

@@ -242,3 +242,10 @@ def test_the_help_list_names_every_key_of_the_window(qtbot):
         found.add(button.shortcut().toString(QKeySequence.SequenceFormat.PortableText))
     found.discard("")
     assert found <= listed, found - listed
+
+
+def test_numbers_in_the_panels_write_a_true_minus():
+    from gui.colormaps import span_text, true_minus
+
+    assert span_text(-6.94, 2.0) == "−6.9 … 2" and span_text(-14.2, -0.5) == "−14 … −0.5"
+    assert true_minus("-0.05") == "−0.05" and true_minus("+0.17") == "+0.17"

@@ -22,6 +22,7 @@ from cnn.paths import DEFAULT_MODEL
 from cnn.runs import finetune
 from cnn.train import evaluate, fit
 from gui.class_labels import label_width
+from gui.colormaps import true_minus
 from gui.layer_guide import explain
 from gui.layout import MINIMUM_SIZE, first_run_size
 from gui.main_window import MainWindow
@@ -483,7 +484,7 @@ def test_feature_map_hover_label_never_shows_an_old_models_value(qtbot, settings
     with qtbot.waitSignal(window.predictor.predicted):
         send_stroke(window.canvas, [(20, 20), (60, 90), (100, 40)])
     now = float(window.predictor.last.activations["conv2"][3, 5, 6])
-    assert now != value and panel.hover_label.text().endswith(f"= {now:.3g}")
+    assert now != value and panel.hover_label.text().endswith("= " + true_minus(f"{now:.3g}"))
     # Another model: the old model's value goes.
     other = tmp_path / "other.npz"
     checkpoint.save(build_model("default", np.random.default_rng(5)), other, {"name": "other"})
@@ -492,7 +493,7 @@ def test_feature_map_hover_label_never_shows_an_old_models_value(qtbot, settings
     assert point.layer in panel.layer_names()
     hover(panel, qtbot)
     fresh = float(window.predictor.last.activations["conv2"][3, 5, 6])
-    assert panel.hover_label.text().endswith(f"= {fresh:.3g}")
+    assert panel.hover_label.text().endswith("= " + true_minus(f"{fresh:.3g}"))
     QApplication.sendEvent(panel._view.viewport(), QEvent(QEvent.Type.Leave))
     assert panel.hover_label.text() == HOVER_HINT  # the pointer left the maps
 

@@ -274,7 +274,7 @@ class FeatureMapsPanel(QWidget):
             return
         where = (f"unit {point.channel}" if self._row(point.layer).flat
                  else f"map {point.channel} · row {point.row}, col {point.col}")
-        value = "—" if np.isnan(point.value) else f"{point.value:.3g}"
+        value = "—" if np.isnan(point.value) else cm.true_minus(f"{point.value:.3g}")
         self.hover_label.setText(f"{point.layer} · {where} = {value}")
 
     def _forget_hover(self) -> None:

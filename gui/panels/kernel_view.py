@@ -105,7 +105,7 @@ class KernelDetail(QWidget):
                                padding=0.02)
         self._map_box.setAspectLocked(not self._flat)
         what = self._layer if self._flat else f"{self._layer} · map {self._channel}"
-        self._map_title.setText(f"{what}  [{lo:.2g} … {hi:.2g}]")
+        self._map_title.setText(f"{what}  [{cm.span_text(lo, hi)}]")
 
     # --- pointer on the enlarged map -----------------------------------------------------------
 
@@ -162,5 +162,5 @@ class KernelDetail(QWidget):
         via = "" if name == self._layer else f" after {self._layer.rstrip('0123456789')}"
         self.caption.setText(
             f"Made by {name}'s kernel {self._channel}{via}: one {k}×{k} filter per input "
-            f"map ({w.shape[0]}), summed, plus bias {bias:+.2f}. Red weights add, blue "
-            f"subtract.")
+            f"map ({w.shape[0]}), summed, plus bias {cm.true_minus(f'{bias:+.2f}')}. Red "
+            "weights add, blue subtract.")

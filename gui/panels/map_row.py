@@ -91,7 +91,7 @@ class MapRow:
         codes[:-1] = np.clip(unit.reshape(-1), 0.0, 1.0) * 255.0
         codes[-1] = GAP_CODE
         self.image.setImage(np.take(COLOURS, np.take(codes, self._source), axis=0), levels=None)
-        self.set_range("" if mode == "map" and not self.flat else f"{lo:.2g} … {hi:.2g}")
+        self.set_range("" if mode == "map" and not self.flat else cm.span_text(lo, hi))
 
     def set_range(self, text: str) -> None:
         if self.range.text() != text:
