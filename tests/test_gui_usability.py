@@ -227,7 +227,8 @@ def test_a_model_with_only_epochs_is_framed_to_its_whole_history(qtbot):
     curves = shown_curves(qtbot)
     run = History()  # one epoch that went on from a first: batches from 1 to 2
     run.add_batches({"x": np.linspace(1.1, 2.0, 10), "loss": np.full(10, 2.0),
-                     "accuracy": np.full(10, 0.5)})
+                     "accuracy": np.full(10, 0.5), "layers": ["fc1"],
+                     "grad_norms": np.full((10, 1), 1e-3), "update_norms": np.full((10, 1), 1e-4)})
     run.add_epoch({"epoch": 2, "loss": 2.0, "val_loss": 2.1, "val_accuracy": 0.4})
     curves.set_history(run)
     curves.loss.vb.setXRange(1.2, 1.4, padding=0)  # as the person zooms
@@ -242,6 +243,9 @@ def test_a_model_with_only_epochs_is_framed_to_its_whole_history(qtbot):
         (x0, x1), _ = plot.vb.viewRange()
         assert x0 <= 0 and 15 <= x1 <= 15 * 4 / 3 + 1, plot  # every epoch, in a nice step
     assert curves.loss.vb.viewRange()[1][1] >= losses.max()
+    for plot in (curves.grad, curves.update_plot):  # no norms: not the last model's range
+        low, high = plot.vb.viewRange()[1]
+        assert -0.1 < low < 0.1 and 0.9 < high < 1.1, plot
 
 
 def test_a_run_of_one_batch_shows_its_lone_points(qtbot):

@@ -196,9 +196,13 @@ class CurvesPanel(pg.GraphicsLayoutWidget):
             self.loss.setYRange(0, nice_above(float(losses.max())), padding=0.02)
         for plot, norms in ((self.grad, h.grad_norms), (self.update_plot, h.update_norms)):
             values = norms[np.isfinite(norms) & (norms > 0)]
-            if values.size and framed(plot):  # log axes: the range in log10 units
+            if not framed(plot):
+                continue
+            if values.size:  # log axes: the range in log10 units
                 low = np.log10(nice_below(float(values.min())))
                 plot.setYRange(low, np.log10(nice_above(float(values.max()))), padding=0.02)
+            else:  # a record without norms (a model from the command line): not the last one's
+                plot.setYRange(0, 1, padding=0.02)
         # Apply the ranges now, as the paint would: there, the curves re-clipped to a new range
         # would ask Qt for a second paint of the whole panel.
         for plot in (self.loss, self.acc, self.grad, self.update_plot):
