@@ -81,6 +81,7 @@ class TrainingLink(QObject):
         w.predictor.model_changed.connect(self.train_tab.refresh_current_model)
         w.predictor.model_changed.connect(self._on_predictor_model_changed)
         w.predictor.predicted.connect(self._on_predictor_predicted)
+        w.canvas.drawing_changed.connect(self.teach_bar.drawing_changed)
         w.tabs.currentChanged.connect(self._on_tabs_current_changed)
         # While a pen moves, a run keeps to one core: the other paints every panel.
         for signal in (w.canvas.stroke_started, w.canvas.stroke_changed):

@@ -445,6 +445,20 @@ def test_run_waits_text_goes_when_the_run_ends(qtbot, settings, tmp_path):
     assert bar.results.text() == "" and RUN_WAITS not in bar.results.summary.text()
 
 
+
+def test_what_add_said_goes_when_the_drawing_changes(qtbot, settings):
+    window = make_window(qtbot, settings)
+    window.activateWindow()  # Ctrl+Z is the window's shortcut
+    qtbot.waitUntil(window.isActiveWindow)
+    draw_sample(window, qtbot)
+    bar = window.teach_bar
+    qtbot.mouseClick(bar.add_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(bar.add_button, Qt.MouseButton.LeftButton)
+    assert "already in your samples" in bar.results.text()
+    with qtbot.waitSignal(window.predictor.predicted):
+        qtbot.keyClick(window.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert bar.results.text() == "" and window.sample_store.counts().sum() == 1
+
 def test_a_new_drawing_clears_the_old_teach_chart(qtbot, settings):
     window = make_window(qtbot, settings)
     draw_sample(window, qtbot)

@@ -118,6 +118,12 @@ class TeachBar(QWidget):
         if self.results.kind in ("message", "taught"):
             self.results.clear()
 
+    def drawing_changed(self) -> None:
+        """A stroke added, erased, undone or redone: a message about the drawing as it was
+        ('Added this T', 'already in your samples') would now speak of another one."""
+        if self.results.kind == "message":
+            self.results.clear()
+
     def model_replaced(self) -> None:
         """Another model came (opened, or a run's weights): teach and fine-tune results were
         about the one before, and say so."""
