@@ -70,9 +70,10 @@ def label_width(font: QFont) -> int:
     return max(metrics.horizontalAdvance(c) for c in "WMwm")
 
 
-def fit_labels(axis, pitch: float) -> None:
-    """Condense, then shrink, the stacked class labels of `axis` until the widest keeps a
-    pixel from its neighbours at `pitch` pixels a class (the application font at most)."""
+def _label_font(pitch: float) -> tuple[QFont, bool]:
+    """The largest font (condensed first, then smaller, not below MIN_LABEL_POINTS) whose widest
+    class label keeps a pixel from its neighbours at `pitch` pixels a label; and whether it
+    does at all."""
     font = QFont()
     size = font.pointSizeF()
     while True:
@@ -80,16 +81,28 @@ def fit_labels(axis, pitch: float) -> None:
             font.setPointSizeF(size)
             font.setStretch(stretch)
             if label_width(font) + 1 <= pitch:
-                break
-        else:
-            if size - 0.5 >= MIN_LABEL_POINTS:
-                size -= 0.5
-                continue
-        break
+                return font, True
+        if size - 0.5 < MIN_LABEL_POINTS:
+            return font, False
+        size -= 0.5
+
+
+def fit_labels(axis, pitch: float, offset: float = 0.0) -> None:
+    """Condense, then shrink, the stacked class labels of `axis` until the widest keeps a
+    pixel from its neighbours at `pitch` pixels a class (the application font at most); where
+    even the smallest does not, name every other class (labels at `offset`, 1 + offset, …) in
+    it, as `fit_rows` does, rather than let pyqtgraph drop the ones at the ends (a larger font
+    for two classes' room pushed A past the axis's end, and pyqtgraph left it out)."""
+    font, fits = _label_font(pitch)
+    step = 1 if fits else 2
     old = axis.style.get("tickFont")
-    if old is None or (old.pointSizeF(), old.stretch()) != (size, font.stretch()):
+    if old is None or (old.pointSizeF(), old.stretch()) != (font.pointSizeF(), font.stretch()):
         axis.setStyle(tickFont=font)
         set_height(axis, font)
+    if getattr(axis, "_label_step", 1) != step:
+        axis._label_step = step
+        axis.setTicks([[t for i, t in enumerate(axis_ticks(offset, stacked=True)[0])
+                        if i % step == 0]])
 
 
 def fit_rows(axis, pitch: float, offset: float = 0.0) -> None:

@@ -249,3 +249,18 @@ def test_numbers_in_the_panels_write_a_true_minus():
 
     assert span_text(-6.94, 2.0) == "−6.9 … 2" and span_text(-14.2, -0.5) == "−14 … −0.5"
     assert true_minus("-0.05") == "−0.05" and true_minus("+0.17") == "+0.17"
+
+
+def test_class_labels_too_narrow_even_small_name_every_other_letter(qtbot):
+    import pyqtgraph as pg
+
+    from gui.class_labels import fit_labels, stack_labels
+
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    axis = plot.getAxis("bottom")
+    stack_labels(axis)
+    fit_labels(axis, 3.0)  # 3 pixels a class: no font fits
+    assert [label for _, label in axis._tickLevels[0]][:3] == ["A\na", "C\nc", "E\ne"]
+    fit_labels(axis, 30.0)  # room again: every letter
+    assert len(axis._tickLevels[0]) == 26
