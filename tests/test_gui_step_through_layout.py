@@ -142,3 +142,12 @@ def test_the_letters_under_every_small_chart_keep_apart(window, qtbot, size):
         low, high = box.viewRange()[0]
         font = chart.getAxis("bottom").style.get("tickFont") or QFont()
         assert label_width(font) + 1 <= box.width() / (high - low), size
+
+
+@pytest.mark.parametrize("size", [(1024, 600), *SIZES])
+def test_the_input_chapters_numbers_fit_their_lines(window, qtbot, size):
+    """At the smallest window the counts wrapped to a fourth line, under the colour bar."""
+    tab = open_tab(window, qtbot, "input")
+    view = tab.views["input"]
+    show_at(window, qtbot, size)
+    assert view.stats.text() and view.stats.fits(), size

@@ -51,9 +51,9 @@ class InputView(ChapterView):
         if self.ctx.drawing is not None:
             self.drawing.set_image(self.ctx.drawing())
         inked = int((image > 0).sum())
-        self.stats.setText(f"{image.size} numbers ({image.shape[0]} rows × {image.shape[1]} "
-                           f"columns); {inked} have some ink, {int((image >= 0.5).sum())} are "
-                           f"half full or more. Largest: {shading.number(float(image.max()), 2)}.")
+        self.stats.setText(f"{image.size} numbers ({image.shape[0]} × {image.shape[1]}): {inked} "
+                           f"with ink, {int((image >= 0.5).sum())} half full or more; largest "
+                           f"{shading.number(float(image.max()), 2)}.")
         self._show_cell()  # the heading names a square: its value in this drawing
 
     def _show_cell(self) -> None:

@@ -41,6 +41,11 @@ class Readout(QWidget):
             self._doc.setHtml(f"<body>{text}</body>")
             self.update()
 
+    def fits(self) -> bool:
+        """Whether the text, wrapped at the present width, fits the fixed height."""
+        self._doc.setTextWidth(self.width())
+        return self._doc.size().height() + 3 <= self.height()
+
     def sizeHint(self) -> QSize:
         return QSize(200, self.height())
 
