@@ -7,6 +7,7 @@ metadata only through these; none of them raises for any value JSON can hold.
 
 import math
 import numbers
+import re
 from html import escape
 
 NAME_CHARS = 60  # a name in the status bar, a label, a message
@@ -55,6 +56,12 @@ def full_name(meta, default: str = "") -> str:
     """The name as written (capped at TOOLTIP_CHARS), for tooltips and saving."""
     value = meta.get("name") if isinstance(meta, dict) else None
     return cap(value, TOOLTIP_CHARS) if isinstance(value, str) and value.strip() else default
+
+
+def file_stem(name: str, default: str) -> str:
+    """`name` (from a file, maybe) as a safe file name without its suffix, `default` when
+    nothing of it is left."""
+    return re.sub(r"[^\w.-]+", "-", name.strip())[:60].strip(".-") or default
 
 
 def fraction(meta, key: str) -> float | None:

@@ -12,7 +12,7 @@ from cnn.checkpoint import CheckpointError
 from gui import logs
 from gui.models import SaveError, load_model_file, save_model_file
 from gui.training.tab_files import is_shipped_model
-from gui.untrusted import full_name
+from gui.untrusted import file_stem, full_name
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ class WindowFiles:
             self.export_drawing(path if path.lower().endswith(".png") else path + ".png")
 
     def _on_export_onnx_action_triggered(self) -> None:
-        name = re.sub(r"[^\w.-]+", "-", self.predictor.name)[:60].strip(".-") or "letterlens"
+        name = file_stem(self.predictor.name, "letterlens")
         path, _ = QFileDialog.getSaveFileName(self, "Export model as ONNX",
                                               self.export_start(f"{name}.onnx"),
                                               "ONNX models (*.onnx)")

@@ -98,6 +98,13 @@ def read_bytes(settings: QSettings, key: str) -> QByteArray | None:
     return value
 
 
+def read_folder(settings: QSettings, key: str) -> Path | None:
+    """A remembered folder that is still there; None for none, or one since removed (the
+    dialogs then start in their defaults)."""
+    folder = read_str(settings, key)
+    return Path(folder) if folder and Path(folder).is_dir() else None
+
+
 def last_model_path(settings: QSettings) -> str | None:
     """The model file to open with, None when there is none (or the setting is odd)."""
     return read_str(settings, "model/last_path") or None
@@ -116,12 +123,8 @@ def restore(window: QMainWindow, settings: QSettings) -> bool:
     scale = read_str(settings, "feature_maps/scale", limit=40)
     if scale:
         window.feature_maps_panel.set_scale(scale)
-    folder = read_str(settings, "model/folder")
-    if folder and Path(folder).is_dir():  # a folder since removed: the data folder's models/
-        window.train_tab.set_model_folder(Path(folder))
-    folder = read_str(settings, "export/folder")
-    if folder and Path(folder).is_dir():
-        window.export_folder = Path(folder)
+    window.train_tab.set_model_folder(read_folder(settings, "model/folder"))
+    window.export_folder = read_folder(settings, "export/folder")
     restore_train_form(window.train_tab.setup, settings)
     return restored
 

@@ -203,9 +203,7 @@ class SetupPanel(SetupFiles, QWidget):
     def config(self) -> RunConfig:
         """The form as a RunConfig; raises ValueError with a message for a person."""
         lr = self.lr_field.value()
-        files = [self.files.item(i).data(Qt.ItemDataRole.UserRole)
-                 for i in range(self.files.count())
-                 if self.files.item(i).checkState() == Qt.CheckState.Checked]
+        files = self._ticked_files()
         # Fields without a widget (seeds, folders, threads) keep what set_config() was given.
         return replace(
             self._base,
@@ -264,12 +262,15 @@ class SetupPanel(SetupFiles, QWidget):
         self.name.setText(c.name)
         self._check_problem()
 
+    def _ticked_files(self) -> list[str]:
+        return [self.files.item(i).data(Qt.ItemDataRole.UserRole)
+                for i in range(self.files.count())
+                if self.files.item(i).checkState() == Qt.CheckState.Checked]
+
     def training_sources(self) -> tuple[list[str], bool, bool]:
         """(ticked files a run trains on, synthetic letters?, my samples?) as the form stands."""
         val = self.val_source.currentData()
-        files = [self.files.item(i).data(Qt.ItemDataRole.UserRole)
-                 for i in range(self.files.count())
-                 if self.files.item(i).checkState() == Qt.CheckState.Checked]
+        files = self._ticked_files()
         return ([f for f in files if f != val], self.use_synthetic.isChecked(),
                 self.my_samples.isChecked())
 

@@ -3,7 +3,6 @@ before unsaved weights are dropped. A mixin of TrainTab, which gives controller,
 unsaved, show_message and _say."""
 
 import logging
-import re
 from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox
@@ -14,7 +13,7 @@ from cnn.paths import DEFAULT_MODEL, data_dir
 from gui.models import SaveError, load_model_file, save_model_file
 from gui.training.controller import LOADING, RUNNING
 from gui.training.history import History
-from gui.untrusted import full_name
+from gui.untrusted import file_stem, full_name
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +57,8 @@ class TabFiles:
         """<name>.npz in the folder last saved to or opened from (this session, or the one the
         window's settings recall), else models/ in the data folder; the name (from a file,
         maybe) made file-safe."""
-        name = (full_name(self._current_weights()[1]) or self.setup.name.text()).strip()
-        name = re.sub(r"[^\w.-]+", "-", name)[:60].strip(".-") or "my-model"
-        return self.model_folder() / f"{name}.npz"
+        name = full_name(self._current_weights()[1]) or self.setup.name.text()
+        return self.model_folder() / f"{file_stem(name, 'my-model')}.npz"
 
     def model_folder(self) -> Path:
         """Where the save and open dialogs of the tab and of the File menu start."""
