@@ -36,7 +36,7 @@ def fit_numbers(font: QFont, values: np.ndarray, decimals: int, widest: str, max
         size = min(max_px, cell * 0.5)
         while size >= 7:
             font.setPixelSize(int(size))
-            if QFontMetricsF(font).horizontalAdvance(longest) <= cell - 3:
+            if QFontMetricsF(font).horizontalAdvance(longest) <= cell - 6:
                 return Numbers(font, decimals, compact)
             size -= 1
     return None
