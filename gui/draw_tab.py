@@ -19,6 +19,7 @@ class DrawTab(QWidget):
         self.width_slider.setRange(MIN_WIDTH, MAX_WIDTH)
         self.width_slider.setValue(int(self.canvas.pen_width()))
         self.width_slider.setMaximumWidth(160)
+        self.width_slider.setMinimumWidth(48)  # a handle with room to move, never a square
         self.width_slider.setToolTip("Pen width on the canvas ([ and ]). The network's input "
                                      "does not depend on it: strokes are redrawn to scale.")
         self._width_label = QLabel()
@@ -31,7 +32,11 @@ class DrawTab(QWidget):
         for key in ("pen", "eraser"):
             tools.addWidget(self._button(actions[key]))
         tools.addSpacing(12)
-        tools.addWidget(QLabel("Width"))
+        # The word goes first when the row is narrow (see resizeEvent); it never holds the
+        # tab wider than the window gives it.
+        self._width_word = QLabel("Width")
+        self._width_word.setMinimumWidth(1)
+        tools.addWidget(self._width_word)
         tools.addWidget(self.width_slider)
         tools.addWidget(self._width_label)
         tools.addStretch(1)
@@ -43,6 +48,19 @@ class DrawTab(QWidget):
         layout.setSpacing(0)
         layout.addLayout(tools)
         layout.addWidget(self.canvas, 1)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        # Shown only where every item of the row has its preferred width: short of that, the
+        # layout takes from each item alike, and the word would be cut.
+        tools = self.layout().itemAt(0).layout()
+        others = [tools.itemAt(i) for i in range(tools.count())]
+        others = [it for it in others if it.widget() is not self._width_word]
+        margins = tools.contentsMargins()
+        needed = (sum(it.sizeHint().width() for it in others) + margins.left()
+                  + margins.right() + tools.spacing() * len(others)
+                  + self._width_word.sizeHint().width())
+        self._width_word.setVisible(self.width() >= needed)
 
     @staticmethod
     def _button(action: QAction) -> QToolButton:

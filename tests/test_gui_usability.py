@@ -759,6 +759,16 @@ def test_the_window_stops_shrinking_where_the_first_layout_still_reads(qtbot, se
     verdict = window.prediction_panel.verdict
     verdict.set_text("W", "100% sure", [("Ww", 0.9999), ("Mm", 0.0123), ("Nn", 0.0456)])
     assert verdict.needed_width() <= verdict.width()
+    # The pen's width slider keeps a handle's room to move (it shrank to a square); the word
+    # "Width" gives way, and every tool fits the row.
+    draw = window.draw_tab
+    assert draw.width_slider.width() >= 48
+    assert draw._width_word.isHidden()
+    tools = draw.layout().itemAt(0).layout()
+    assert tools.minimumSize().width() <= draw.width()
+    window.resize(1280, 720)
+    qtbot.waitUntil(lambda: not draw._width_word.isHidden())
+    assert draw._width_word.width() >= draw._width_word.sizeHint().width()
 
 
 def next_turn(qtbot) -> None:
