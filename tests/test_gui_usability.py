@@ -28,6 +28,7 @@ from gui.layout import MINIMUM_SIZE, first_run_size
 from gui.main_window import MainWindow
 from gui.models import LoadedModel, startup_model
 from gui.panels.feature_maps_panel import HOVER_HINT
+from gui.panels.input_panel import InputPanel
 from gui.replay import send_mouse, send_stroke
 from gui.training.collapse import collapsed_to
 from gui.training.curves import CurvesPanel, nice_above, nice_below
@@ -766,9 +767,25 @@ def test_the_window_stops_shrinking_where_the_first_layout_still_reads(qtbot, se
     assert draw._width_word.isHidden()
     tools = draw.layout().itemAt(0).layout()
     assert tools.minimumSize().width() <= draw.width()
+    # The Input dock's three steps and their captions fit its width (the third was cut).
+    panel = window.input_panel
+    qtbot.waitUntil(lambda: panel._view.ci.boundingRect().width() <= panel._view.width())
     window.resize(1280, 720)
     qtbot.waitUntil(lambda: not draw._width_word.isHidden())
     assert draw._width_word.width() >= draw._width_word.sizeHint().width()
+
+
+@pytest.mark.parametrize("width", [180, 195, 230, 260, 320])
+def test_the_input_docks_captions_are_whole_at_any_width(qtbot, width):
+    panel = InputPanel()
+    qtbot.addWidget(panel)
+    panel.resize(width, 130)
+    panel.show()
+    qtbot.waitExposed(panel)
+    qtbot.wait(10)  # the layout settles
+    assert panel._view.ci.boundingRect().width() <= panel._view.width()
+    # In full wherever they fit: '3 · 28×28 input' needs about 240 pixels.
+    assert (panel.captions[2].text == "3 · 28×28 input") == (width >= 240)
 
 
 def next_turn(qtbot) -> None:

@@ -3,10 +3,14 @@
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from cnn.preprocess import Preprocessed
 from gui.panels.views import image_box, outline, show_image
+
+# Each caption in full, and as short as it gets where a narrow dock cannot show the three whole.
+CAPTIONS = [("1 · ink box", "ink box"), ("2 · centred", "centred"), ("3 · 28×28 input", "28×28")]
 
 
 class InputPanel(QWidget):
@@ -22,9 +26,10 @@ class InputPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._view)
         ci = self._view.ci
-        self._drawing_box, self._drawing, _ = image_box(ci, 0, 0, "1 · ink box")
-        self._centred_box, self._centred, _ = image_box(ci, 0, 1, "2 · centred")
-        self._input_box, self._input, _ = image_box(ci, 0, 2, "3 · 28×28 input")
+        self._drawing_box, self._drawing, first = image_box(ci, 0, 0, CAPTIONS[0][0])
+        self._centred_box, self._centred, second = image_box(ci, 0, 1, CAPTIONS[1][0])
+        self._input_box, self._input, third = image_box(ci, 0, 2, CAPTIONS[2][0])
+        self.captions = [first, second, third]
         self._crop = outline()
         self._drawing_box.addItem(self._crop)
         self._field = outline()
@@ -37,6 +42,22 @@ class InputPanel(QWidget):
         self._fit(self._centred_box, (112, 112))
         self._fit(self._input_box, (28, 28))
         self.image: np.ndarray = self._blank_frame  # what the network received, for tests
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit_captions()
+
+    def _fit_captions(self) -> None:
+        """The full captions where the three fit the panel's width side by side, else short."""
+        item = self.captions[0].item
+        metrics = QFontMetricsF(item.font())
+        margin = 2 * item.document().documentMargin()  # each caption's own, both sides
+        room = self.width() - 2 * 2 - 2 * 2  # the layout's margins and spacing
+        full = sum(metrics.horizontalAdvance(text) + margin for text, _ in CAPTIONS)
+        for label, (long, short) in zip(self.captions, CAPTIONS, strict=True):
+            text = long if full <= room else short
+            if label.text != text:
+                label.setText(text)
 
     @staticmethod
     def _fit(box: pg.ViewBox, shape: tuple[int, int]) -> None:
