@@ -29,6 +29,7 @@ from gui.main_window import MainWindow
 from gui.models import LoadedModel, startup_model
 from gui.panels.feature_maps_panel import HOVER_HINT
 from gui.panels.input_panel import InputPanel
+from gui.panels.kernel_view import KernelDetail
 from gui.replay import send_mouse, send_stroke
 from gui.training.collapse import collapsed_to
 from gui.training.curves import CurvesPanel, nice_above, nice_below
@@ -786,6 +787,25 @@ def test_the_input_docks_captions_are_whole_at_any_width(qtbot, width):
     assert panel._view.ci.boundingRect().width() <= panel._view.width()
     # In full wherever they fit: '3 · 28×28 input' needs about 240 pixels.
     assert (panel.captions[2].text == "3 · 28×28 input") == (width >= 240)
+
+
+@pytest.mark.parametrize("width", [420, 460, 520, 580, 640])  # the dock: 456 px at 1024 x 600
+def test_the_enlarged_maps_titles_are_whole_at_any_width(qtbot, width):
+    detail = KernelDetail()
+    qtbot.addWidget(detail)
+    detail.set_model(build_model("default", np.random.default_rng(0)))
+    detail.show_map("conv2", 5, False)
+    detail.set_values(np.linspace(-4.9, 1.4, 14 * 14).reshape(14, 14))
+    detail.resize(width, 160)
+    detail.show()
+    qtbot.waitExposed(detail)
+    qtbot.wait(10)  # the layout settles
+    view = detail._view
+    assert view.ci.boundingRect().width() <= view.width()
+    # Both titles name the layer wherever they fit in full (the caption beside names it too).
+    assert (detail._map_title.text.startswith("conv2 · ")
+            == detail._kernel_title.text.startswith("conv2"))
+    assert detail._map_title.text.startswith("conv2 · ") == (width >= 480)
 
 
 def next_turn(qtbot) -> None:

@@ -3,11 +3,10 @@
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from cnn.preprocess import Preprocessed
-from gui.panels.views import image_box, outline, show_image
+from gui.panels.views import fit_captions, image_box, outline, show_image
 
 # Each caption in full, and as short as it gets where a narrow dock cannot show the three whole.
 CAPTIONS = [("1 · ink box", "ink box"), ("2 · centred", "centred"), ("3 · 28×28 input", "28×28")]
@@ -48,16 +47,9 @@ class InputPanel(QWidget):
         self._fit_captions()
 
     def _fit_captions(self) -> None:
-        """The full captions where the three fit the panel's width side by side, else short."""
-        item = self.captions[0].item
-        metrics = QFontMetricsF(item.font())
-        margin = 2 * item.document().documentMargin()  # each caption's own, both sides
         room = self.width() - 2 * 2 - 2 * 2  # the layout's margins and spacing
-        full = sum(metrics.horizontalAdvance(text) + margin for text, _ in CAPTIONS)
-        for label, (long, short) in zip(self.captions, CAPTIONS, strict=True):
-            text = long if full <= room else short
-            if label.text != text:
-                label.setText(text)
+        fit_captions(room, [(label, long, short)
+                            for label, (long, short) in zip(self.captions, CAPTIONS, strict=True)])
 
     @staticmethod
     def _fit(box: pg.ViewBox, shape: tuple[int, int]) -> None:

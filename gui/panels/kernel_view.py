@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWi
 from cnn.model import Sequential
 from gui import colormaps as cm
 from gui.mosaic import Mosaic
-from gui.panels.views import image_box, outline, show_image
+from gui.panels.views import fit_captions, image_box, outline, show_image
 
 
 def kernel_image(weights: np.ndarray, columns: int | None = None) -> np.ndarray:
@@ -79,6 +79,7 @@ class KernelDetail(QWidget):
         layout.addLayout(side, 1)
         self._model: Sequential | None = None
         self._layer, self._channel, self._flat = "", 0, False
+        self._titles = {"map": ("map", "map"), "kernel": ("kernel", "kernel")}  # long, short
 
     def set_model(self, model: Sequential) -> None:
         self._model = model
@@ -104,8 +105,26 @@ class KernelDetail(QWidget):
         self._map_box.setRange(xRange=(0, image.shape[1]), yRange=(0, image.shape[0]),
                                padding=0.02)
         self._map_box.setAspectLocked(not self._flat)
-        what = self._layer if self._flat else f"{self._layer} · map {self._channel}"
-        self._map_title.setText(f"{what}  [{cm.span_text(lo, hi)}]")
+        span = f"[{cm.span_text(lo, hi)}]"
+        if self._flat:
+            self._set_title("map", f"{self._layer}  {span}", span)
+        else:
+            self._set_title("map", f"{self._layer} · map {self._channel}  {span}",
+                            f"map {self._channel}  {span}")
+
+    def _set_title(self, which: str, long: str, short: str) -> None:
+        """A title over the map or the kernel, short where both in full are too wide (the
+        caption beside them names the layer)."""
+        self._titles[which] = (long, short)
+        self._fit_titles()
+
+    def _fit_titles(self) -> None:
+        fit_captions(self._view.width(), [(self._map_title, *self._titles["map"]),
+                                          (self._kernel_title, *self._titles["kernel"])])
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit_titles()
 
     # --- pointer on the enlarged map -----------------------------------------------------------
 
@@ -146,7 +165,7 @@ class KernelDetail(QWidget):
             found = producing_conv(model, self._layer, channels)
         self._kernel_box.setVisible(found is not None)
         if found is None:
-            self._kernel_title.setText("")
+            self._set_title("kernel", "", "")
             self.caption.setText("A fully connected layer: every unit sees every input."
                                  if self._flat else "")
             return
@@ -158,7 +177,8 @@ class KernelDetail(QWidget):
         self._kernel_box.setRange(xRange=(0, image.shape[1]), yRange=(0, image.shape[0]),
                                   padding=0.05)
         k = conv.kernel_size
-        self._kernel_title.setText(f"{name} kernel {self._channel}: {w.shape[0]}×{k}×{k}")
+        what = f"kernel {self._channel}: {w.shape[0]}×{k}×{k}"
+        self._set_title("kernel", f"{name} {what}", what)
         via = "" if name == self._layer else f" after {self._layer.rstrip('0123456789')}"
         self.caption.setText(
             f"Made by {name}'s kernel {self._channel}{via}: one {k}×{k} filter per input "

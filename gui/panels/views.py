@@ -1,9 +1,10 @@
-"""Shared pieces for the panels: a still image box in a pyqtgraph layout, a fixed-size label."""
+"""Shared pieces for the panels: a still image box in a pyqtgraph layout, captions that fit
+side by side, a fixed-size label."""
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtGui import QColor, QPen
+from PySide6.QtGui import QColor, QFontMetricsF, QPen
 from PySide6.QtWidgets import QGraphicsRectItem
 
 from gui.colormaps import ACCENT, MUTED
@@ -20,6 +21,22 @@ def image_box(layout: pg.GraphicsLayout, row: int, col: int, title: str = ""):
     image = pg.ImageItem(axisOrder="row-major")
     box.addItem(image)
     return box, image, label
+
+
+def fit_captions(width: float, captions: list[tuple[pg.LabelItem, str, str]]) -> None:
+    """Give labels that sit side by side in a layout `width` pixels wide their long texts
+    where all of them fit whole, else their short ones: a pyqtgraph layout holds a label at its
+    text's width and runs off the right edge rather than cut it."""
+    def needed(label: pg.LabelItem, text: str) -> float:
+        item = label.item
+        return (QFontMetricsF(item.font()).horizontalAdvance(text)
+                + 2 * item.document().documentMargin())
+
+    fits = sum(needed(label, long) for label, long, _ in captions) <= width
+    for label, long, short in captions:
+        text = long if fits else short
+        if label.text != text:
+            label.setText(text)
 
 
 def outline(color=ACCENT, width: float = 1.5) -> QGraphicsRectItem:
