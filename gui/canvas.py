@@ -1,7 +1,7 @@
 """The drawing canvas: strokes kept as vectors, painted with a round pen, undo/redo per stroke."""
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QImage, QMouseEvent, QPainter, QPen, QPointingDevice, QTabletEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -25,7 +25,8 @@ class Canvas(QWidget):
     Ink stays on the canvas: a stroke dragged off it is cut at the edge and goes on where the
     pointer comes back (the network reads exactly what the person sees). When something is laid
     over its lower edge (`set_covered`), it shows the whole drawing shrunk into the room left
-    and maps the pointer back, so no ink the network reads is ever hidden.
+    and maps the pointer back, so no ink the network reads is ever hidden. So it does when the
+    canvas shrinks with ink beyond its new edges: the page keeps that ink, shown shrunk to fit.
 
     `stroke_changed` fires while a stroke grows, `drawing_changed` after every committed change
     (a finished stroke, an erase, undo, redo, clear), `stroke_finished` after a stroke only,
@@ -58,6 +59,9 @@ class Canvas(QWidget):
         self._before_erase: tuple[Stroke, ...] = ()
         self._pointer: QPointF | None = None  # in drawing coordinates
         self._covered = 0  # pixels of the lower edge something is laid over
+        # The drawing's page, in drawing pixels: the canvas's size, or larger where ink drawn
+        # before the canvas shrank reaches beyond it (`_fit_page`).
+        self._page = QSize(1, 1)
         self._backing = BackingImages()  # the drawing, and its thumbnail for the Input panel
 
     # --- public state --------------------------------------------------------------------------
@@ -77,7 +81,8 @@ class Canvas(QWidget):
         return self._growing is not None
 
     def canvas_size(self) -> tuple[int, int]:
-        return self.width(), self.height()
+        """The page's (width, height) in drawing pixels: the canvas's, or more (`_fit_page`)."""
+        return self._page.width(), self._page.height()
 
     def pen_width(self) -> float:
         return self._pen_width
@@ -121,8 +126,8 @@ class Canvas(QWidget):
                                   np.full(len(s), w, np.float32)) for s in strokes if len(s)))
 
     def to_image(self, ink_only: bool = False) -> QImage:
-        """The drawing as an image the size of the canvas (ARGB32, paper or transparent)."""
-        image = QImage(self.size(), QImage.Format.Format_ARGB32_Premultiplied)
+        """The drawing as an image the size of its page (ARGB32, paper or transparent)."""
+        image = QImage(self._page, QImage.Format.Format_ARGB32_Premultiplied)
         image.fill(Qt.GlobalColor.transparent if ink_only else PAPER)
         painter = QPainter(image)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -145,13 +150,31 @@ class Canvas(QWidget):
             self.update()
 
     def view_scale(self) -> float:
-        """Screen pixels per drawing pixel: 1, or less while the lower edge is covered."""
-        return (self.height() - self._covered) / max(self.height(), 1)
+        """Screen pixels per drawing pixel: 1, or less while the lower edge is covered or the
+        page is larger than the canvas."""
+        page = self._page
+        return min(1.0, (self.height() - self._covered) / max(page.height(), 1),
+                   self.width() / max(page.width(), 1))
 
     def view_rect(self) -> QRectF:
-        """Where the whole drawing shows on the widget, centred across its width."""
-        s = self.view_scale()
-        return QRectF(self.width() * (1 - s) / 2, 0, self.width() * s, self.height() * s)
+        """Where the whole page shows on the widget, centred across its width."""
+        s, page = self.view_scale(), self._page
+        return QRectF((self.width() - page.width() * s) / 2, 0, page.width() * s,
+                      page.height() * s)
+
+    def _shrunk(self) -> bool:
+        return bool(self._covered) or self._page != self.size()
+
+    def _fit_page(self) -> None:
+        """The page: the canvas's size, grown to hold every stroke that reaches beyond it, as
+        after the window was made smaller (to its points, as the canvas's own edges cut a
+        stroke: a page grown for the pen's width too would grow again with every stroke drawn
+        along its edge)."""
+        w, h = self.width(), self.height()
+        for stroke in self._strokes:
+            reach = stroke.points.max(axis=0)
+            w, h = max(w, int(np.ceil(reach[0]))), max(h, int(np.ceil(reach[1])))
+        self._page = QSize(w, h)
 
     def to_view(self, points: np.ndarray) -> np.ndarray:
         """(n, 2) drawing coordinates -> widget coordinates."""
@@ -164,7 +187,7 @@ class Canvas(QWidget):
 
     def _on_page(self, pos: QPointF) -> bool:
         """True when drawing position `pos` is on the page, not in the margin beside it."""
-        return 0 <= pos.x() <= self.width() and 0 <= pos.y() <= self.height()
+        return 0 <= pos.x() <= self._page.width() and 0 <= pos.y() <= self._page.height()
 
     def _view_update(self, rect: QRectF) -> None:
         r, s = self.view_rect(), self.view_scale()
@@ -188,6 +211,7 @@ class Canvas(QWidget):
 
     def _set_strokes(self, strokes: tuple[Stroke, ...]) -> None:
         self._strokes = strokes
+        self._fit_page()  # an undo can bring back ink beyond the edges, a clear drops it
         self._render()
         self.history_changed.emit()
         self.drawing_changed.emit()
@@ -309,13 +333,15 @@ class Canvas(QWidget):
     # --- painting ------------------------------------------------------------------------------
 
     def resizeEvent(self, event) -> None:
+        if self._mode is None:  # a stroke being drawn keeps its page until it ends
+            self._fit_page()
         self._render()
         super().resizeEvent(event)
         self.resized.emit()
 
     def _render(self) -> None:
         """Repaint the backing images from the vectors (undo, erase, resize)."""
-        self._backing.render(self.size(), self.devicePixelRatioF(), self._all_strokes())
+        self._backing.render(self._page, self.devicePixelRatioF(), self._all_strokes())
         self.update()
 
     def _draw_segment(self, a, b, w: float) -> None:
@@ -325,7 +351,7 @@ class Canvas(QWidget):
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
         image = self._backing.image
-        if self._covered:  # the whole drawing, shrunk, on a margin that is plainly not paper
+        if self._shrunk():  # the whole drawing, shrunk, on a margin that is plainly not paper
             painter.fillRect(event.rect(), self.palette().color(self.backgroundRole()))
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             painter.drawImage(self.view_rect(), image)

@@ -136,6 +136,42 @@ def test_a_press_in_the_margin_beside_the_shrunk_page_starts_no_stroke(canvas, q
     np.testing.assert_allclose(strokes[1][[0, -1]], [(0, 121.875), (75, 75)])
 
 
+def ink_pixels(canvas) -> np.ndarray:
+    """(rows, cols) of the canvas's dark pixels, as painted on screen."""
+    image = canvas.grab().toImage()
+    grey = np.array([[image.pixelColor(x, y).lightness() for x in range(image.width())]
+                     for y in range(0, image.height(), 2)])
+    rows, cols = np.nonzero(grey < 100)
+    return rows * 2, cols
+
+
+def test_ink_beyond_a_shrunk_canvas_shows_the_whole_drawing_shrunk(canvas, qtbot):
+    send_stroke(canvas, line((150, 40), (150, 280)))  # down to near the bottom edge
+    canvas.resize(300, 200)  # the window made smaller: the stroke's end is beyond the edge
+    qtbot.waitUntil(lambda: canvas.height() == 200)
+    # The page keeps the stroke: the view shrinks it into the canvas.
+    assert canvas.canvas_size() == (300, 280)
+    assert canvas.view_scale() == pytest.approx(200 / 280)
+    ends = canvas.to_view(canvas.strokes()[0][[0, -1]])
+    assert (ends[:, 1] > 0).all() and (ends[:, 1] <= 200).all()
+    rows, cols = ink_pixels(canvas)
+    assert rows.max() >= ends[1, 1] - 2  # painted down to the stroke's end
+    assert rows.min() < 30  # and shrunk: at full size its round start reaches only up to 33
+    # A stroke drawn now lands where it shows, cut at the page's edges, never beyond.
+    send_stroke(canvas, [(100, 100), (100, 199)])
+    drawn = canvas.strokes()[1]
+    np.testing.assert_allclose(canvas.to_view(drawn[[0]])[0], (100, 100), atol=3)  # smoothed
+    assert drawn[:, 1].max() <= 280
+    # Cleared, the page is the canvas again; an undo brings the ink, and the shrunk view, back.
+    canvas.clear()
+    assert canvas.canvas_size() == (300, 200) and canvas.view_scale() == 1
+    canvas.undo()
+    assert canvas.canvas_size() == (300, 280)
+    canvas.resize(300, 320)  # made larger again: the ink fits, seen at full size
+    qtbot.waitUntil(lambda: canvas.height() == 320)
+    assert canvas.canvas_size() == (300, 320) and canvas.view_scale() == 1
+
+
 @pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")  # offscreen
 def test_the_network_reads_only_the_ink_on_the_canvas(qtbot, tmp_path):
     from PySide6.QtCore import QEvent, QPoint, QSettings
