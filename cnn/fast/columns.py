@@ -71,12 +71,30 @@ def im2col_nhwc(xp: np.ndarray, kh: int, kw: int, stride: int, ho: int, wo: int,
 
 
 def im2col_kmajor(xp: np.ndarray, kh: int, kw: int, stride: int, ho: int, wo: int,
-                  cols: np.ndarray, pooled: bool = False) -> None:
-    """Fill cols[:kh*kw] (rows i, j; columns as in `positions`) from a padded (N, Hp, Wp)."""
-    for i in range(kh):
-        for j in range(kw):
-            at = positions(xp, i, j, stride, ho, wo, pooled)
-            np.copyto(cols[i * kw + j].reshape(at.shape), at)
+                  cols: np.ndarray, pooled: bool = False, buffers: Buffers | None = None) -> None:
+    """Fill cols[:kh*kw] (rows i, j; columns as in `positions`) from a padded (N, Hp, Wp).
+
+    Pooled, offset (i, j) of corner (a, b) reads row s*a + i and column s*b + j of every 2s x 2s
+    step: the (s+kh) x (s+kw) planes of those rows and columns, copied once (scratch from
+    `buffers`), hold every one of the kh*kw*4 blocks as one strided view, so two copies fill
+    cols. The kh*kw copies of 5-d strided views they replace ran at ~3 ns a number; for a
+    16-letter share of the default preset 93-138 against 42 us.
+    """
+    if not pooled or buffers is None:
+        for i in range(kh):
+            for j in range(kw):
+                at = positions(xp, i, j, stride, ho, wo, pooled)
+                np.copyto(cols[i * kw + j].reshape(at.shape), at)
+        return
+    n, s = xp.shape[0], stride
+    s0, s1, s2 = xp.strides
+    shape = (s + kh, s + kw, n, ho // 2, wo // 2)
+    planes, _ = buffers.get("planes", shape, xp.dtype)
+    np.copyto(planes, as_strided(xp, shape, (s1, s2, s0, 2 * s * s1, 2 * s * s2)))
+    p0, p1 = planes.strides[:2]
+    blocks = as_strided(planes, (kh, kw, 2, 2) + shape[2:], (p0, p1, s * p0, s * p1)
+                        + planes.strides[2:])
+    np.copyto(cols[:kh * kw].reshape(blocks.shape), blocks)
 
 
 def col2im(dcols: np.ndarray, dxp: np.ndarray, kh: int, kw: int, stride: int,

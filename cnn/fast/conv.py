@@ -156,7 +156,7 @@ class FastConv:
         cols, new = self._buffers.get("cols1", (kk + 1, xp.shape[0] * ho * wo), dtype)
         if new:
             cols[kk] = 1.0  # the bias row
-        columns.im2col_kmajor(xp, k, k, conv.stride, ho, wo, cols, self._pooled)
+        columns.im2col_kmajor(xp, k, k, conv.stride, ho, wo, cols, self._pooled, self._buffers)
         wmat = np.empty((o, kk + 1), dtype)
         wmat[:, :kk] = conv.params["weight"].reshape(o, kk)
         wmat[:, kk] = conv.params["bias"]
