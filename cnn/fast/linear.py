@@ -27,10 +27,11 @@ class FastLinear:
     def backward(self, dy: np.ndarray, need_dx: bool = True,
                  need_grads: bool = True) -> np.ndarray | None:
         layer = self.layer
+        dx = layer.input_gradient(dy) if need_dx else None
         if need_grads:  # the reference's products: BLAS runs them fastest in this order
             layer.grads["weight"] = dy.T @ layer._x
             layer.grads["bias"] = dy.sum(axis=0)
-        return layer.input_gradient(dy) if need_dx else None
+        return dx
 
     def __repr__(self) -> str:
         return f"FastLinear({self.layer!r})"
