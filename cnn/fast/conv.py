@@ -43,6 +43,12 @@ class FastConv:
     # cores), blocks of 4 letters (1 MB) trained the default preset 10-20 % faster at batch 128,
     # 10-22 % at 256, -1 to +14 % at 64; 2, 6, 8 and 16 letters did no better. Large's letters
     # have twice the columns: 2-letter blocks beat 4-letter ones by 0 to 10 % (two runs).
+    # Keeping the forward's columns for backward (the whole share's in one buffer, up to 8 MB)
+    # lost: a share's conv2 forward 1.93 -> 2.25 ms, backward 4.24 -> 4.68 (16 letters), 3.41 ->
+    # 3.81 and 6.97 -> 7.64 (32): making them again from the cached padded input is cheaper
+    # than reading them back. Writing the pooling's corner gradients block by block straight
+    # into `block_dy` (no whole-share gradient, no copy) was no faster: backward -0.8, +0.2,
+    # -3.7 % (three interleaved runs).
     BLOCK_BYTES = 1 << 20
 
     def __init__(self, layer: Conv2d):
@@ -298,8 +304,10 @@ class _BlockInputGradient:
     reads without a copy), in place of k*k products and k*k slice-adds onto a padded dx. One
     block of the default preset: 0.43 against 0.48 ms; training it (interleaved A/B in one
     process, two runs of 11 rounds) +3 to +11 % at batch 32-256, large -3 to +2 % (4-letter
-    blocks). Other strides and paddings gather the whole batch's rows and add back as an
-    unblocked layer does (`FastConv._input_gradient`).
+    blocks). Columns two letters at a time (under 1 MB, where a block's are 1.8 MB) were no
+    faster: a share's conv2 backward -0.9 to -3.2 % (three runs). Other strides and paddings
+    gather the whole batch's rows and add back as an unblocked layer does
+    (`FastConv._input_gradient`).
     """
 
     def __init__(self, fast: FastConv, dtype):

@@ -42,6 +42,9 @@ class CornerPool:
         self._y = y if self.relu else None
         return y
 
+    # Four per-corner masks instead (the ReLU folded in, backward one product per corner): alone,
+    # forward +45 us and backward -65 us at conv1's size (16 letters); in a share conv1 forward
+    # -90 us, backward +110 us. Element-wise passes cost about the same on bools as on floats.
     def _split4(self, dy, out):
         """Write the gradients of the four window corners (top-left, top-right, bottom-left,
         bottom-right) into out[0..3], each shaped like dy: six passes, no temporaries."""
