@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cnn import blas, parallel
+from cnn import blas, parallel, procshare
 from cnn.losses import SoftmaxCrossEntropy, check_labels
 from cnn.model import Sequential
 from cnn.optim import Adam, Optimizer
@@ -100,6 +100,10 @@ def forward_backward(model: Sequential, x: np.ndarray, y: np.ndarray,
             return _chunked(model, x, y, loss_fn, chunk)
     if k == 1:
         return _chunked(model, x, y, loss_fn, chunk)
+    if procshare.suits(model, k):  # a narrow network: the other share goes to a process
+        result = procshare.forward_backward(model, x, y, loss_fn, chunk, _chunked)
+        if result is not None:
+            return result
     bounds = np.linspace(0, n, k + 1).astype(int)
     models = [model, *parallel.replicas(model, k - 1)]
     losses = [loss_fn, *(SoftmaxCrossEntropy(loss_fn.smoothing) for _ in range(k - 1))]

@@ -4,7 +4,7 @@ import threading
 import numpy as np
 import pytest
 
-from cnn import parallel
+from cnn import parallel, procshare
 from cnn.losses import SoftmaxCrossEntropy
 from cnn.model import build_model
 from cnn.optim import SGD
@@ -70,6 +70,7 @@ def test_small_batches_stay_in_one_thread_and_large_use_at_most_the_cores():
 def test_fit_keeps_to_one_thread_when_asked(monkeypatch):
     from cnn.train import fit
 
+    monkeypatch.setattr(procshare, "suits", lambda model, k: False)  # threads only, here
     calls = []
     real_run = parallel.run
     monkeypatch.setattr(parallel, "shares", lambda n, limit=None: min(2, limit or 2))

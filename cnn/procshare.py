@@ -1,0 +1,340 @@
+"""A training batch split between this thread and a worker process, for narrow networks.
+
+Two threads in one process take turns at Python's lock: a narrow network (the small preset)
+runs as many short NumPy calls, and a 16-letter share that takes 1.8 ms alone takes 3.2-4.0 ms
+beside another thread. In a process of its own the other share runs beside this one with no
+lock to share. The worker is spawned (never forked: the window's process has Qt's threads)
+once per process and kept; it gets the weights, its share of the batch and gives back its
+gradients through one shared-memory block, and only small messages go through the pipe.
+
+Whatever goes wrong (the worker still starting, dead, or raising), the step runs on threads or
+here instead (`cnn.parallel`), with the same results up to float rounding.
+"""
+
+import atexit
+import math
+import signal
+import sys
+import threading
+import time
+import traceback
+import types
+import weakref
+from multiprocessing import connection, get_context, shared_memory
+
+import numpy as np
+
+from cnn import blas, parallel
+from cnn.fast import conv as fast_conv
+from cnn.layers import Conv2d, Linear
+from cnn.sequential import Sequential
+
+# Multiply-adds per letter up to which a batch is shared with the process rather than a thread.
+# Interleaved A/B on 2 cores (whole steps with SGD, medians of blocks no other process ran in),
+# the process against the second thread: the small preset (0.39 M) at batch 32 1.3-1.5x, 64
+# 1.2-1.3x, 128 1.1-1.2x, 256 1.05-1.1x. PLACEHOLDER-DEFAULT-LARGE
+MAX_WORK = 1_000_000
+START_TIMEOUT = 60.0  # seconds a worker may take to import and say it is ready
+_ALIGN = 64
+
+_lock = threading.RLock()
+_worker = None  # this process's one _Worker, while it lives
+_failed = False  # a worker died or raised: this process trains on threads from then on
+
+
+def work_per_letter(model: Sequential) -> int:
+    """Multiply-adds of one letter's forward pass through the conv and linear layers."""
+    total = 0
+    for name, layer in model.layers:
+        if isinstance(layer, Conv2d):
+            _, ho, wo = model.output_shapes()[name]
+            total += layer.out_channels * layer.in_channels * layer.kernel_size ** 2 * ho * wo
+        elif isinstance(layer, Linear):
+            total += layer.in_features * layer.out_features
+    return total
+
+
+def suits(model: Sequential, k: int) -> bool:
+    """Whether a batch that `cnn.parallel` splits in k shares goes to the process instead: two
+    shares (one worker), a narrow network, one parameter dtype."""
+    if k != 2 or _failed:
+        return False
+    dtypes = {p.dtype for p in model.parameters().values()}
+    return len(dtypes) == 1 and work_per_letter(model) <= MAX_WORK
+
+
+class _Block:
+    """One shared-memory block: y (cap,) int64, x (cap, *input), params and grads (dtype)."""
+
+    def __init__(self, model: Sequential, cap: int, create: bool = True, name: str = ""):
+        self.key = _layout_key(model, cap)
+        dtype, shapes = np.dtype(self.key[0]), self.key[2]
+        sizes = [cap * 8, cap * math.prod(model.input_shape) * dtype.itemsize]
+        sizes += [math.prod(s) * dtype.itemsize for _, s in shapes] * 2
+        offsets, at = [], 0
+        for size in sizes:
+            offsets.append(at)
+            at += -(-size // _ALIGN) * _ALIGN
+        self.shm = (shared_memory.SharedMemory(create=True, size=max(at, 1)) if create
+                    else shared_memory.SharedMemory(name))
+        buf = self.shm.buf
+        self.y = np.ndarray((cap,), np.int64, buf, offsets[0])
+        self.x = np.ndarray((cap, *model.input_shape), dtype, buf, offsets[1])
+        n = len(shapes)
+        self.params = {k: np.ndarray(s, dtype, buf, o)
+                       for (k, s), o in zip(shapes, offsets[2:2 + n], strict=True)}
+        self.grads = {k: np.ndarray(s, dtype, buf, o)
+                      for (k, s), o in zip(shapes, offsets[2 + n:], strict=True)}
+
+    def close(self, unlink: bool) -> None:
+        self.y = self.x = self.params = self.grads = None  # no view may outlive the mapping
+        self.shm.close()
+        if unlink:
+            self.shm.unlink()
+
+
+def _layout_key(model: Sequential, cap: int) -> tuple:
+    params = model.parameters()
+    dtype = next(iter(params.values())).dtype.str if params else "<f4"
+    return dtype, cap, tuple((k, v.shape) for k, v in params.items()), model.input_shape
+
+
+def _capacity(letters: int) -> int:
+    """Letters a block holds: a power of two, so batches of 64 and 65 share one."""
+    return 1 << max(letters - 1, 0).bit_length()
+
+
+class _Worker:
+    """The process, its pipe and the block; used under `_lock` by one training at a time."""
+
+    def __init__(self):
+        ctx = get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_serve, args=(child,), daemon=True,
+                                   name="cnn-share-worker")
+        # spawn runs the caller's main module again in the child, as __mp_main__: a script without
+        # an `if __name__ == "__main__"` guard would train there too, and main.py would load Qt.
+        # The worker needs nothing from it, so the child is shown an empty one.
+        main = sys.modules["__main__"]
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            self.process.start()
+        finally:
+            sys.modules["__main__"] = main
+        child.close()
+        self.ready = False
+        self.block: _Block | None = None
+        self.model_ref = None  # the model the worker's copy is set up as
+        self.setup_key = None
+
+    def poll_ready(self) -> bool:
+        if not self.ready and self.conn.poll():
+            if self.conn.recv() != "ready":
+                raise RuntimeError("the share worker did not start")
+            self.ready = True
+        return self.ready
+
+    def prepare(self, model: Sequential, letters: int) -> _Block:
+        """The block for a share of `letters`, the worker set up for `model` (new messages
+        only when the model, its shapes or the capacity changed)."""
+        key = _layout_key(model, _capacity(letters))
+        served = self.model_ref() if self.model_ref is not None else None
+        if self.block is None or self.block.key != key or served is not model:
+            old = self.block
+            self.block = _Block(model, _capacity(letters))
+            self.conn.send(("setup", self.block.shm.name, model.spec, model.engine,
+                            model.input_shape, self.block.key[0], self.block.key[1]))
+            if old is not None:
+                old.close(unlink=True)  # the worker maps the new one before its next step
+            if served is not model:
+                self.model_ref = weakref.ref(model)
+                weakref.finalize(model, _close_if_serving, self.model_ref)
+        return self.block
+
+    def receive(self, timeout: float):
+        """The worker's reply, or None when it died or took longer than `timeout` seconds."""
+        if not connection.wait([self.conn, self.process.sentinel], timeout):
+            return None
+        try:
+            return self.conn.recv() if self.conn.poll() else None
+        except (EOFError, OSError):
+            return None
+
+    def close(self) -> None:
+        try:
+            self.conn.send(None)
+        except (OSError, ValueError):
+            pass
+        self.process.join(2.0)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(2.0)
+        self.conn.close()
+        if self.block is not None:
+            self.block.close(unlink=True)
+            self.block = None
+
+
+def _close_if_serving(ref) -> None:
+    """A model went away: the worker goes too, when that model was the one it served."""
+    global _worker
+    with _lock:
+        if _worker is not None and _worker.model_ref is ref:
+            _worker.close()
+            _worker = None
+
+
+@atexit.register
+def shutdown() -> None:
+    """Stop the worker and free its block (at exit; tests call it too)."""
+    global _worker
+    with _lock:
+        if _worker is not None:
+            _worker.close()
+            _worker = None
+
+
+def _fail() -> None:
+    global _failed
+    _failed = True
+    shutdown()
+
+
+def _ready_worker(wait: float = 0.0):
+    """This process's worker when it is ready to take a share; starts it when there is none
+    (None meanwhile: the caller trains on threads)."""
+    global _worker
+    if _worker is None:
+        try:
+            _worker = _Worker()
+        except Exception:  # noqa: BLE001 - no process, no pipe: threads do the work
+            _fail()
+            return None
+    try:
+        if wait > 0 and not _worker.ready:
+            _worker.conn.poll(wait)
+        if _worker.poll_ready():
+            return _worker
+    except (EOFError, OSError, RuntimeError):
+        _fail()
+        return None
+    if not _worker.process.is_alive():
+        _fail()
+    return None
+
+
+def start(model: Sequential, timeout: float = START_TIMEOUT) -> bool:
+    """Start the worker (if a batch of `model` would go to it) and wait until it is ready;
+    whether it is. For benchmarks and tests: training itself never waits."""
+    with _lock:
+        return suits(model, 2) and _ready_worker(timeout) is not None
+
+
+def worker_pid() -> int | None:
+    """The worker process's id while there is one (tests)."""
+    with _lock:
+        return None if _worker is None else _worker.process.pid
+
+
+def forward_backward(model, x, y, loss_fn, chunk, share):
+    """(loss, accuracy, grads) of the batch: its second half in the worker, its first here
+    by share(model, x, y, loss_fn, chunk, total), as `cnn.parallel` splits it in two.
+    None when no worker is ready: the caller runs the batch on threads."""
+    n = x.shape[0]
+    a = n // 2  # the first share of np.linspace(0, n, 3).astype(int), as the threads split it
+    if not _lock.acquire(blocking=False):  # another training is using the worker
+        return None
+    try:
+        w = _ready_worker()
+        if w is None:
+            return None
+        try:
+            block = w.prepare(model, n - a)
+            for k, p in model.parameters().items():
+                np.copyto(block.params[k], p)
+            block.x[:n - a] = x[a:]
+            block.y[:n - a] = y[a:]
+            w.conn.send(("step", n - a, n, chunk, loss_fn.smoothing,
+                         parallel.thread_niceness(), np.geterr()))
+        except (OSError, ValueError):  # the pipe broke or no block could be made
+            _fail()
+            return None
+        shared = fast_conv.SHARED.set(True)
+        began = time.perf_counter()
+        try:
+            with blas.limit(1):
+                loss, acc, grads = share(model, x[:a], y[:a], loss_fn, chunk, n)
+        except BaseException:
+            # Its reply is taken now, so that the next step does not read it as its own.
+            if w.receive(5.0 + 20 * (time.perf_counter() - began)) is None:
+                _fail()
+            raise
+        finally:
+            fast_conv.SHARED.reset(shared)
+        reply = w.receive(5.0 + 20 * (time.perf_counter() - began))
+        if reply is not None and reply[0] == "done":
+            for k, g in grads.items():
+                g += block.grads[k]
+            return loss + reply[1], acc + reply[2], grads
+        if reply is None:  # dead or hung
+            _fail()
+    finally:
+        _lock.release()
+    # The worker died, hung or raised: its share is done here, so no step is lost. An error
+    # in the batch itself (a bad label, an overflow NumPy was told to raise) is raised here as
+    # the threads would raise it; a worker that raised on a good share is not asked again.
+    other = type(loss_fn)(loss_fn.smoothing)
+    loss2, acc2, grads2 = share(model, x[a:], y[a:], other, chunk, n)
+    if reply is not None:
+        with _lock:
+            _fail()
+    for k, g in grads.items():
+        g += grads2[k]
+    return loss + loss2, acc + acc2, grads
+
+
+def _serve(conn) -> None:
+    """The worker process: set up a model on the shared block, then run shares until told to
+    stop or the pipe closes (its parent died)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent, which stops us
+    from cnn.losses import SoftmaxCrossEntropy
+    from cnn.model import build_model
+    from cnn.train import _chunked
+
+    fast_conv.SHARED.set(True)
+    model = block = None
+    with blas.limit(1):
+        conn.send("ready")
+        while True:
+            try:
+                msg = conn.recv()
+            except (EOFError, OSError):
+                break
+            if msg is None:
+                break
+            try:
+                if msg[0] == "setup":
+                    _, name, spec, engine, input_shape, dtype, cap = msg
+                    if block is not None:
+                        block.close(unlink=False)
+                    model = build_model(spec, np.random.default_rng(0), engine=engine,
+                                        dtype=np.dtype(dtype), input_shape=input_shape,
+                                        num_classes=None)
+                    block = _Block(model, cap, create=False, name=name)
+                    for lname, layer in model.layers:
+                        for k in layer.params:
+                            layer.params[k] = block.params[f"{lname}.{k}"]
+                    continue
+                _, k, total, chunk, smoothing, nice, err = msg
+                if nice is not None:
+                    parallel.lower_thread_priority(nice)
+                with np.errstate(**err):
+                    loss, acc, grads = _chunked(model, block.x[:k], block.y[:k],
+                                                SoftmaxCrossEntropy(smoothing), chunk, total)
+                for key, g in grads.items():
+                    np.copyto(block.grads[key], g)
+                conn.send(("done", loss, acc))
+            except Exception:  # noqa: BLE001 - told to the parent, which does the share itself
+                conn.send(("error", traceback.format_exc()))
+    if block is not None:
+        block.close(unlink=False)
