@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 
-from cnn import blas, machine
+from cnn import blas, machine, procshare
 from cnn.losses import SoftmaxCrossEntropy
 from cnn.model import build_model
 from cnn.optim import SGD
@@ -152,6 +152,7 @@ def run(arch: str = "default", rounds: int = 7, steps: int = 12, latency_calls: 
     """Measure one preset on `engine`; returns a dict of figures (samples/s, microseconds,
     ratios)."""
     w = _Workload(arch, engine, steps, latency_calls)
+    procshare.start(w.model)  # where batches go to the worker process, it is timed ready
     th_side = _torch_side(w) if use_torch else None
     np_times, th_times, np_lat, th_lat, gemm_rates = _rounds(_numpy_side(w), th_side, rounds)
     flops, gemm = machine.training_flops(w.model), statistics.median(gemm_rates)

@@ -30,9 +30,15 @@ from cnn.layers import Conv2d, Linear
 from cnn.sequential import Sequential
 
 # Multiply-adds per letter up to which a batch is shared with the process rather than a thread.
-# Interleaved A/B on 2 cores (whole steps with SGD, medians of blocks no other process ran in),
-# the process against the second thread: the small preset (0.39 M) at batch 32 1.3-1.5x, 64
-# 1.2-1.3x, 128 1.1-1.2x, 256 1.05-1.1x. PLACEHOLDER-DEFAULT-LARGE
+# Interleaved A/B on 2 cores (Zen 4 KVM, whole steps with SGD, medians of 0.25 s blocks in which
+# no other process ran), the process against the second thread, time of a step thread/process:
+#   small (0.39 M)   batch 32 1.26-1.37x, 64 1.18-1.22x, 128 1.03-1.15x, 256 1.06-1.11x
+#   default (4.6 M)  batch 64 0.96x, 128 0.94x, 256 1.04x (memory-bound: no lock to escape)
+#   large (16.5 M)   batch 32 0.89x, 128 1.02x, 256 0.93x
+# Each share is still 1.4-1.7x slower beside the other process than alone (16 letters of small:
+# 2.1-2.5 ms against 1.4-1.5 ms): the two vCPUs share more than a lock. Splitting the letters
+# unevenly to hide the worker's wake-up, or spinning for its reply, gained nothing (A/B/C).
+# Nothing between 0.39 M and 4.6 M was measured; 1 M is a guess between them.
 MAX_WORK = 1_000_000
 START_TIMEOUT = 60.0  # seconds a worker may take to import and say it is ready
 _ALIGN = 64
