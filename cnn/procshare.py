@@ -106,7 +106,7 @@ def _layout_key(model: Sequential, cap: int) -> tuple:
 
 
 def _capacity(letters: int) -> int:
-    """Letters a block holds: a power of two, so batches of 64 and 65 share one."""
+    """Letters a new block holds: a power of two at least `letters`."""
     return 1 << max(letters - 1, 0).bit_length()
 
 
@@ -131,7 +131,6 @@ class _Worker:
         self.ready = False
         self.block: _Block | None = None
         self.model_ref = None  # the model the worker's copy is set up as
-        self.setup_key = None
 
     def poll_ready(self) -> bool:
         if not self.ready and self.conn.poll():
@@ -141,17 +140,18 @@ class _Worker:
         return self.ready
 
     def prepare(self, model: Sequential, letters: int) -> _Block:
-        """The block for a share of `letters`, the worker set up for `model` (new messages
-        only when the model, its shapes or the capacity changed)."""
-        key = _layout_key(model, _capacity(letters))
+        """The block for a share of `letters`, the worker set up for `model`. A block is kept
+        while it holds the share and is at most 4 times too big (fit's batches of 64 and 65
+        give shares of 32 and 33), and replaced when the model or its shapes change."""
         served = self.model_ref() if self.model_ref is not None else None
-        if self.block is None or self.block.key != key or served is not model:
-            old = self.block
+        b = self.block
+        if (b is None or served is not model or not b.key[1] // 4 < letters <= b.key[1]
+                or b.key != _layout_key(model, b.key[1])):
             self.block = _Block(model, _capacity(letters))
             self.conn.send(("setup", self.block.shm.name, model.spec, model.engine,
                             model.input_shape, self.block.key[0], self.block.key[1]))
-            if old is not None:
-                old.close(unlink=True)  # the worker maps the new one before its next step
+            if b is not None:
+                b.close(unlink=True)  # the worker maps the new one before its next step
             if served is not model:
                 self.model_ref = weakref.ref(model)
                 weakref.finalize(model, _close_if_serving, self.model_ref)
@@ -247,6 +247,8 @@ def forward_backward(model, x, y, loss_fn, chunk, share):
     by share(model, x, y, loss_fn, chunk, total), as `cnn.parallel` splits it in two.
     None when no worker is ready: the caller runs the batch on threads."""
     n = x.shape[0]
+    if x.dtype != model.dtype:  # the block holds the model's dtype: threads keep x's
+        return None
     a = n // 2  # the first share of np.linspace(0, n, 3).astype(int), as the threads split it
     if not _lock.acquire(blocking=False):  # another training is using the worker
         return None
@@ -321,8 +323,10 @@ def _serve(conn) -> None:
             try:
                 if msg[0] == "setup":
                     _, name, spec, engine, input_shape, dtype, cap = msg
+                    model = None  # its parameters are views of the block about to be unmapped
                     if block is not None:
                         block.close(unlink=False)
+                        block = None
                     model = build_model(spec, np.random.default_rng(0), engine=engine,
                                         dtype=np.dtype(dtype), input_shape=input_shape,
                                         num_classes=None)
@@ -342,5 +346,6 @@ def _serve(conn) -> None:
                 conn.send(("done", loss, acc))
             except Exception:  # noqa: BLE001 - told to the parent, which does the share itself
                 conn.send(("error", traceback.format_exc()))
+    model = None
     if block is not None:
         block.close(unlink=False)

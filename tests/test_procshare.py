@@ -76,18 +76,25 @@ def test_a_batch_shared_with_the_worker_gives_the_thread_result(worker, monkeypa
         model.parameters()["fc2.bias"] += 0.5  # in place, as the optimizers update
 
 
-def test_the_worker_follows_a_new_model_and_a_new_batch_size(worker, monkeypatch):
-    for preset, n in (("small", 40), ("small", 70), ("default", 36)):
-        model = build_model(preset, np.random.default_rng(1))
-        assert procshare.start(model)
-        x, y = _batch(n)
+def test_one_worker_follows_the_models_and_batch_sizes_it_is_given(worker, monkeypatch):
+    models = [build_model(p, np.random.default_rng(1)) for p in ("small", "small", "default")]
+    assert procshare.start(models[0])
+    pid, blocks = procshare.worker_pid(), []
+    for i, n in ((0, 64), (0, 65), (0, 64), (1, 65), (0, 200), (2, 36), (0, 36)):
+        x, y = _batch(n, seed=n)
         x = x.astype(np.float32)
-        expected = _on_threads(model, x, y, SoftmaxCrossEntropy(), monkeypatch)
-        loss, _, grads = procshare.forward_backward(model, x, y, SoftmaxCrossEntropy(), 8,
+        expected = _on_threads(models[i], x, y, SoftmaxCrossEntropy(), monkeypatch)
+        loss, _, grads = procshare.forward_backward(models[i], x, y, SoftmaxCrossEntropy(), 8,
                                                     train._chunked)
         assert loss == pytest.approx(expected[0], rel=1e-5)
         for name, g in expected[2].items():
             np.testing.assert_allclose(grads[name], g, rtol=1e-4, atol=1e-6, err_msg=name)
+        blocks.append(procshare._worker.block)
+    assert procshare.worker_pid() == pid  # set up again, never started again
+    # A block for 33 letters keeps the next 32 (fit's batches of 65 and 64); another model or
+    # 100 letters get a new one.
+    assert blocks[1] is blocks[2] and blocks[3] is not blocks[2]
+    assert blocks[4].key[1] >= 100 and len({id(b) for b in blocks[4:]}) == 3
 
 
 def test_a_killed_worker_leaves_the_step_to_this_process(worker, monkeypatch):
