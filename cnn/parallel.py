@@ -4,7 +4,9 @@ NumPy runs its copies, pooling and element-wise work on one core; only the matri
 use more. Giving each core a share of the batch, with its own replica (the same parameter
 arrays, its own caches) and one BLAS thread, puts all of the work on every core: measured on 2
 cores against one thread with a 2-thread BLAS, a training step runs 1.8-1.9x faster for the
-small preset, 1.4x for large, 1.0-1.6x for default.
+small preset, 1.4x for large, 1.0-1.6x for default. For a narrow network such as small, whose
+threads spend their time waiting for Python's lock, `cnn.procshare` runs the second share in a
+worker process instead.
 """
 
 import contextvars
