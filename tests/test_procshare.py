@@ -1,6 +1,5 @@
 import gc
 import os
-import signal
 import subprocess
 import sys
 import textwrap
@@ -102,9 +101,10 @@ def test_a_killed_worker_leaves_the_step_to_this_process(worker, monkeypatch):
     assert procshare.start(model)
     x, y = _batch(40)
     expected = _on_threads(model, x, y, SoftmaxCrossEntropy(), monkeypatch)
-    pid = procshare.worker_pid()
-    os.kill(pid, signal.SIGKILL)
-    assert _wait_gone(pid)
+    process = procshare._worker.process
+    process.kill()
+    process.join(30)
+    assert process.exitcode is not None
     loss, _, grads = train.forward_backward(model, x, y, SoftmaxCrossEntropy(), chunk=8)
     assert loss == pytest.approx(expected[0], rel=1e-12)
     for name, g in expected[2].items():
@@ -172,11 +172,12 @@ def test_the_worker_goes_when_its_model_does(worker):
     x, y = _batch(32)
     procshare.forward_backward(model, x.astype(np.float32), y, SoftmaxCrossEntropy(), None,
                                train._chunked)  # the worker is set up for this model
-    pid = procshare.worker_pid()
+    process = procshare._worker.process
     del model
     gc.collect()
     assert procshare.worker_pid() is None
-    assert _wait_gone(pid)
+    process.join(30)
+    assert process.exitcode is not None
 
 
 def test_the_default_presets_share_as_measured():
