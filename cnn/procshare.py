@@ -12,7 +12,6 @@ here instead (`cnn.parallel`), with the same results up to float rounding.
 """
 
 import atexit
-import math
 import signal
 import sys
 import threading
@@ -20,7 +19,7 @@ import time
 import traceback
 import types
 import weakref
-from multiprocessing import connection, get_context, shared_memory
+from multiprocessing import connection, get_context
 
 import numpy as np
 
@@ -28,6 +27,7 @@ from cnn import blas, parallel
 from cnn.fast import conv as fast_conv
 from cnn.layers import Conv2d, Linear
 from cnn.sequential import Sequential
+from cnn.shareblock import Block, capacity, layout_key
 
 # Multiply-adds per letter up to which a batch is shared with the process rather than a thread.
 # Interleaved A/B on 2 cores (Zen 4 KVM, whole steps with SGD, medians of 0.25 s blocks in which
@@ -41,7 +41,6 @@ from cnn.sequential import Sequential
 # Nothing between 0.39 M and 4.6 M was measured; 1 M is a guess between them.
 MAX_WORK = 1_000_000
 START_TIMEOUT = 60.0  # seconds a worker may take to import and say it is ready
-_ALIGN = 64
 
 _lock = threading.RLock()
 _worker = None  # this process's one _Worker, while it lives
@@ -69,47 +68,6 @@ def suits(model: Sequential, k: int) -> bool:
     return len(dtypes) == 1 and work_per_letter(model) <= MAX_WORK
 
 
-class _Block:
-    """One shared-memory block: y (cap,) int64, x (cap, *input), params and grads (dtype)."""
-
-    def __init__(self, model: Sequential, cap: int, create: bool = True, name: str = ""):
-        self.key = _layout_key(model, cap)
-        dtype, shapes = np.dtype(self.key[0]), self.key[2]
-        sizes = [cap * 8, cap * math.prod(model.input_shape) * dtype.itemsize]
-        sizes += [math.prod(s) * dtype.itemsize for _, s in shapes] * 2
-        offsets, at = [], 0
-        for size in sizes:
-            offsets.append(at)
-            at += -(-size // _ALIGN) * _ALIGN
-        self.shm = (shared_memory.SharedMemory(create=True, size=max(at, 1)) if create
-                    else shared_memory.SharedMemory(name))
-        buf = self.shm.buf
-        self.y = np.ndarray((cap,), np.int64, buf, offsets[0])
-        self.x = np.ndarray((cap, *model.input_shape), dtype, buf, offsets[1])
-        n = len(shapes)
-        self.params = {k: np.ndarray(s, dtype, buf, o)
-                       for (k, s), o in zip(shapes, offsets[2:2 + n], strict=True)}
-        self.grads = {k: np.ndarray(s, dtype, buf, o)
-                      for (k, s), o in zip(shapes, offsets[2 + n:], strict=True)}
-
-    def close(self, unlink: bool) -> None:
-        self.y = self.x = self.params = self.grads = None  # no view may outlive the mapping
-        self.shm.close()
-        if unlink:
-            self.shm.unlink()
-
-
-def _layout_key(model: Sequential, cap: int) -> tuple:
-    params = model.parameters()
-    dtype = next(iter(params.values())).dtype.str if params else "<f4"
-    return dtype, cap, tuple((k, v.shape) for k, v in params.items()), model.input_shape
-
-
-def _capacity(letters: int) -> int:
-    """Letters a new block holds: a power of two at least `letters`."""
-    return 1 << max(letters - 1, 0).bit_length()
-
-
 class _Worker:
     """The process, its pipe and the block; used under `_lock` by one training at a time."""
 
@@ -129,7 +87,7 @@ class _Worker:
             sys.modules["__main__"] = main
         child.close()
         self.ready = False
-        self.block: _Block | None = None
+        self.block: Block | None = None
         self.model_ref = None  # the model the worker's copy is set up as
 
     def poll_ready(self) -> bool:
@@ -139,15 +97,15 @@ class _Worker:
             self.ready = True
         return self.ready
 
-    def prepare(self, model: Sequential, letters: int) -> _Block:
+    def prepare(self, model: Sequential, letters: int) -> Block:
         """The block for a share of `letters`, the worker set up for `model`. A block is kept
         while it holds the share and is at most 4 times too big (fit's batches of 64 and 65
         give shares of 32 and 33), and replaced when the model or its shapes change."""
         served = self.model_ref() if self.model_ref is not None else None
         b = self.block
         if (b is None or served is not model or not b.key[1] // 4 < letters <= b.key[1]
-                or b.key != _layout_key(model, b.key[1])):
-            self.block = _Block(model, _capacity(letters))
+                or b.key != layout_key(model, b.key[1])):
+            self.block = Block(model, capacity(letters))
             self.conn.send(("setup", self.block.shm.name, model.spec, model.engine,
                             model.input_shape, self.block.key[0], self.block.key[1]))
             if b is not None:
@@ -330,7 +288,7 @@ def _serve(conn) -> None:
                     model = build_model(spec, np.random.default_rng(0), engine=engine,
                                         dtype=np.dtype(dtype), input_shape=input_shape,
                                         num_classes=None)
-                    block = _Block(model, cap, create=False, name=name)
+                    block = Block(model, cap, create=False, name=name)
                     for lname, layer in model.layers:
                         for k in layer.params:
                             layer.params[k] = block.params[f"{lname}.{k}"]
