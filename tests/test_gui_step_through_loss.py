@@ -87,8 +87,31 @@ def test_every_shown_formula_with_a_probability_checks_out(window, qtbot):
     assert value_of(p_text) == pytest.approx(prediction.probs[true], rel=1e-3)
     before, after, loss_before, loss_after = re.search(
         r"\) ([^ ]+) → ([^ ;]+);.*: ([^ ]+) → ([^ ]+)$", view.result_line.text()).groups()
-    assert f"{-np.log(value_of(before)):.3f}" == loss_before
-    assert f"{-np.log(value_of(after)):.3f}" == loss_after
+    places = len(loss_before.split(".")[1])
+    assert f"{-np.log(value_of(before)):.{places}f}" == loss_before
+    assert f"{-np.log(value_of(after)):.{places}f}" == loss_after
+    assert loss_before != loss_after and before != after  # the step shows as a change
+
+
+def test_a_sure_letters_step_shows_its_change_in_more_decimals(window, qtbot):
+    """A letter read at 99.5 % moves its loss in the fourth decimal: three made the line read
+    'p(A) 0.995 → 0.995; loss = −ln p: 0.005 → 0.005', as if the step did nothing."""
+    draw_sample(window, qtbot)
+    tab = open_tab(window, qtbot, "backpropagation")
+    view = tab.views["backpropagation"]
+
+    def same_in_three() -> bool:
+        return f"{view.step.loss_before:.3f}" == f"{view.step.loss_after:.3f}"
+
+    for _ in range(40):  # each kept step makes the letter surer, and the next step smaller
+        if same_in_three():
+            break
+        qtbot.mouseClick(view.keep_button, Qt.MouseButton.LeftButton)
+    assert same_in_three() and view.step.loss_after < view.step.loss_before
+    before, after, loss_before, loss_after = re.search(
+        r"\) ([^ ]+) → ([^ ;]+);.*: ([^ ]+) → ([^ ]+)$", view.result_line.text()).groups()
+    assert loss_before != loss_after and before != after
+    assert len(loss_before.split(".")[1]) > 3
 
 
 def test_what_the_loss_chapter_says_of_the_shipped_model_is_measured(window, qtbot):

@@ -135,10 +135,14 @@ class BackpropView(ChapterView):
             f"{letter}: p − 1 = {p_text} − 1 = {g_text}, negative, so "
             f"the step pushes its score up; every other letter's is its p (positive), pushed "
             f"down. The chain rule carries these back through every layer to every weight.")
-        losses = f"{step.loss_before:.3f}", f"{step.loss_after:.3f}"
+        # Decimals enough to show that the step changed the loss (a sure letter's moves in the
+        # fourth or fifth: "0.005 → 0.005" read as if nothing had happened), three at least.
+        places = next((d for d in range(3, 8)
+                       if f"{step.loss_before:.{d}f}" != f"{step.loss_after:.{d}f}"), 3)
+        losses = f"{step.loss_before:.{places}f}", f"{step.loss_after:.{places}f}"
         before, after = (
             shading.holding(float(p), lambda t, shown=shown:
-                            f"{-np.log(shading.value_of(t)):.3f}" == shown)
+                            f"{-np.log(shading.value_of(t)):.{places}f}" == shown)
             for p, shown in zip((step.probs_before[true], step.probs_after[true]), losses,
                                 strict=True))
         self.result_line.setText(
