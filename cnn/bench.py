@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 
-from cnn import blas, machine, procshare
+from cnn import blas, machine, parallel, procshare
 from cnn.losses import SoftmaxCrossEntropy
 from cnn.model import build_model
 from cnn.optim import SGD
@@ -152,7 +152,8 @@ def run(arch: str = "default", rounds: int = 7, steps: int = 12, latency_calls: 
     """Measure one preset on `engine`; returns a dict of figures (samples/s, microseconds,
     ratios)."""
     w = _Workload(arch, engine, steps, latency_calls)
-    procshare.start(w.model)  # where batches go to the worker process, it is timed ready
+    # Where batches go to the worker process, it is timed ready (on one core none is split).
+    worker = parallel.cores() >= 2 and procshare.start(w.model)
     th_side = _torch_side(w) if use_torch else None
     np_times, th_times, np_lat, th_lat, gemm_rates = _rounds(_numpy_side(w), th_side, rounds)
     flops, gemm = machine.training_flops(w.model), statistics.median(gemm_rates)
@@ -170,6 +171,9 @@ def run(arch: str = "default", rounds: int = 7, steps: int = 12, latency_calls: 
                                  for t, g in zip(np_times[b], gemm_rates, strict=True))
             for b in BATCHES},
         "numpy_activations_us": statistics.median(np_lat) * 1e6,
+        # Whether two-share batches went to the worker process (all through the run), or to
+        # threads (not a narrow network, or the worker could not start or failed on the way).
+        "process_share": worker and not procshare.failed(),
     }
     if th_side is not None:
         result.update({
@@ -201,6 +205,8 @@ def format_result(r: dict) -> str:
     head = ("  training samples/s   NumPy  of limit" +
             ("    PyTorch   NumPy/PyTorch" if has_torch else ""))
     lines.append(head)
+    if r.get("process_share"):
+        lines.append("    (the second share of a batch in a worker process, cnn/procshare.py)")
     for b in BATCHES:
         rate = r["numpy_train_samples_per_s"][b]
         line = f"    batch {b:>3}        {rate:>8,.0f}  {r['numpy_share_of_gemm_limit'][b]:>7.0%}"

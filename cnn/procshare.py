@@ -13,13 +13,11 @@ here instead (`cnn.parallel`), with the same results up to float rounding.
 
 import atexit
 import signal
-import sys
 import threading
 import time
 import traceback
-import types
 import weakref
-from multiprocessing import connection, get_context
+from multiprocessing import connection, get_context, spawn
 
 import numpy as np
 
@@ -41,6 +39,7 @@ from cnn.shareblock import Block, capacity, layout_key
 # Nothing between 0.39 M and 4.6 M was measured; 1 M is a guess between them.
 MAX_WORK = 1_000_000
 START_TIMEOUT = 60.0  # seconds a worker may take to import and say it is ready
+BUSY = 2.0  # seconds after its latest step during which a model keeps the worker to itself
 
 _lock = threading.RLock()
 _worker = None  # this process's one _Worker, while it lives
@@ -78,14 +77,28 @@ class _Worker:
                                    name="cnn-share-worker")
         # spawn runs the caller's main module again in the child, as __mp_main__: a script without
         # an `if __name__ == "__main__"` guard would train there too, and main.py would load Qt.
-        # The worker needs nothing from it, so the child is shown an empty one.
-        main = sys.modules["__main__"]
-        sys.modules["__main__"] = types.ModuleType("__main__")
+        # The worker needs nothing from it: while it starts, spawn's preparation data leave the
+        # main module out (a process another thread spawns in that millisecond does without it
+        # too; `sys.modules` itself is never touched).
+        prepare = spawn.get_preparation_data
+
+        def without_main(name):
+            data = prepare(name)
+            data.pop("init_main_from_path", None)
+            data.pop("init_main_from_name", None)
+            return data
+
+        spawn.get_preparation_data = without_main
         try:
             self.process.start()
         finally:
-            sys.modules["__main__"] = main
+            spawn.get_preparation_data = prepare
         child.close()
+        # The worker keeps the nice value of the thread that started it (the Train tab's, 10):
+        # each step can lower it to its caller's, never raise it again, so a fine-tune from a
+        # thread at 0 runs its second share at the priority of the training that came first.
+        self.sequence = 0  # the number of the latest step asked for: replies carry it
+        self.last_step = 0.0  # time.monotonic() of the latest step's reply
         self.ready = False
         self.block: Block | None = None
         self.model_ref = None  # the model the worker's copy is set up as
@@ -97,6 +110,14 @@ class _Worker:
             self.ready = True
         return self.ready
 
+    def serves_another(self, model: Sequential) -> bool:
+        """Whether the worker is busy with another model, one that lives and took a step in the
+        last BUSY seconds: two trainings taking turns would set it up again at every step, so
+        the later one trains on threads until the other stops."""
+        served = self.model_ref() if self.model_ref is not None else None
+        return (served is not None and served is not model
+                and time.monotonic() - self.last_step < BUSY)
+
     def prepare(self, model: Sequential, letters: int) -> Block:
         """The block for a share of `letters`, the worker set up for `model`. A block is kept
         while it holds the share and is at most 4 times too big (fit's batches of 64 and 65
@@ -105,24 +126,36 @@ class _Worker:
         b = self.block
         if (b is None or served is not model or not b.key[1] // 4 < letters <= b.key[1]
                 or b.key != layout_key(model, b.key[1])):
-            self.block = Block(model, capacity(letters))
-            self.conn.send(("setup", self.block.shm.name, model.spec, model.engine,
-                            model.input_shape, self.block.key[0], self.block.key[1]))
-            if b is not None:
-                b.close(unlink=True)  # the worker maps the new one before its next step
+            self.block = None
+            try:
+                self.block = Block(model, capacity(letters))
+                self.conn.send(("setup", self.block.shm.name, model.spec, model.engine,
+                                model.input_shape, self.block.key[0], self.block.key[1]))
+            finally:
+                if b is not None:
+                    b.close(unlink=True)  # the worker maps the new one before its next step
             if served is not model:
                 self.model_ref = weakref.ref(model)
                 weakref.finalize(model, _close_if_serving, self.model_ref)
         return self.block
 
     def receive(self, timeout: float):
-        """The worker's reply, or None when it died or took longer than `timeout` seconds."""
-        if not connection.wait([self.conn, self.process.sentinel], timeout):
-            return None
-        try:
-            return self.conn.recv() if self.conn.poll() else None
-        except (EOFError, OSError):
-            return None
+        """The reply to the latest step asked for, or None when the worker died or took longer
+        than `timeout` seconds. Replies to earlier steps, left unread when their caller was
+        interrupted while it waited, are dropped: each step reads its own."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not connection.wait([self.conn, self.process.sentinel], left):
+                return None
+            try:
+                if not self.conn.poll():
+                    return None  # the worker ended without a word
+                reply = self.conn.recv()
+            except (EOFError, OSError):
+                return None
+            if reply[1] == self.sequence:
+                return reply
 
     def close(self) -> None:
         try:
@@ -156,6 +189,11 @@ def shutdown() -> None:
         if _worker is not None:
             _worker.close()
             _worker = None
+
+
+def failed() -> bool:
+    """Whether a worker died or raised in this process, which trains on threads since."""
+    return _failed
 
 
 def _fail() -> None:
@@ -207,41 +245,47 @@ def forward_backward(model, x, y, loss_fn, chunk, share):
     n = x.shape[0]
     if x.dtype != model.dtype:  # the block holds the model's dtype: threads keep x's
         return None
+    if x.shape[1:] != tuple(model.input_shape) or np.shape(y) != (n,):
+        return None  # not a batch the block takes: the threads run it, and say what is wrong
     a = n // 2  # the first share of np.linspace(0, n, 3).astype(int), as the threads split it
     if not _lock.acquire(blocking=False):  # another training is using the worker
         return None
     try:
         w = _ready_worker()
-        if w is None:
+        if w is None or w.serves_another(model):
             return None
         try:
             block = w.prepare(model, n - a)
+        except (OSError, ValueError):  # the pipe broke, or no block could be made
+            _fail()
+            return None
+        try:
             for k, p in model.parameters().items():
                 np.copyto(block.params[k], p)
             block.x[:n - a] = x[a:]
             block.y[:n - a] = y[a:]
-            w.conn.send(("step", n - a, n, chunk, loss_fn.smoothing,
+        except (TypeError, ValueError):  # labels or images that do not fit it: the threads
+            return None  # run the batch, and raise what is wrong with it
+        try:
+            w.sequence += 1
+            w.conn.send(("step", w.sequence, n - a, n, chunk, loss_fn.smoothing,
                          parallel.thread_niceness(), np.geterr()))
-        except (OSError, ValueError):  # the pipe broke or no block could be made
+        except (OSError, ValueError):  # the pipe broke
             _fail()
             return None
         shared = fast_conv.SHARED.set(True)
         began = time.perf_counter()
-        try:
+        try:  # raising here leaves the worker's reply unread: the next step drops it
             with blas.limit(1):
                 loss, acc, grads = share(model, x[:a], y[:a], loss_fn, chunk, n)
-        except BaseException:
-            # Its reply is taken now, so that the next step does not read it as its own.
-            if w.receive(5.0 + 20 * (time.perf_counter() - began)) is None:
-                _fail()
-            raise
         finally:
             fast_conv.SHARED.reset(shared)
         reply = w.receive(5.0 + 20 * (time.perf_counter() - began))
+        w.last_step = time.monotonic()
         if reply is not None and reply[0] == "done":
             for k, g in grads.items():
                 g += block.grads[k]
-            return loss + reply[1], acc + reply[2], grads
+            return loss + reply[2], acc + reply[3], grads
         if reply is None:  # dead or hung
             _fail()
     finally:
@@ -293,7 +337,7 @@ def _serve(conn) -> None:
                         for k in layer.params:
                             layer.params[k] = block.params[f"{lname}.{k}"]
                     continue
-                _, k, total, chunk, smoothing, nice, err = msg
+                _, sequence, k, total, chunk, smoothing, nice, err = msg
                 if nice is not None:
                     parallel.lower_thread_priority(nice)
                 with np.errstate(**err):
@@ -301,9 +345,10 @@ def _serve(conn) -> None:
                                                 SoftmaxCrossEntropy(smoothing), chunk, total)
                 for key, g in grads.items():
                     np.copyto(block.grads[key], g)
-                conn.send(("done", loss, acc))
+                conn.send(("done", sequence, loss, acc))
             except Exception:  # noqa: BLE001 - told to the parent, which does the share itself
-                conn.send(("error", traceback.format_exc()))
+                conn.send(("error", sequence if msg[0] == "step" else None,
+                           traceback.format_exc()))
     model = None
     if block is not None:
         block.close(unlink=False)

@@ -2,6 +2,7 @@
 (`cnn.procshare`): its labels, its images, the weights and the gradients, one array each."""
 
 import math
+import os
 from multiprocessing import shared_memory
 
 import numpy as np
@@ -25,6 +26,8 @@ class Block:
             at += -(-size // ALIGN) * ALIGN
         self.shm = (shared_memory.SharedMemory(create=True, size=max(at, 1)) if create
                     else shared_memory.SharedMemory(name))
+        if create:
+            _reserve(self.shm, max(at, 1))
         buf = self.shm.buf
         self.y = np.ndarray((cap,), np.int64, buf, offsets[0])
         self.x = np.ndarray((cap, *model.input_shape), dtype, buf, offsets[1])
@@ -41,6 +44,21 @@ class Block:
         self.shm.close()
         if unlink:
             self.shm.unlink()
+
+
+def _reserve(shm: shared_memory.SharedMemory, size: int) -> None:
+    """Claim the block's memory now: on Linux a shared-memory file is sparse, and the first
+    write past what /dev/shm has free kills the process (SIGBUS) instead of raising. Here a
+    full or small /dev/shm raises OSError, and the block is gone again."""
+    fd = getattr(shm, "_fd", -1)
+    if not hasattr(os, "posix_fallocate") or fd < 0:
+        return
+    try:
+        os.posix_fallocate(fd, 0, size)
+    except OSError:
+        shm.close()
+        shm.unlink()
+        raise
 
 
 def layout_key(model: Sequential, cap: int) -> tuple:

@@ -311,6 +311,11 @@ def test_bench_sets_each_round_against_its_own_product_rate(monkeypatch):
     assert r["sgemm_gflops"] == 2.0 and r["sgemm_gflops_by_round"] == [1.0, 4.0, 2.0]
     assert "(1-4 over the rounds)" in bench.format_result(r)
     assert "each round's ratio" not in bench.format_result(r)  # no PyTorch, no ratios
+    # small, a narrow network: on two cores or more its second shares went to the process
+    from cnn import parallel
+
+    assert r["process_share"] == (parallel.cores() >= 2)
+    assert ("worker process" in bench.format_result(r)) == r["process_share"]
     with_torch = {**r, "torch_train_samples_per_s": dict(r["numpy_train_samples_per_s"]),
                   "train_ratio_numpy_over_torch": dict.fromkeys(bench.BATCHES, 1.0),
                   "torch_activations_us": 593.0, "latency_ratio_torch_over_numpy": 1.23}

@@ -76,6 +76,7 @@ def test_a_batch_shared_with_the_worker_gives_the_thread_result(worker, monkeypa
 
 
 def test_one_worker_follows_the_models_and_batch_sizes_it_is_given(worker, monkeypatch):
+    monkeypatch.setattr(procshare, "BUSY", 0.0)  # each model may take the worker over at once
     models = [build_model(p, np.random.default_rng(1)) for p in ("small", "small", "default")]
     assert procshare.start(models[0])
     pid, blocks = procshare.worker_pid(), []
@@ -94,6 +95,115 @@ def test_one_worker_follows_the_models_and_batch_sizes_it_is_given(worker, monke
     # 100 letters get a new one.
     assert blocks[1] is blocks[2] and blocks[3] is not blocks[2]
     assert blocks[4].key[1] >= 100 and len({id(b) for b in blocks[4:]}) == 3
+
+
+def test_two_trainings_taking_turns_leave_the_worker_to_the_first(worker, monkeypatch):
+    first, second = (build_model("small", np.random.default_rng(i)) for i in (1, 2))
+    assert procshare.start(first)
+    x, y = _batch(32)
+    x = x.astype(np.float32)
+    step = [first, x, y, SoftmaxCrossEntropy(), 8, train._chunked]
+    assert procshare.forward_backward(*step) is not None
+    block = procshare._worker.block
+    for _ in range(3):  # the second trains on threads: the worker is not set up again
+        assert procshare.forward_backward(second, *step[1:]) is None
+        assert procshare.forward_backward(*step) is not None
+    assert procshare._worker.block is block
+    monkeypatch.setattr(procshare, "BUSY", 0.05)
+    time.sleep(0.1)  # the first has stopped: the second takes the worker over
+    assert procshare.forward_backward(second, *step[1:]) is not None
+
+
+def test_a_step_interrupted_while_it_waits_leaves_the_next_ones_right(worker, monkeypatch):
+    """Ctrl-C while the worker's reply is on its way: the next step must not read that reply
+    (and gradients) as its own."""
+    model = build_model("small", np.random.default_rng(0)).astype(np.float64)
+    assert procshare.start(model)
+    real = procshare._Worker.receive
+
+    def interrupted(self, timeout):
+        monkeypatch.setattr(procshare._Worker, "receive", real)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(procshare._Worker, "receive", interrupted)
+    x, y = _batch(40)
+    with pytest.raises(KeyboardInterrupt):
+        train.forward_backward(model, x, y, SoftmaxCrossEntropy(), chunk=8)
+    for seed in (1, 2, 3):
+        x, y = _batch(40, seed=seed)
+        expected = _on_threads(model, x, y, SoftmaxCrossEntropy(), monkeypatch)
+        with monkeypatch.context() as m:
+            m.setattr(parallel, "run", lambda tasks: pytest.fail("ran on threads"))
+            loss, _, grads = train.forward_backward(model, x, y, SoftmaxCrossEntropy(), chunk=8)
+        assert loss == pytest.approx(expected[0], rel=1e-12)
+        for name, g in expected[2].items():
+            np.testing.assert_allclose(grads[name], g, rtol=1e-10, atol=1e-13, err_msg=name)
+
+
+def test_an_error_in_this_threads_share_leaves_the_worker_in_step(worker, monkeypatch):
+    model = build_model("small", np.random.default_rng(0)).astype(np.float64)
+    assert procshare.start(model)
+    x, y = _batch(40)
+    bad = y.copy()
+    bad[0] = 99  # in this thread's share: raised here while the worker's reply is on its way
+    with pytest.raises(ValueError, match="99"):
+        train.forward_backward(model, x, bad, SoftmaxCrossEntropy(), chunk=8)
+    x, y = _batch(40, seed=5)
+    expected = _on_threads(model, x, y, SoftmaxCrossEntropy(), monkeypatch)
+    loss, _, grads = procshare.forward_backward(model, x, y, SoftmaxCrossEntropy(), 8,
+                                                train._chunked)
+    assert loss == pytest.approx(expected[0], rel=1e-12)
+    for name, g in expected[2].items():
+        np.testing.assert_allclose(grads[name], g, rtol=1e-10, atol=1e-13, err_msg=name)
+
+
+def test_a_batch_the_block_cannot_take_is_the_threads_to_refuse(worker):
+    model = build_model("small", np.random.default_rng(0))
+    assert procshare.start(model)
+    x, y = _batch(32)
+    x = x.astype(np.float32)
+    with pytest.raises(ValueError):  # one label short
+        train.forward_backward(model, x, y[:-1], SoftmaxCrossEntropy())
+    with pytest.raises(ValueError):  # letters of another size than the network reads
+        train.forward_backward(model, np.zeros((32, 1, 32, 32), np.float32), y,
+                               SoftmaxCrossEntropy())
+    assert procshare.worker_pid() is not None and procshare.suits(model, 2)  # kept
+    assert procshare.forward_backward(model, x, y, SoftmaxCrossEntropy(), None,
+                                      train._chunked) is not None
+
+
+@pytest.mark.skipif(not hasattr(os, "posix_fallocate"), reason="no posix_fallocate")
+def test_no_room_in_shared_memory_leaves_the_steps_to_threads(worker, monkeypatch):
+    """On Linux a shared-memory block is sparse: with /dev/shm full, its first write would
+    kill the process (SIGBUS). Its memory is claimed when it is made, and a refusal is an
+    error the step survives."""
+    model = build_model("small", np.random.default_rng(0)).astype(np.float64)
+    assert procshare.start(model)
+    made = []
+    real = procshare.Block
+
+    def no_room(*args, **kwargs):
+        monkeypatch.setattr(os, "posix_fallocate", full)
+        try:
+            return real(*args, **kwargs)
+        except OSError:
+            made.append("refused")
+            raise
+
+    def full(fd, offset, size):
+        names.append(os.readlink(f"/proc/self/fd/{fd}") if os.path.exists("/proc") else "")
+        raise OSError(28, "No space left on device")
+
+    names = []
+    monkeypatch.setattr(procshare, "Block", no_room)
+    x, y = _batch(40)
+    expected = _on_threads(model, x, y, SoftmaxCrossEntropy(), monkeypatch)
+    loss, _, grads = train.forward_backward(model, x, y, SoftmaxCrossEntropy(), chunk=8)
+    assert made == ["refused"] and loss == pytest.approx(expected[0], rel=1e-12)
+    for name, g in expected[2].items():
+        np.testing.assert_allclose(grads[name], g, rtol=1e-10, atol=1e-13, err_msg=name)
+    assert not procshare.suits(model, 2)  # threads from then on
+    assert names and not any(os.path.exists(n) for n in names if n.startswith("/dev/shm"))
 
 
 def test_a_killed_worker_leaves_the_step_to_this_process(worker, monkeypatch):
