@@ -36,7 +36,9 @@ from cnn.shareblock import Block, capacity, layout_key
 # Each share is still 1.4-1.7x slower beside the other process than alone (16 letters of small:
 # 2.1-2.5 ms against 1.4-1.5 ms): the two vCPUs share more than a lock. Splitting the letters
 # unevenly to hide the worker's wake-up, or spinning for its reply, gained nothing (A/B/C).
-# Nothing between 0.39 M and 4.6 M was measured; 1 M is a guess between them.
+# Between them, conv 16 and 32 with a dense 128 (1.22 M) gained little: batch 32 1.12x and
+# 1.00x, 64 1.04x and 1.07x, 128 1.01x and 1.07x (two runs; small in the second 1.24x, 1.17x,
+# 1.08x). So the process takes networks up to 1 M.
 MAX_WORK = 1_000_000
 START_TIMEOUT = 60.0  # seconds a worker may take to import and say it is ready
 BUSY = 2.0  # seconds after its latest step during which a model keeps the worker to itself
