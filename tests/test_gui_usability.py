@@ -12,6 +12,8 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QScrollBar,
     QSpinBox,
+    QStyle,
+    QStyleOptionComboBox,
     QWidget,
 )
 
@@ -28,6 +30,7 @@ from gui.layout import MINIMUM_SIZE, first_run_size
 from gui.main_window import MainWindow
 from gui.models import LoadedModel, startup_model
 from gui.panels.feature_maps_panel import HOVER_HINT
+from gui.panels.guide_panel import GuidePanel
 from gui.panels.input_panel import InputPanel
 from gui.panels.kernel_view import KernelDetail
 from gui.replay import send_mouse, send_stroke
@@ -806,6 +809,28 @@ def test_the_enlarged_maps_titles_are_whole_at_any_width(qtbot, width):
     assert (detail._map_title.text.startswith("conv2 · ")
             == detail._kernel_title.text.startswith("conv2"))
     assert detail._map_title.text.startswith("conv2 · ") == (width >= 480)
+
+
+@pytest.mark.parametrize("width", [160, 200, 420])
+def test_the_guides_topic_is_cut_with_an_ellipsis_never_mid_letter(qtbot, width):
+    """At the smallest window the Layer guide's list read 'Convolutior', cut mid-letter."""
+    panel = GuidePanel()
+    qtbot.addWidget(panel)
+    panel.resize(width, 300)
+    panel.show()
+    qtbot.waitExposed(panel)
+    box = panel._topic_box
+    box.setCurrentIndex(max(range(box.count()), key=lambda i: len(box.itemText(i))))
+    full, shown = box.currentText(), box.shown_text()
+    if width > 400:  # room for it: whole
+        assert shown == full
+        return
+    assert shown.endswith("…") and full.startswith(shown[:-1]) and len(shown) > 2
+    option = QStyleOptionComboBox()
+    box.initStyleOption(option)
+    room = box.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
+                                      QStyle.SubControl.SC_ComboBoxEditField, box)
+    assert box.fontMetrics().horizontalAdvance(shown) <= room.width()
 
 
 def next_turn(qtbot) -> None:

@@ -3,6 +3,7 @@
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QTextBrowser, QVBoxLayout, QWidget
 
 from cnn.model import Sequential
+from gui.eliding_combo import ElidingComboBox
 from gui.layer_guide import TOPICS, explain
 
 
@@ -13,7 +14,7 @@ class GuidePanel(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("guide_panel")
-        self._topic_box = QComboBox()
+        self._topic_box = ElidingComboBox()  # cut short with "…" in a narrow dock
         for key, title in TOPICS.items():
             self._topic_box.addItem(title, key)
         # Narrower than its longest title if the dock is: the check box beside it must not
