@@ -779,14 +779,19 @@ def test_the_window_stops_shrinking_where_the_first_layout_still_reads(qtbot, se
     assert draw._width_word.width() >= draw._width_word.sizeHint().width()
 
 
+def shown_alone(qtbot, widget, width: int, height: int):
+    """`widget` in a window of its own, `width` x `height`, laid out and painted."""
+    qtbot.addWidget(widget)
+    widget.resize(width, height)
+    widget.show()
+    qtbot.waitExposed(widget)
+    qtbot.wait(10)  # the layout settles
+    return widget
+
+
 @pytest.mark.parametrize("width", [180, 195, 230, 260, 320])
 def test_the_input_docks_captions_are_whole_at_any_width(qtbot, width):
-    panel = InputPanel()
-    qtbot.addWidget(panel)
-    panel.resize(width, 130)
-    panel.show()
-    qtbot.waitExposed(panel)
-    qtbot.wait(10)  # the layout settles
+    panel = shown_alone(qtbot, InputPanel(), width, 130)
     assert panel._view.ci.boundingRect().width() <= panel._view.width()
     # In full wherever they fit: '3 · 28×28 input' needs about 240 pixels.
     assert (panel.captions[2].text == "3 · 28×28 input") == (width >= 240)
@@ -795,14 +800,10 @@ def test_the_input_docks_captions_are_whole_at_any_width(qtbot, width):
 @pytest.mark.parametrize("width", [420, 460, 520, 580, 640])  # the dock: 456 px at 1024 x 600
 def test_the_enlarged_maps_titles_are_whole_at_any_width(qtbot, width):
     detail = KernelDetail()
-    qtbot.addWidget(detail)
     detail.set_model(build_model("default", np.random.default_rng(0)))
     detail.show_map("conv2", 5, False)
     detail.set_values(np.linspace(-4.9, 1.4, 14 * 14).reshape(14, 14))
-    detail.resize(width, 160)
-    detail.show()
-    qtbot.waitExposed(detail)
-    qtbot.wait(10)  # the layout settles
+    shown_alone(qtbot, detail, width, 160)
     view = detail._view
     assert view.ci.boundingRect().width() <= view.width()
     # Both titles name the layer wherever they fit in full (the caption beside names it too).
@@ -814,11 +815,7 @@ def test_the_enlarged_maps_titles_are_whole_at_any_width(qtbot, width):
 @pytest.mark.parametrize("width", [160, 200, 420])
 def test_the_guides_topic_is_cut_with_an_ellipsis_never_mid_letter(qtbot, width):
     """At the smallest window the Layer guide's list read 'Convolutior', cut mid-letter."""
-    panel = GuidePanel()
-    qtbot.addWidget(panel)
-    panel.resize(width, 300)
-    panel.show()
-    qtbot.waitExposed(panel)
+    panel = shown_alone(qtbot, GuidePanel(), width, 300)
     box = panel._topic_box
     box.setCurrentIndex(max(range(box.count()), key=lambda i: len(box.itemText(i))))
     full, shown = box.currentText(), box.shown_text()
