@@ -10,7 +10,7 @@ from cnn.model import build_model
 from gui.app import main as app_main
 from gui.app import save_screenshot
 from gui.replay import send_mouse
-from tests.test_gui_window import draw_sample, make_window, view_point
+from tests.test_gui_window import draw_sample, make_window, map_pixel
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 # A menu popping up offscreen: the plugin has no window stacking and no keyboard to grab.
@@ -28,15 +28,6 @@ def click_view(widget, pos, button) -> None:
     send_mouse(widget, QEvent.Type.MouseButtonPress, (pos.x(), pos.y()), button)
     send_mouse(widget, QEvent.Type.MouseButtonRelease, (pos.x(), pos.y()), button,
                Qt.MouseButton.NoButton)
-
-
-def map_pixel(panel, layer: str, channel: int, row: int, col: int):
-    """Viewport position of one pixel of one map in the feature maps panel."""
-    r = next(r for r in panel._rows if r.name == layer)
-    ox, oy = r.mosaic.origin(channel)
-    scale = r.rect.width() / r.mosaic.shape[1]
-    return view_point(panel, r.rect.left() + (ox + col + 0.5) * scale,
-                      r.rect.top() + (oy + row + 0.5) * scale)
 
 
 @offscreen_menu

@@ -41,7 +41,7 @@ from gui.training.tab import TrainTab
 from gui.training.teach_bar import RUN_WAITS
 from gui.training.teach_results import EMPTY_HINT
 from tests.test_gui_training import blobs, config, trained_small
-from tests.test_gui_window import draw_sample
+from tests.test_gui_window import draw_sample, hovered, map_pixel
 
 # The offscreen platform cannot pass a top-level window's size limits on; harmless here.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -484,16 +484,7 @@ def test_a_new_drawing_clears_the_old_teach_chart(qtbot, settings):
 
 def hover(panel, qtbot, layer="conv2", channel=3, row=5, col=6):
     """Move the pointer onto one unit of the feature maps; returns the MapPoint hovered."""
-    r = next(r for r in panel._rows if r.name == layer)
-    ox, oy = r.mosaic.origin(channel)
-    scale = r.rect.width() / r.mosaic.shape[1]
-    scene = panel._box.mapViewToScene(QPointF(r.rect.left() + (ox + col + 0.5) * scale,
-                                              r.rect.top() + (oy + row + 0.5) * scale))
-    pos = panel._view.mapFromScene(scene)
-    with qtbot.waitSignal(panel.map_hovered) as blocker:
-        send_mouse(panel._view.viewport(), QEvent.Type.MouseMove, (pos.x(), pos.y()),
-                   buttons=Qt.MouseButton.NoButton)
-    return blocker.args[0]
+    return hovered(qtbot, panel, panel._view.viewport(), map_pixel(panel, layer, channel, row, col))
 
 
 def test_feature_map_hover_label_never_shows_an_old_models_value(qtbot, settings, tmp_path):

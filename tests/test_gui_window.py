@@ -166,19 +166,28 @@ def view_point(panel, x, y):
     return panel._view.mapFromScene(scene)
 
 
+def map_pixel(panel, layer: str, channel: int, row: int, col: int):
+    """Viewport position of the middle of one pixel of one map in the feature maps panel."""
+    r = next(r for r in panel._rows if r.name == layer)
+    ox, oy = r.mosaic.origin(channel)
+    scale = r.rect.width() / r.mosaic.shape[1]
+    return view_point(panel, r.rect.left() + (ox + col + 0.5) * scale,
+                      r.rect.top() + (oy + row + 0.5) * scale)
+
+
+def hovered(qtbot, panel, viewport, pos):
+    """Move the pointer to `pos` on `viewport`; the MapPoint the feature maps panel reports."""
+    with qtbot.waitSignal(panel.map_hovered) as blocker:
+        send_mouse(viewport, QEvent.Type.MouseMove, (pos.x(), pos.y()),
+                   buttons=Qt.MouseButton.NoButton)
+    return blocker.args[0]
+
+
 def test_hover_shows_value_and_receptive_field_click_enlarges(window, qtbot):
     prediction = draw_sample(window, qtbot)
     panel = window.feature_maps_panel
-    row = next(r for r in panel._rows if r.name == "conv2")
-    ox, oy = row.mosaic.origin(3)  # map 3, pixel (row 5, col 6)
-    scale = row.rect.width() / row.mosaic.shape[1]
-    x = row.rect.left() + (ox + 6.5) * scale
-    y = row.rect.top() + (oy + 5.5) * scale
-    pos = view_point(panel, x, y)
-    with qtbot.waitSignal(panel.map_hovered) as blocker:
-        send_mouse(panel._view.viewport(), QEvent.Type.MouseMove, (pos.x(), pos.y()),
-                   buttons=Qt.MouseButton.NoButton)
-    point = blocker.args[0]
+    pos = map_pixel(panel, "conv2", 3, 5, 6)
+    point = hovered(qtbot, panel, panel._view.viewport(), pos)
     assert (point.layer, point.channel, point.row, point.col) == ("conv2", 3, 5, 6)
     assert point.value == pytest.approx(float(prediction.activations["conv2"][3, 5, 6]))
     assert "conv2" in panel.hover_label.text()
@@ -199,11 +208,7 @@ def test_hover_shows_value_and_receptive_field_click_enlarges(window, qtbot):
 def test_the_enlarged_map_answers_hover_like_its_tile(window, qtbot):
     prediction = draw_sample(window, qtbot)
     panel = window.feature_maps_panel
-    row = next(r for r in panel._rows if r.name == "conv2")
-    ox, oy = row.mosaic.origin(3)
-    scale = row.rect.width() / row.mosaic.shape[1]
-    pos = view_point(panel, row.rect.left() + (ox + 0.5) * scale,
-                     row.rect.top() + (oy + 0.5) * scale)
+    pos = map_pixel(panel, "conv2", 3, 0, 0)
     send_mouse(panel._view.viewport(), QEvent.Type.MouseButtonPress, (pos.x(), pos.y()))
     send_mouse(panel._view.viewport(), QEvent.Type.MouseButtonRelease, (pos.x(), pos.y()),
                buttons=Qt.MouseButton.NoButton)
@@ -212,11 +217,7 @@ def test_the_enlarged_map_answers_hover_like_its_tile(window, qtbot):
     # The middle of pixel (row 5, col 6) of the enlarged map, in its view's pixels.
     detail = panel.detail
     scene = detail._map_box.mapViewToScene(QPointF(6.5, 5.5))
-    pos = detail._view.mapFromScene(scene)
-    with qtbot.waitSignal(panel.map_hovered) as blocker:
-        send_mouse(detail._view.viewport(), QEvent.Type.MouseMove, (pos.x(), pos.y()),
-                   buttons=Qt.MouseButton.NoButton)
-    point = blocker.args[0]
+    point = hovered(qtbot, panel, detail._view.viewport(), detail._view.mapFromScene(scene))
     assert (point.layer, point.channel, point.row, point.col) == ("conv2", 3, 5, 6)
     assert point.value == pytest.approx(float(prediction.activations["conv2"][3, 5, 6]))
     assert panel.hover_label.text().startswith("conv2 · map 3 · row 5, col 6 = ")
