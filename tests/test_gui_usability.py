@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QSettings, Qt, QTimer
-from PySide6.QtGui import QFont, QFontMetrics, QWheelEvent
+from PySide6.QtGui import QFont, QFontMetrics, QImage, QPainter, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -273,6 +273,41 @@ def test_a_run_of_one_batch_shows_its_lone_points(qtbot):
         assert len(curve.getData()[0]) == 1 and curve.opts["symbol"] == "o"
     add(2.0)  # a line from here on: no dots on every batch
     assert all(curve.opts["symbol"] is None for curve in lone)
+
+
+def drawn_labels(axis) -> list[tuple[float, str]]:
+    """The labels an axis paints: (centre along the axis in pixels, text), top to bottom."""
+    image = QImage(axis.size().toSize(), QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        _, _, texts = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return sorted((rect.center().y(), text) for rect, _, text in texts)
+
+
+def test_norm_axes_label_a_diverging_run_legibly_at_any_height(qtbot):
+    curves = shown_curves(qtbot)
+    history = History()  # a run whose gradients explode: norms from 1e-12 to 1e20
+    n = 200
+    history.add_batches({"x": np.arange(1, n + 1) / n, "loss": np.full(n, 80.0),
+                         "accuracy": np.full(n, 0.04), "layers": ["conv1", "fc1"],
+                         "grad_norms": np.geomspace(1e20, 1e-12, 2 * n).reshape(n, 2),
+                         "update_norms": np.geomspace(1e-12, 1e20, 2 * n).reshape(n, 2)})
+    curves.set_history(history)
+    for height in (600, 330):  # as framed, and after the person makes the window smaller
+        curves.resize(900, height)
+        qtbot.waitUntil(lambda h=height: curves.height() == h)
+        for plot in (curves.grad, curves.update_plot):
+            axis = plot.getAxis("left")
+            qtbot.waitUntil(lambda axis=axis: len(drawn_labels(axis)) >= 3)  # laid out
+            labels = drawn_labels(axis)
+            at = [y for y, _ in labels]
+            values = [float(text) for _, text in labels]
+            line = QFontMetrics(axis.style["tickFont"] or axis.font()).height()
+            assert min(np.diff(at)) >= 0.9 * line, (height, labels)  # none overlaps the next
+            # Labelled far above a million (where labels used to end) and below a thousandth.
+            assert max(values) >= 1e10 and min(values) <= 1e-8, (height, labels)
 
 
 @pytest.fixture

@@ -34,6 +34,36 @@ def _set_line(curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> None:
         curve.setSymbol(symbol)
 
 
+class LogAxis(pg.AxisItem):
+    """A log axis labelled with plain numbers at decades (every 2nd, 5th … when they would
+    crowd), and at 2 and 5 where there is room: a diverging run's norms span 20 decades and
+    more, and the automatic minor labels of a log axis collide."""
+
+    LABEL_PX = 18  # the room one label needs along the axis
+
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph's names)
+        if not self.logMode:
+            return super().tickValues(minVal, maxVal, size)
+        low, high = sorted((minVal, maxVal))
+        room = max(2, int(size / self.LABEL_PX))  # labels that fit
+        step = next(s for s in (1, 2, 3, 5, 10, 20, 50, 100) if (high - low) / s <= room
+                    or s == 100)
+        decades = [float(k) for k in range(int(np.ceil(low / step)) * step,
+                                           int(np.floor(high)) + 1, step)]
+        levels = [(float(step), decades)]
+        if step == 1 and 3 * (high - low) <= room:
+            # 2 and 5 in each decade; zoomed in to less than a decade, every multiple.
+            ms = (2, 5) if high - low >= 1 else range(2, 10)
+            levels.append((None, [v for k in range(int(np.floor(low)), int(np.ceil(high)))
+                                  for v in k + np.log10(ms) if low <= v <= high]))
+        return levels
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
+        if not self.logMode:
+            return super().tickStrings(values, scale, spacing)
+        return [f"{10.0 ** v:g}" for v in values]
+
+
 class CurvesPanel(pg.GraphicsLayoutWidget):
     """set_history(h) redraws everything; refresh(h) after each chunk of batches."""
 
@@ -85,7 +115,8 @@ class CurvesPanel(pg.GraphicsLayoutWidget):
 
     def _plot(self, row: int, col: int, title: str, log: bool = False,
               legend_at=(-6, 6)) -> pg.PlotItem:
-        p = self.addPlot(row=row, col=col, title=title)
+        p = self.addPlot(row=row, col=col, title=title,
+                         axisItems={"left": LogAxis("left")} if log else None)
         p.showGrid(x=True, y=True, alpha=0.15)
         p.setLabel("bottom", "epoch")
         # Early in a run the x range is a thousandth of an epoch: ticks read 0.001 … 0.004
@@ -102,12 +133,6 @@ class CurvesPanel(pg.GraphicsLayoutWidget):
                     colCount=4 if log else 1)
         if log:
             p.setLogMode(y=True)
-            # Decades, then 2 and 5 where there is room, as plain numbers: the automatic
-            # minor labels of a log axis collide.
-            decades = [(k, f"{10.0 ** k:g}") for k in range(-12, 7)]
-            halves = [(k + np.log10(m), f"{m * 10.0 ** k:g}") for k in range(-12, 7)
-                      for m in (2, 5)]
-            p.getAxis("left").setTicks([decades, halves])
         return p
 
     def _set_layers(self, layers: list[str]) -> None:
