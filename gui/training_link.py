@@ -55,6 +55,8 @@ class TrainingLink(QObject):
         # beside the Draw tab (they are hidden while it shows, so it has the room then).
         self.train_tab.setMinimumSize(1, 1)
         self.train_index = window.add_tab(self.train_tab, "Train")
+        # The curves of the model the window starts with, as opening it from the File menu shows.
+        self.train_tab.show_history(window.predictor.meta)
         self.teach = TeachController(self.current_model, self.sample_store, parent=self)
         self.teach_bar = TeachBar(self.teach, self.current_drawing)
         self.teach_bar.setToolTip(LABEL_KEYS_TIP)

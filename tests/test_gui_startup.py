@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 
 from cnn import checkpoint
 from cnn.model import build_model
@@ -109,6 +109,23 @@ def test_settings_in_range_are_still_used(qtbot, tmp_path):
     assert window.canvas.pen_width() == MIN_WIDTH
     assert window.feature_maps_panel.scale() == "network"
 
+
+
+def test_the_model_the_window_starts_with_shows_its_curves_on_the_train_tab(qtbot, tmp_path):
+    # A model saved with its training history and remembered as the last one used.
+    model, meta = checkpoint.load(DEFAULT_MODEL)
+    epochs = len(History.from_meta(meta).epochs)
+    mine = tmp_path / "mine.npz"
+    checkpoint.save(model, mine, {**meta, "name": "mine"})
+    window = open_window(qtbot, write_settings(tmp_path / "s.ini", ""), requested=str(mine))
+    tab_bar = window.tabs.tabBar()
+    qtbot.mouseClick(tab_bar, Qt.MouseButton.LeftButton,
+                     pos=tab_bar.tabRect(window.training.train_index).center())
+    curves = window.train_tab.curves
+    qtbot.waitUntil(lambda: curves.plots_made)
+    drawn = curves.loss_val.getData()[0]  # None while nothing is drawn
+    assert epochs > 1 and drawn is not None and len(drawn) == epochs  # as File › Open shows
+    assert f"{epochs} epochs so far" in window.train_tab.setup.current_label.text()
 
 
 def test_the_train_form_is_there_again_next_time(qtbot, tmp_path):
