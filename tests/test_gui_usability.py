@@ -724,6 +724,25 @@ def test_a_run_that_collapses_to_one_letter_warns_after_the_epoch_and_at_the_end
     assert tab.collapse == "" and not tab.banner.isVisible()
 
 
+def test_a_collapsed_run_the_person_stops_is_not_called_finished(qtbot, tmp_path):
+    tab = TrainTab()
+    qtbot.addWidget(tab)
+    tab.resize(1366, 720)
+    tab.show()
+    qtbot.waitExposed(tab)
+    tab.setup.set_config(config(str(save_npz(blobs(), tmp_path / "blobs.npz")), epochs=50))
+    tab.setup.lr.selectAll()
+    qtbot.keyClicks(tab.setup.lr, "5")  # far too high for Adam: collapses in the first epoch
+    with qtbot.waitSignal(tab.controller.epoch_finished, timeout=30_000):
+        qtbot.mouseClick(tab.start_button, Qt.MouseButton.LeftButton)
+    assert tab.collapse
+    with qtbot.waitSignal(tab.run_finished, timeout=30_000) as blocker:
+        qtbot.mouseClick(tab.stop_button, Qt.MouseButton.LeftButton)
+    assert blocker.args[0]["reason"] == "stopped"
+    assert "collapsed" in tab.banner.text() and "stopped" in tab.banner.text()
+    assert "finished" not in tab.banner.text() + tab.status.text()  # the person stopped it
+
+
 @pytest.mark.parametrize("size", [(1280, 720), (1366, 768), (1920, 1080)])
 def test_the_first_window_fits_from_1280x720_to_1920x1080(qtbot, settings, size):
     window = MainWindow(startup_model()[0], settings)  # no saved layout: a first run

@@ -300,7 +300,8 @@ class TrainTab(TabFiles, QWidget):
             self.show_message("warning", title, text)
             self._say(result["message"], error=True)
         elif self.collapse:
-            self.show_message("warning", "Training finished, but predictions collapsed.",
+            ended = "stopped; its" if reason == "stopped" else "finished, but"
+            self.show_message("warning", f"Training {ended} predictions collapsed.",
                               self.collapse)
             self._say((result["message"] or "Training finished.") + " " + self.collapse,
                       error=True)
