@@ -296,6 +296,24 @@ def test_a_run_that_cannot_load_its_data_says_so(qtbot, folders):
     assert tab.controller.model is None and not tab.unsaved
 
 
+@pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")  # offscreen show
+def test_a_run_that_never_trained_leaves_the_models_curves_drawn(qtbot, folders):
+    model, meta = checkpoint.load(DEFAULT_MODEL)  # 15 epochs of history
+    tab = make_tab(qtbot, current=(model, meta), show=True)
+    tab.show_history(meta)  # as the window does for the model it starts with
+    curves = tab.curves
+    qtbot.waitUntil(lambda: curves.loss_val.getData()[0] is not None)
+    epochs = len(curves.loss_val.getData()[0])
+    # A run from scratch that ends before its first batch: here it has no data to load.
+    tab.setup.set_config(RunConfig(synthetic=0, my_samples=True, files=[], epochs=1))
+    with qtbot.waitSignal(tab.run_finished, timeout=RUN_TIMEOUT_MS) as blocker:
+        qtbot.mouseClick(tab.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not tab.is_running(), timeout=RUN_TIMEOUT_MS)
+    assert blocker.args[0]["reason"] == "failed"
+    drawn = curves.loss_val.getData()[0]  # the model's curves, not the empty run's
+    assert epochs == 15 and drawn is not None and len(drawn) == epochs
+
+
 def test_synthetic_letters_and_my_samples_feed_a_run(qtbot, folders):
     from cnn.samples import SampleStore
 

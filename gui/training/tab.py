@@ -60,6 +60,7 @@ class TrainTab(TabFiles, QWidget):
         self._model_folder: Path | None = None  # last saved to or opened from
         self._skipped_seen: set[str] = set()
         self.collapse = ""  # the warning when the last epoch's predictions collapsed, or ""
+        self._run_published = False  # the run going on, or the last, sent trained weights
         self._create_widgets()
         self._connect_signals()
         self._on_controller_state_changed(IDLE)
@@ -146,6 +147,7 @@ class TrainTab(TabFiles, QWidget):
             return False
         self.clear_banner()
         self.collapse = ""
+        self._run_published = False
         self.controller.start(config, model, meta, paused=paused)
         self.views.show_history(self.controller.history)
         return True
@@ -287,6 +289,7 @@ class TrainTab(TabFiles, QWidget):
 
     def _on_controller_weights_published(self, model: Sequential, meta: dict) -> None:
         self.unsaved = True
+        self._run_published = True
         self.weights_published.emit(model, meta)
 
     def _on_controller_run_finished(self, result: dict) -> None:
@@ -308,4 +311,6 @@ class TrainTab(TabFiles, QWidget):
         else:
             self._say(result["message"] or "Training finished. Save the model to keep it.")
         self.controls.set_finished(reason)
+        if not self._run_published:  # stopped or failed before a batch: the model is as it was
+            self.views.show_history(History.from_meta(self._current_weights()[1]))
         self.run_finished.emit(result)
