@@ -34,7 +34,7 @@ from gui.panels.guide_panel import GuidePanel
 from gui.panels.input_panel import InputPanel
 from gui.panels.kernel_view import KernelDetail
 from gui.replay import send_mouse, send_stroke
-from gui.training.collapse import collapsed_to
+from gui.training.collapse import collapse_warning, collapsed_to
 from gui.training.curves import CurvesPanel, nice_above, nice_below
 from gui.training.history import History
 from gui.training.tab import TrainTab
@@ -688,6 +688,16 @@ def test_collapse_to_one_letter_is_noticed_only_when_the_letters_vary():
     assert collapsed_to(np.full(10, 4), y[:10]) is None  # too few to tell
 
 
+def test_collapse_advice_names_the_runs_optimizer_and_rate():
+    found = {"training": (4, 0.95)}
+    sgd = collapse_warning(found, 2, "sgd", 9.0)
+    assert "95% of the training letters as E" in sgd and "epoch 2" in sgd
+    assert "(9)" in sgd and "try 0.05 with SGD with momentum" in sgd and "Adam" not in sgd
+    # At or below the usual rate, "far too high" would be wrong: it says what else to try.
+    low = collapse_warning(found, 1, "adam", 1e-3)
+    assert "far too high" not in low and "smaller" in low
+
+
 def test_a_run_that_collapses_to_one_letter_warns_after_the_epoch_and_at_the_end(
         qtbot, tmp_path):
     tab = TrainTab()
@@ -710,6 +720,7 @@ def test_a_run_that_collapses_to_one_letter_warns_after_the_epoch_and_at_the_end
     letter, share = found["training"]
     assert share >= 0.9 and found["validation"][0] == letter
     assert "collapsed" in tab.collapse and f"as {LETTERS[letter]}" in tab.collapse
+    assert "(5)" in tab.collapse and "try 0.001 with Adam" in tab.collapse  # the run's own
     kind, title, text = tab.last_message
     assert kind == "warning" and "collapsed" in title and text == tab.collapse
     assert tab.banner.isVisible() and "collapsed" in tab.banner.text()

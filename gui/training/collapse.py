@@ -4,6 +4,9 @@ behind, with a loss that stays finite and a run that 'finishes'. Pure NumPy (no 
 import numpy as np
 
 from cnn.data import LETTERS
+from cnn.runs.config import DEFAULT_LR
+
+_NAMES = {"adam": "Adam", "sgd": "SGD with momentum"}
 
 SHARE = 0.9  # this share of the predictions on one letter...
 MIN_KINDS = 3  # ...while the letters are of at least this many kinds...
@@ -25,10 +28,21 @@ def collapsed_to(pred: np.ndarray, y: np.ndarray) -> tuple[int, float] | None:
     return top, float(share)
 
 
-def collapse_warning(found: dict[str, tuple[int, float]], epoch: int) -> str:
-    """A sentence for the person: found maps 'training' / 'validation' to collapsed_to's."""
+def collapse_warning(found: dict[str, tuple[int, float]], epoch: int, optimizer: str = "adam",
+                     lr: float | None = None) -> str:
+    """A sentence for the person: found maps 'training' / 'validation' to collapsed_to's; the
+    advice names the run's optimizer ('adam' or 'sgd') and, when known, its learning rate."""
     parts = [f"{share:.0%} of the {where} letters as {LETTERS[k]}"
              for where, (k, share) in found.items()]
     return (f"After epoch {epoch} the network reads " + " and ".join(parts)
-            + ": it has collapsed to one letter and is not useful as it is. The learning "
-            "rate is probably far too high; try 0.001 with Adam.")
+            + ": it has collapsed to one letter and is not useful as it is. "
+            + _advice(optimizer, lr))
+
+
+def _advice(optimizer: str, lr: float | None) -> str:
+    name, usual = _NAMES.get(optimizer, "Adam"), DEFAULT_LR.get(optimizer, DEFAULT_LR["adam"])
+    rate = "The learning rate" if lr is None else f"The learning rate ({lr:g})"
+    if lr is not None and lr <= usual:  # not the rate: say what else a person can change
+        return (f"{rate} is not above {name}'s usual {usual:g}; try a smaller one, or train "
+                "from scratch again.")
+    return f"{rate} is probably far too high; try {usual:g} with {name}."

@@ -279,9 +279,10 @@ class TrainTab(TabFiles, QWidget):
         self._say(text + ".")
         self.views.set_epoch_result(result)
         # A model reading everything as one letter: say so at once (the loss may look fine).
-        found = result.get("collapse")
-        self.collapse = collapse_warning(found, e["epoch"]) if found else ""
-        if found:
+        found, config = result.get("collapse"), self.controller.config
+        self.collapse = ""
+        if found:  # the advice names the run's optimizer and rate (epochs come from a run)
+            self.collapse = collapse_warning(found, e["epoch"], config.optimizer, config.lr)
             self.show_message("warning", "Predictions collapsed.", self.collapse)
 
     def _on_controller_step_inspected(self, flow: dict) -> None:
