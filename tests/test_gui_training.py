@@ -5,6 +5,7 @@ tiny learnable letter set in tmp_path; user folders point into tmp_path as well.
 """
 
 import functools
+import logging
 
 import numpy as np
 import pytest
@@ -288,11 +289,16 @@ def test_a_run_that_goes_on_after_one_stopped_mid_epoch_is_drawn_after_it(qtbot,
     assert h.grad_norms.shape == (len(h), layers)
     assert again.controller.current_meta()["history"][-1]["at"] == pytest.approx(2.3)
 
-def test_a_run_that_cannot_load_its_data_says_so(qtbot, folders):
+
+def test_a_run_that_cannot_load_its_data_says_so(qtbot, folders, caplog):
     tab = make_tab(qtbot)
     tab.setup.set_config(RunConfig(synthetic=0, my_samples=True, files=[], epochs=1))
-    result = run_to_end(qtbot, tab)
+    with caplog.at_level(logging.WARNING, logger="gui"):
+        result = run_to_end(qtbot, tab)
     assert result["reason"] == "failed" and "no training data" in result["message"]
+    # A setting the person chose is no failure of the app: logged as a warning, no traceback.
+    said = [r for r in caplog.records if "no training data" in r.getMessage()]
+    assert said and all(r.levelno == logging.WARNING and not r.exc_info for r in said)
     assert tab.controller.model is None and not tab.unsaved
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from cnn import blas
+from cnn.data import DataError
 from cnn.model import Sequential
 from cnn.parallel import lower_thread_priority
 from cnn.runs.config import RunConfig
@@ -142,7 +143,10 @@ class TrainWorker(QObject):
             self._model.load_state_dict(self._watch.restorable(e.last_good_state))
             result = {"reason": "diverged", "message": DIVERGED,
                       "detail": str(e), "epoch": e.epoch, "step": e.step}
-        except Exception as e:  # DataError, bad settings, unreadable files, anything: say it
+        except DataError as e:  # the person's data or settings: the message says it all
+            log.warning("training refused: %s", e)
+            result = {"reason": "failed", "message": f"Training failed: {e}"}
+        except Exception as e:  # anything else: say it, and keep the traceback for a report
             log.exception("training failed")  # the message keeps str(e); the log, the rest
             result = {"reason": "failed", "message": f"Training failed: {e}"}
         self._flush(force=True)
