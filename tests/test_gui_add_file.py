@@ -8,11 +8,13 @@ import pytest
 from PySide6.QtCore import Qt
 
 from cnn.data import LetterSet, save_npz
+from gui import logs
 from gui.training import file_loader
 from gui.training.setup_panel import SetupPanel
 from tests.test_gui_training import blobs
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
 
 @pytest.fixture
 def panel(qtbot):
@@ -59,6 +61,24 @@ def test_a_bad_file_shows_the_refusal_and_is_not_added(qtbot, panel, tmp_path):
     assert "<img src=x><b>broken.npz was not added" in text  # the name shown as text, not markup
     assert panel.file_message.textFormat() == Qt.TextFormat.PlainText
     assert listed(panel) == ["good.npz (26)"]  # the next file was still read
+
+
+def test_refusals_name_each_file_once_and_where_the_details_are_once(
+        qtbot, panel, tmp_path, monkeypatch):
+    monkeypatch.setattr(logs, "_path", tmp_path / "letterlens.log")
+    bad = [tmp_path / f"bad{i}.npz" for i in range(2)]
+    for path in bad:
+        path.write_bytes(b"PK\x03\x04" + bytes(200))
+    with qtbot.waitSignal(panel.loader.finished):
+        click_add(qtbot, panel, bad)
+    text = panel.file_message.text()
+    assert text.count("was not added: not an .npz file") == 2
+    assert str(tmp_path) not in text.replace(str(tmp_path / "letterlens.log"), "")
+    assert text.count("The details are in the log") == 1 and text.endswith("letterlens.log")
+    good = save_npz(blobs(26), tmp_path / "good.npz")
+    with qtbot.waitSignal(panel.loader.finished):
+        click_add(qtbot, panel, [good])
+    assert panel.file_message.text() == ""  # the next Add file… starts clean
 
 
 def test_an_empty_letter_set_is_refused(qtbot, panel, tmp_path):

@@ -13,7 +13,6 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from cnn.runs import sources
-from gui import logs
 from gui.training.background import BackgroundCall
 from gui.untrusted import elide
 
@@ -134,6 +133,7 @@ class FileLoader(QObject):
     def _on_call_failed(self, message: str) -> None:
         path = self._done_with_current()
         log.warning("refused the letter file %s: %s", path, message)
-        self.refused.emit(path, logs.with_hint(
-            f"{elide(Path(path).name)} was not added: {elide(message, 300)}"))
+        # The readers start with the path; the name just before it says which file already.
+        reason = message.removeprefix(f"{path}: ")
+        self.refused.emit(path, f"{elide(Path(path).name)} was not added: {elide(reason, 300)}")
         self._next()

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui import logs
 from gui.training.file_loader import FileLoader, count_letters
 from gui.untrusted import cap, elide, tooltip
 
@@ -42,6 +43,7 @@ class SetupFiles:
         self.file_message.setTextFormat(Qt.TextFormat.PlainText)  # quotes names and errors
         self.file_message.setWordWrap(True)
         self.file_message.setStyleSheet(ERROR_STYLE)
+        self._refusals: list[str] = []  # since the latest Add file…, one line a file
         self.loader = FileLoader(self)
         self.loader.reading.connect(self._on_loader_reading)
         self.loader.waiting.connect(self._on_loader_waiting)
@@ -81,7 +83,8 @@ class SetupFiles:
             n = count_letters(path)
         except ValueError as e:  # the readers' refusal, with a reason for the person
             log.warning("refused the letter file %s: %s", path, e)
-            self._refuse(f"{elide(Path(path).name)} was not added: {e}")
+            reason = str(e).removeprefix(f"{path}: ")
+            self._refuse(f"{elide(Path(path).name)} was not added: {reason}")
             return False
         except Exception as e:  # any file: a message, never a crash
             log.exception("could not read the letter file %s", path)
@@ -93,6 +96,7 @@ class SetupFiles:
         """Read `paths` in the background, adding each that holds letters (what Add file…
         does); False when a read is still going."""
         paths = [p for p in paths if not self._listed(p)]
+        self._refusals = []
         self.file_message.clear()
         return self.loader.load(paths)
 
@@ -117,8 +121,9 @@ class SetupFiles:
         return True
 
     def _refuse(self, text: str) -> None:
-        old = self.file_message.text()
-        self.file_message.setText(cap(f"{old}\n{text}" if old else text))
+        """Add a line to the refusals shown, with where the details are said once, last."""
+        self._refusals.append(text)
+        self.file_message.setText(cap(logs.with_hint("\n".join(self._refusals))))
 
     def _ask_files(self) -> list[str]:
         """Modal file dialog; tests replace it."""
