@@ -8,6 +8,7 @@ import pytest
 from cnn.paths import log_dir
 from cnn.runs.config import RunConfig
 from gui import logs
+from gui.training import worker
 from tests.test_gui_training import RUN_TIMEOUT_MS, make_tab
 
 
@@ -26,8 +27,9 @@ def test_log_file_lives_in_the_log_folder_and_rotates(log_file):
     assert logs.log_path() == log_file and str(log_file) in logs.hint()
 
 
-def test_a_failing_run_writes_its_traceback_and_the_message_names_the_log(qtbot, log_file,
-                                                                          tmp_path):
+def run_that_fails(qtbot, tmp_path):
+    """A Train tab whose run ended 'failed', set up with only a damaged letter file (which the
+    form leaves out, so the run has no data)."""
     bad = tmp_path / "letters.npz"
     bad.write_bytes(b"PK\x03\x04 damaged")
     tab = make_tab(qtbot)
@@ -36,12 +38,32 @@ def test_a_failing_run_writes_its_traceback_and_the_message_names_the_log(qtbot,
         assert tab.start()
     assert blocker.args[0]["reason"] == "failed"
     qtbot.waitUntil(lambda: not tab.is_running(), timeout=5000)
+    return tab
+
+
+def test_a_failing_run_writes_its_traceback_and_the_message_names_the_log(
+        qtbot, log_file, tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the data pipeline broke")
+
+    monkeypatch.setattr(worker, "prepare", broken)  # a fault of the app, not of the file
+    tab = run_that_fails(qtbot, tmp_path)
     text = log_file.read_text()
     assert "training failed" in text and "Traceback (most recent call last)" in text
-    assert "letters.npz" in text and "DataError" in text
+    assert "RuntimeError: the data pipeline broke" in text
     kind, title, message = tab.last_message
     assert title == "Training failed." and str(log_file) in message
     assert str(log_file) in tab.banner.text()
+
+
+def test_a_run_refused_for_a_damaged_file_logs_why_without_a_traceback(qtbot, log_file,
+                                                                        tmp_path):
+    tab = run_that_fails(qtbot, tmp_path)
+    text = log_file.read_text()
+    assert "WARNING" in text and "training refused" in text and "letters.npz" in text
+    assert "Traceback" not in text
+    kind, title, message = tab.last_message
+    assert title == "Training failed." and "no training data" in message  # the file was left out
 
 
 def test_a_failed_teaching_call_is_logged_with_its_traceback(qtbot, log_file):
