@@ -223,3 +223,23 @@ def test_every_chapter_points_at_code_that_is_there():
             text = (root / path).read_text()
             for name in re.findall(rf"<code>(\w+)</code>[^<]* in {path}", CODE[topic]):
                 assert re.search(rf"^\s*(def|class) {name}\b", text, re.M), (name, path)
+
+
+def test_relu_play_tiles_the_whole_map_and_stops_at_its_last_corner(window, qtbot):
+    """A 28×28 map's last column of windows starts at 20, not 24: Play used to take it for
+    the third column again and stay on the first row for ever."""
+    draw_sample(window, qtbot)
+    tab = open_tab(window, qtbot, "relu")
+    relu = tab.views["relu"]
+    h, w = relu._before.shape
+    seen = [(relu.top, relu.left)]
+    for _ in range(20):
+        press(qtbot, tab, Qt.Key.Key_Right)
+        seen.append((relu.top, relu.left))
+    assert seen[-1] == (h - 8, w - 8)
+    assert seen == sorted(seen)  # always on, row after row, never back
+    assert len(set(seen)) == 16
+    press(qtbot, tab, Qt.Key.Key_Home)
+    press(qtbot, tab, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: not relu.player.is_playing(), timeout=5000)
+    assert (relu.top, relu.left) == (h - 8, w - 8)

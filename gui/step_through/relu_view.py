@@ -24,6 +24,14 @@ def as_map(values: np.ndarray) -> np.ndarray:
     return out.reshape(rows, FLAT_COLUMNS)
 
 
+def _tile(start: int, size: int) -> int:
+    """Which tile along a side of `size` a window starting at `start` is on: the last tile's
+    window is pulled back to fit (28 wide: 0, 8, 16, then 20), so 20 is the last tile, not
+    the third again, or Play would stop moving there."""
+    starts = [min(i * ZOOM, size - min(ZOOM, size)) for i in range(-(-size // ZOOM))]
+    return sum(1 for s in starts if s <= start) - 1
+
+
 class ReluView(ChapterView):
     key = "relu"
     needs = "relu"
@@ -137,7 +145,8 @@ class ReluView(ChapterView):
         h, w = self._before.shape
         cols = -(-w // ZOOM)
         places = cols * -(-h // ZOOM)
-        at = int(np.clip(self.top // ZOOM * cols + self.left // ZOOM + n, 0, places - 1))
+        at = _tile(self.top, h) * cols + _tile(self.left, w)
+        at = int(np.clip(at + n, 0, places - 1))
         r, c = divmod(at, cols)
         self.move_to(r * ZOOM, c * ZOOM)
         if n > 0 and at == places - 1:
