@@ -243,3 +243,31 @@ def test_relu_play_tiles_the_whole_map_and_stops_at_its_last_corner(window, qtbo
     press(qtbot, tab, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: not relu.player.is_playing(), timeout=5000)
     assert (relu.top, relu.left) == (h - 8, w - 8)
+
+
+def test_play_at_the_end_of_relu_and_flatten_starts_over(window, qtbot):
+    """As on the convolution and pooling chapters: Play at the last stop used to pause at once
+    and do nothing."""
+    draw_sample(window, qtbot)
+    tab = open_tab(window, qtbot, "relu")
+    relu = tab.views["relu"]
+    for _ in range(20):
+        press(qtbot, tab, Qt.Key.Key_Right)
+    h, w = relu._before.shape
+    assert (relu.top, relu.left) == (h - 8, w - 8)
+    qtbot.mouseClick(relu.player.play_button, Qt.MouseButton.LeftButton)
+    assert relu.player.is_playing()
+    assert relu.top == 0 and relu.left <= 8
+    press(qtbot, tab, Qt.Key.Key_Space)
+    assert not relu.player.is_playing()
+
+    click_chapter(tab, qtbot, "flatten")
+    flat = tab.views["flatten"]
+    rows, cols = flat.vector.values.shape
+    click_cell(qtbot, flat.vector, rows - 1, cols - 1)
+    assert flat.unit == rows * cols - 1
+    press(qtbot, tab, Qt.Key.Key_Space)
+    assert flat.player.is_playing()
+    assert flat.unit <= 1
+    press(qtbot, tab, Qt.Key.Key_Space)
+    assert not flat.player.is_playing()

@@ -52,6 +52,7 @@ class FlattenView(ChapterView):
         self.vector.cell_clicked.connect(lambda r, c: self._on_vector_cell_hovered((r, c)))
         self.player.stepped.connect(lambda n: self.select((self.unit or 0) + n))
         self.player.restarted.connect(lambda: self.select(0))
+        self.player.playing_changed.connect(self._on_player_playing_changed)
 
     def update_view(self) -> None:
         names = self.ctx.names("flatten")
@@ -115,3 +116,8 @@ class FlattenView(ChapterView):
             return
         _, h, w = self.shape
         self.select(cell[0] * h * w + cell[1])
+
+    def _on_player_playing_changed(self, playing: bool) -> None:
+        """Play on the list's last number starts over, as on the other chapters."""
+        if playing and self.shape is not None and self.unit == int(np.prod(self.shape)) - 1:
+            self.select(0)

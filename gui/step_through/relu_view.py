@@ -81,6 +81,7 @@ class ReluView(ChapterView):
         self.overview.cell_clicked.connect(self._on_overview_cell_clicked)
         self.player.stepped.connect(self.advance)
         self.player.restarted.connect(lambda: self.move_to(0, 0))
+        self.player.playing_changed.connect(self._on_player_playing_changed)
 
     def update_view(self) -> None:
         fill_names(self.layer_box, self.ctx.names("relu"))
@@ -138,15 +139,22 @@ class ReluView(ChapterView):
         self.window_line.setText(f"In the zoomed window, {int(negative.sum())} of "
                                  f"{int((~hidden).sum())} numbers were negative → 0")
 
+    def _place(self) -> int:
+        """The zoomed window's place in the row-by-row tiling of the map."""
+        h, w = self._before.shape
+        return _tile(self.top, h) * -(-w // ZOOM) + _tile(self.left, w)
+
+    def _places(self) -> int:
+        h, w = self._before.shape
+        return -(-w // ZOOM) * -(-h // ZOOM)
+
     def advance(self, n: int) -> None:
         """Move the zoomed window n places on, tiling the map row by row."""
         if self._before is None:
             return
-        h, w = self._before.shape
-        cols = -(-w // ZOOM)
-        places = cols * -(-h // ZOOM)
-        at = _tile(self.top, h) * cols + _tile(self.left, w)
-        at = int(np.clip(at + n, 0, places - 1))
+        cols = -(-self._before.shape[1] // ZOOM)
+        places = self._places()
+        at = int(np.clip(self._place() + n, 0, places - 1))
         r, c = divmod(at, cols)
         self.move_to(r * ZOOM, c * ZOOM)
         if n > 0 and at == places - 1:
@@ -174,3 +182,9 @@ class ReluView(ChapterView):
 
     def _on_overview_cell_clicked(self, row: int, col: int) -> None:
         self.move_to(row - ZOOM // 2, col - ZOOM // 2)
+
+    def _on_player_playing_changed(self, playing: bool) -> None:
+        """Play on the last place starts over, as on the other chapters (not a Play that
+        stops the moment it starts)."""
+        if playing and self._before is not None and self._place() == self._places() - 1:
+            self.move_to(0, 0)
