@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 
 from cnn import checkpoint
 from cnn.paths import DEFAULT_MODEL
@@ -151,3 +151,23 @@ def test_the_input_chapters_numbers_fit_their_lines(window, qtbot, size):
     view = tab.views["input"]
     show_at(window, qtbot, size)
     assert view.stats.text() and view.stats.fits(), size
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_stops_grids_fill_their_room_from_the_first_stop(qtbot, tmp_path, size):
+    """The chapter opened on a blank canvas, then 'Draw the sample letter': the patch, kernel
+    and products were left sized for a kernel of one number (84 pixels square, numbers too
+    small to read on a large screen) until the window was next resized."""
+    window = window_with(qtbot, tmp_path, "default")
+    show_at(window, qtbot, size)
+    tab = open_tab(window, qtbot, "convolution")
+    qtbot.wait(10)  # the chapter, built, is laid out behind the 'nothing yet' page
+    with qtbot.waitSignal(window.predictor.predicted):
+        qtbot.mouseClick(tab.sample_button, Qt.MouseButton.LeftButton)
+    arithmetic = tab.views["convolution"].arithmetic
+    qtbot.waitUntil(arithmetic.isVisible)
+    qtbot.wait(10)  # the layouts settle
+    first = arithmetic.patch.size()
+    show_at(window, qtbot, (size[0], size[1] - 40))
+    show_at(window, qtbot, size)
+    assert arithmetic.patch.size() == first

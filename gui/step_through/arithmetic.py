@@ -128,12 +128,15 @@ class StopArithmetic(QWidget):
     def show_stop(self, stop: ConvStop, channel: int, layer: str) -> None:
         self._stop = stop
         k = stop.kernel.shape[-1]
+        fitted = self.kernel.values.shape[0] == k
         self.patch.set_values(stop.patch[channel], span=1.0 if self.patch.scale == shading.INK
                               else None)
         self.patch.set_marks([Mark(r, c, color=shading.PADDING, width=1)
                               for r, c in zip(*np.nonzero(stop.in_padding), strict=True)])
         self.kernel.set_values(stop.kernel[channel])
         self.products.set_values(stop.products[channel])
+        if not fitted:  # the grids were sized for another kernel (or none, at first)
+            self._fit_grids()
         terms_text = " + ".join(f"{_term(a)}×{_term(b)}" for a, b in
                                 zip(stop.patch[channel].ravel(), stop.kernel[channel].ravel(),
                                     strict=True))
