@@ -320,3 +320,31 @@ def test_the_tabs_keys_work_as_soon_as_it_is_shown_and_after_a_click_in_a_chapte
     click_cell(qtbot, view.output_grid, 0, 5)
     key(Qt.Key.Key_Left)
     assert view.position() == (0, 4)
+
+
+def test_play_map_by_map_goes_on_from_the_last_stop_and_starts_over_from_its_first(window,
+                                                                                  qtbot):
+    """Map by map, the last stop still has its other input maps to show: Play there used to
+    jump back to the first stop; and from the very end it started on the second stop, past
+    the first one's maps."""
+    draw_sample(window, qtbot)
+    tab = open_tab(window, qtbot, "convolution")
+    view = tab.views["convolution"]
+    view.layer_box.setCurrentText("conv2")
+    qtbot.mouseClick(view.by_channel, Qt.MouseButton.LeftButton)
+    assert view.by_channel.isChecked()
+    ho, wo = view.map_shape
+    click_cell(qtbot, view.output_grid, ho - 1, wo - 1)
+    assert (view.index, view.channel) == (ho * wo - 1, 0)
+    view.player.speed.setValue(0)  # a stop a second: only Play's first stop comes at once
+    press(qtbot, tab, Qt.Key.Key_Space)
+    assert view.player.is_playing()
+    assert (view.index, view.channel) == (ho * wo - 1, 1)  # on through the maps
+    press(qtbot, tab, Qt.Key.Key_Space)
+    maps = view.layer.in_channels
+    for _ in range(maps):
+        press(qtbot, tab, Qt.Key.Key_Right)
+    assert (view.index, view.channel) == (ho * wo - 1, maps - 1)  # the very end
+    press(qtbot, tab, Qt.Key.Key_Space)
+    assert (view.index, view.channel) == (0, 1)  # the first stop's maps, from the start
+    press(qtbot, tab, Qt.Key.Key_Space)

@@ -178,19 +178,24 @@ class ConvolutionView(ChapterView):
         """Move n stops on (or back); map by map when that is ticked."""
         if self._map is None or not self.has_layers():
             return
-        if self.by_channel.isChecked() and self.by_channel.isVisible():
+        if self._map_by_map():
             c = self.layer.in_channels
             flat = self.index * c + self.channel + n
-            last = self.stops() * c - 1
-            flat = int(np.clip(flat, 0, last))
+            flat = int(np.clip(flat, 0, self.stops() * c - 1))
             index, channel = divmod(flat, c)
             self.go_to(index, channel=channel)
-            at_end = flat == last
         else:
             self.go_to(self.index + n)
-            at_end = self.index == self.stops() - 1
-        if at_end and n > 0:
+        if self._at_end() and n > 0:
             self.player.pause()
+
+    def _map_by_map(self) -> bool:
+        return self.by_channel.isChecked() and self.by_channel.isVisible()
+
+    def _at_end(self) -> bool:
+        """On the last stop (map by map: on its last input map)."""
+        last = self.index == self.stops() - 1
+        return last and (not self._map_by_map() or self.channel == self.layer.in_channels - 1)
 
     def open_at(self, layer: str | None = None, filter: int | None = None,
                 row: int | None = None, col: int | None = None,
@@ -258,5 +263,5 @@ class ConvolutionView(ChapterView):
         self.pause()  # the page out of sight stops; the one in sight waits for Play
 
     def _on_player_playing_changed(self, playing: bool) -> None:
-        if playing and self._map is not None and self.index == self.stops() - 1:
-            self.go_to(0, reveal_all=True)
+        if playing and self._map is not None and self._at_end():
+            self.go_to(0, channel=0 if self._map_by_map() else None, reveal_all=True)
