@@ -11,6 +11,7 @@ from PySide6.QtCore import QSettings, Qt
 
 from cnn import checkpoint
 from cnn.paths import DEFAULT_MODEL
+from gui.step_through.chapters import KEYS
 from tests.step_through_helpers import clipped_texts, open_tab, overlapping, window_with
 from tests.test_gui_window import draw_sample, make_window
 
@@ -171,3 +172,17 @@ def test_a_stops_grids_fill_their_room_from_the_first_stop(qtbot, tmp_path, size
     show_at(window, qtbot, (size[0], size[1] - 40))
     show_at(window, qtbot, size)
     assert arithmetic.patch.size() == first
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_every_chapter_reads_in_the_smallest_window(window, qtbot, key):
+    """At the window's least size (1024×600) the charts of softmax and backpropagation were
+    pushed over the lines under them, and the last line of pooling's window and of flatten's
+    length was cut off."""
+    from gui.layout import MINIMUM_SIZE
+
+    tab = open_tab(window, qtbot, key)
+    show_at(window, qtbot, MINIMUM_SIZE)
+    view = tab.current_view()
+    assert overlapping(view) == []
+    assert clipped_texts(view) == []

@@ -73,9 +73,13 @@ class BackpropView(ChapterView):
         self.score_line = readout(lines=2, size=size + 1)
         # On p − target's own scale, −1 to 1: a step's gradients shrink as the network gets the
         # letter right, and a fitted scale would draw −0.0008 as tall as −1 was.
+        # 120 pixels high, not 150: the page fits the smallest window (1024×600), where the
+        # line under the charts was drawn over their letters.
         self.score_bars = LetterBars("∂loss/∂score = p − target, for each letter", signed=True,
-                                     fixed=(-1.0, 1.0))
-        self.kernels = [NumberGrid(shading.SIGNED, cell_hint=44, max_font_px=15)
+                                     fixed=(-1.0, 1.0), height=120)
+        # A small hint: their row's wanted height counts as its least in this page's layout,
+        # and 44-pixel cells left the smallest window no room for the charts above.
+        self.kernels = [NumberGrid(shading.SIGNED, cell_hint=20, max_font_px=15)
                         for _ in range(4)]
         tips = ("The kernel's weights before the step",
                 "∂loss/∂weight: how the loss changes as each weight grows",
@@ -90,7 +94,8 @@ class BackpropView(ChapterView):
             grid.addWidget(w, 1, col)
         grid.setRowStretch(1, 1)
         self.result_line = readout(size=size + 4, bold=True)
-        self.prob_bars = LetterBars("probabilities before (grey) and after (yellow) the step")
+        self.prob_bars = LetterBars("probabilities before (grey) and after (yellow) the step",
+                                    height=120)
         self.status = readout(lines=2)
         bars = QHBoxLayout()
         bars.addWidget(self.score_bars, 1)

@@ -21,7 +21,7 @@ class FlattenView(ChapterView):
         super().__init__(parent)
         self.player = Player("pointer")
         self.player.step_button.setToolTip("The next unit of the list (Right)")
-        self.length_line = readout(size=self.font().pointSizeF() + 4, bold=True)
+        self.length_line = readout(lines=2, size=self.font().pointSizeF() + 4, bold=True)
         self.unit_line = readout(lines=2, size=self.font().pointSizeF() + 2)
         self.maps = NumberGrid(shading.SIGNED, cell_hint=9, max_font_px=11)
         self.maps.setToolTip("The maps the layer receives; point at one of their pixels")

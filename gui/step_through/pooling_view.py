@@ -38,7 +38,7 @@ class PoolingView(ChapterView):
                                     "to jump to its window")
         self.input_title, self.output_title = caption(muted=True), caption(muted=True)
         self.winner_line = readout(lines=2, size=self.font().pointSizeF() + 3, bold=True)
-        self.where_line = readout(lines=3)
+        self.where_line = readout(lines=4)  # the middle column is narrow at 1024×600
         self.legend = Legend(shading.SIGNED)
         left, middle, right = QVBoxLayout(), QVBoxLayout(), QVBoxLayout()
         left.addWidget(self.input_title)

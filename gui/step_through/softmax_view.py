@@ -77,8 +77,11 @@ class SoftmaxView(ChapterView):
         self.table.viewport().installEventFilter(self)
         self.total_line = readout(lines=2, size=self.font().pointSizeF() + 2, bold=True)
         self.share_line = readout(lines=3)
-        self.scores = LetterBars("raw scores (what the last layer gives)", signed=True)
-        self.probs = LetterBars("probabilities after softmax (add up to 1)")
+        # Two charts one above the other: at 150 pixels each the smallest window (1024×600)
+        # had no room left for the note under them, which was drawn over their letters.
+        self.scores = LetterBars("raw scores (what the last layer gives)", signed=True,
+                                 height=120)
+        self.probs = LetterBars("probabilities after softmax (add up to 1)", height=120)
         self.probs.setYRange(0, 1)
         left = QVBoxLayout()
         left.addWidget(self.sort_box)
