@@ -186,3 +186,20 @@ def test_every_chapter_reads_in_the_smallest_window(window, qtbot, key):
     view = tab.current_view()
     assert overlapping(view) == []
     assert clipped_texts(view) == []
+
+
+def test_paging_fast_past_a_chapter_leaves_the_chapter_list_its_width(window, qtbot):
+    """Page Down held from Input to Softmax in the smallest window: the convolution page,
+    left before its layout settled, kept the least width of controls it had hidden, and the
+    chapter list beside every later chapter shrank under a scroll bar."""
+    from gui.layout import MINIMUM_SIZE
+
+    show_at(window, qtbot, MINIMUM_SIZE)
+    tab = open_tab(window, qtbot, "input")
+    for _ in range(6):
+        qtbot.keyClick(tab.stack.currentWidget(), Qt.Key.Key_PageDown)
+    assert tab.current_chapter() == "softmax"
+    qtbot.wait(10)  # the layouts settle
+    chapters = tab.chapters
+    assert chapters.width() == chapters.maximumWidth()
+    assert not chapters.horizontalScrollBar().isVisible()

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -216,7 +217,16 @@ class StepThroughTab(QWidget):
         else:
             self.empty_text.setText(NOTHING_YET)
         view = self.views[self._key]
-        self.stack.setCurrentWidget(view if ready else self.empty)
+        shown = view if ready else self.empty
+        # Only the page in sight sets the tab's least size: a chapter paged past before its
+        # layout settled kept a stale least width, and in a narrow window it squeezed the
+        # chapter list on every other chapter (a scroll bar, 'Cross-entropy los').
+        for i in range(self.stack.count()):
+            page = self.stack.widget(i)
+            policy = (QSizePolicy.Policy.Preferred if page is shown
+                      else QSizePolicy.Policy.Ignored)
+            page.setSizePolicy(policy, policy)
+        self.stack.setCurrentWidget(shown)
         if ready and self.isVisible():
             view.refresh_if_stale()
 
