@@ -251,6 +251,35 @@ def test_a_model_with_only_epochs_is_framed_to_its_whole_history(qtbot):
     for plot in (curves.grad, curves.update_plot):  # no norms: not the last model's range
         low, high = plot.vb.viewRange()[1]
         assert -0.1 < low < 0.1 and 0.9 < high < 1.1, plot
+        # ...and it says why it is empty, with no numbers on an axis of nothing.
+        assert curves.no_norms[plot].isVisible() and "No per-layer sizes" in (
+            curves.no_norms[plot].textItem.toPlainText())
+        assert not plot.getAxis("left").style["showValues"]
+    # Its validation loss runs flat along the top: the legend goes where no point is.
+    assert curves.loss_legend_corner == "bottom left"
+    assert not legend_covers_a_point(curves, where, losses)
+    curves.set_history(run)  # a run with norms again: the notes go, the numbers come back
+    assert not curves.no_norms[curves.grad].isVisible()
+    assert curves.grad.getAxis("left").style["showValues"]
+
+
+def legend_covers_a_point(curves, xs, ys) -> bool:
+    """Whether the loss legend's box, on screen, holds any of the points (xs, ys)."""
+    box = curves.loss.legend.sceneBoundingRect()
+    scene = [curves.loss.vb.mapViewToScene(QPointF(x, y)) for x, y in zip(xs, ys, strict=True)]
+    return any(box.contains(p) for p in scene)
+
+
+def test_the_loss_legend_stays_top_right_while_a_runs_loss_falls(qtbot):
+    curves = shown_curves(qtbot)
+    history = History()
+    x = np.linspace(0.01, 3.0, 300)
+    history.add_batches({"x": x, "loss": 0.3 + 3.0 * np.exp(-4 * x),
+                         "accuracy": 1 - np.exp(-4 * x)})
+    curves.set_history(history)
+    qtbot.wait(10)
+    assert curves.loss_legend_corner == "top right"
+    assert not legend_covers_a_point(curves, *curves.loss_smooth.getData())
 
 
 def test_a_run_of_one_batch_shows_its_lone_points(qtbot):

@@ -90,12 +90,21 @@ class CurvesPanel(pg.GraphicsLayoutWidget):
 
     def _make_plots(self) -> None:
         self.loss = self._plot(0, 0, "Loss (cross-entropy)")
+        self.loss_legend_corner = "top right"  # or "bottom left": see `_place_loss_legend`
         self.acc = self._plot(0, 1, "Accuracy", legend_at=(-6, -6))
         self.grad = self._plot(1, 0, "Gradient size per layer ‖∂L/∂W‖", log=True,
                                legend_at=(6, 2))
         self.update_plot = self._plot(1, 1, "Weight update size per layer ‖ΔW‖", log=True,
                                       legend_at=(6, 2))
         self.acc.setYRange(0, 1, padding=0.02)
+        # A record without per-layer sizes (a model trained by the command line) says so.
+        self.no_norms = {}
+        for plot in (self.grad, self.update_plot):
+            note = self.no_norms[plot] = pg.TextItem(
+                "No per-layer sizes in this model's record:\na run in this window draws them",
+                color=(150, 150, 150), anchor=(0.5, 0.5))
+            note.setVisible(False)
+            plot.addItem(note, ignoreBounds=True)
         for plot in (self.loss, self.acc, self.grad, self.update_plot):
             plot.disableAutoRange()  # `_set_ranges` frames them, until the person zooms
             plot.vb.sigRangeChangedManually.connect(
@@ -221,6 +230,10 @@ class CurvesPanel(pg.GraphicsLayoutWidget):
             self.loss.setYRange(0, nice_above(float(losses.max())), padding=0.02)
         for plot, norms in ((self.grad, h.grad_norms), (self.update_plot, h.update_norms)):
             values = norms[np.isfinite(norms) & (norms > 0)]
+            note = self.no_norms[plot]
+            note.setVisible(not values.size)
+            plot.getAxis("left").setStyle(showValues=bool(values.size))  # no numbers on nothing
+            note.setPos((start + end) / 2, 0.5)  # the middle of the empty plot's range
             if not framed(plot):
                 continue
             if values.size:  # log axes: the range in log10 units
@@ -232,6 +245,26 @@ class CurvesPanel(pg.GraphicsLayoutWidget):
         # would ask Qt for a second paint of the whole panel.
         for plot in (self.loss, self.acc, self.grad, self.update_plot):
             plot.vb.prepareForPaint()
+        self._place_loss_legend(h)
+
+    def _place_loss_legend(self, h: History) -> None:
+        """Put the loss legend in the corner its curves leave free. A run's loss falls from the
+        top left, so the top right is free; a record of epochs only (a model trained by the
+        command line) can run flat along the top, under it: there, the bottom left is free."""
+        xs = np.concatenate([h.x, h.series("val_loss")[0]])
+        ys = np.concatenate([self._smooth["loss"], h.series("val_loss")[1]])
+        (x0, x1), (y0, y1) = self.loss.vb.viewRange()
+        box = self.loss.legend.boundingRect()
+        w = box.width() / max(self.loss.vb.width(), 1.0) + 0.03  # the offset and a margin
+        t = box.height() / max(self.loss.vb.height(), 1.0) + 0.03
+        u, v = (xs - x0) / (x1 - x0), (ys - y0) / (y1 - y0)  # 0..1 across the view
+        under = {"top right": np.count_nonzero((u > 1 - w) & (v > 1 - t)),
+                 "bottom left": np.count_nonzero((u < w) & (v < t))}
+        corner = min(under, key=lambda k: (under[k], k != self.loss_legend_corner))
+        if corner != self.loss_legend_corner:
+            self.loss_legend_corner = corner
+            at, offset = ((1, 0), (-6, 6)) if corner == "top right" else ((0, 1), (6, -6))
+            self.loss.legend.anchor(itemPos=at, parentPos=at, offset=offset)
 
 
 STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
