@@ -16,7 +16,7 @@ from cnn.synthetic import generate_set
 from cnn.train import logits
 from gui.main_window import MainWindow
 from gui.models import LoadedModel
-from gui.step_through.shading import significant, value_of
+from gui.step_through.shading import number, significant, value_of
 from tests.step_through_helpers import click_chapter, open_tab
 from tests.test_gui_window import draw_sample
 
@@ -112,6 +112,23 @@ def test_a_sure_letters_step_shows_its_change_in_more_decimals(window, qtbot):
         r"\) ([^ ]+) → ([^ ;]+);.*: ([^ ]+) → ([^ ]+)$", view.result_line.text()).groups()
     assert loss_before != loss_after and before != after
     assert len(loss_before.split(".")[1]) > 3
+
+
+def test_after_one_step_the_kernel_reads_differently_from_before(window, qtbot):
+    """At the usual rates a weight moves by about 0.0004: in three decimals the 'after' grid
+    read exactly as 'before', as if the step had changed nothing."""
+    draw_sample(window, qtbot)
+    tab = open_tab(window, qtbot, "backpropagation")
+    view = tab.views["backpropagation"]
+    for rate in ("0.001", "0.01"):
+        view.rate_box.setCurrentText(rate)
+        before, grads, deltas, after = view.kernels
+        assert np.abs(deltas.values).max() < 0.001  # a change past three decimals
+        shown = [[number(v, grid.decimals) for v in grid.values.ravel()]
+                 for grid in (before, after)]
+        assert shown[0] != shown[1], rate
+        assert all(value_of(t) != 0 for t in (number(v, deltas.decimals) for v in
+                                           deltas.values.ravel() if v))  # no ΔW reads 0
 
 
 def test_what_the_loss_chapter_says_of_the_shipped_model_is_measured(window, qtbot):

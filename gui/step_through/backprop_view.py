@@ -176,9 +176,9 @@ class BackpropView(ChapterView):
         parts = (step.kernels_before[f, c], step.kernel_grads[f, c], step.kernel_deltas[f, c],
                  step.kernels_after[f, c])
         span = shading.span_of(step.kernels_before[f, c])
-        for grid, values, same in zip(self.kernels, parts, (True, False, False, True),
-                                      strict=True):
-            grid.decimals = 3 if same else 4
+        for grid, values, same, places in zip(self.kernels, parts, (True, False, False, True),
+                                              _decimals(parts), strict=True):
+            grid.decimals = places
             grid.set_values(values, span=span if same else None)
         where = f"{step.layer} filter {f}" + (f", input map {c}" if step.kernels_before.shape[1]
                                               > 1 else "")
@@ -210,3 +210,17 @@ class BackpropView(ChapterView):
 
     def say(self, text: str) -> None:
         self.status.setText(text)
+
+
+def _decimals(parts) -> tuple[int, int, int, int]:
+    """Decimals for the before, gradient, ΔW and after grids: before and after in enough that
+    the kernel's largest change shows (a weight moving by 0.0004 read 0.335 before and after),
+    the gradient and ΔW in one more than their largest number's first digit needs."""
+    def first_digit(values) -> int:  # 2 for 0.04, 4 for 0.0004
+        top = float(np.abs(values).max())
+        return int(np.ceil(-np.log10(top))) if top > 0 and np.isfinite(top) else 1
+
+    kept = int(np.clip(first_digit(parts[2]), 3, 6))
+    grads, deltas = (int(np.clip(first_digit(v) + 1, 4, 7)) for v in parts[1:3])
+    return kept, grads, deltas, kept
+
