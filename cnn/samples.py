@@ -52,6 +52,18 @@ class SampleInfo(NamedTuple):
     created: float  # seconds since the epoch
 
 
+class SampleSummary(NamedTuple):
+    """What a list of samples shows of one: image (28, 28) uint8 (a copy), case 0 upper,
+    1 lower, -1 unknown, and how many pen strokes it holds."""
+
+    id: str
+    label: int
+    case: int
+    created: float
+    image: np.ndarray
+    strokes: int
+
+
 def _as_image(image) -> np.ndarray:
     a = np.asarray(image)
     if a.shape != (SIZE, SIZE):
@@ -165,6 +177,11 @@ class SampleStore:
         """Every readable sample, oldest first."""
         return [SampleInfo(s.id, s.label, s.created) for s in self._samples()]
 
+    def summaries(self) -> list[SampleSummary]:
+        """Every readable sample with its image, oldest first (one read of the folder)."""
+        return [SampleSummary(s.id, s.label, s.case, s.created, s.image.copy(), len(s.strokes))
+                for s in self._samples()]
+
     def counts(self) -> np.ndarray:
         """(26,) int64 samples per letter A..Z."""
         return np.bincount([s.label for s in self._samples()], minlength=N_CLASSES)
@@ -176,6 +193,18 @@ class SampleStore:
     def delete(self, sample_id: str) -> None:
         self._existing(sample_id).unlink()
         self._cache.pop(sample_id, None)
+
+    def relabel(self, sample_id: str, label, *, case: int = UNKNOWN) -> str:
+        """Give a sample another letter; returns its new id. The relabelled sample is written
+        first and the old file removed after, so a failure leaves the old one as it was."""
+        old = self.get(sample_id)
+        new_id = self.add(old.image, label, old.strokes, case=case, created=old.created)
+        try:
+            self.delete(sample_id)
+        except BaseException:
+            self.delete(new_id)  # the old one stays: never both, never neither
+            raise
+        return new_id
 
     def to_letterset(self) -> LetterSet:
         """All samples as one LetterSet, every one from writer ME."""

@@ -332,3 +332,40 @@ def test_find_names_a_stored_sample_with_the_same_image_label_and_case(tmp_path)
     other = image.copy()
     other[0, 0] = 1
     assert store.find(other, "L") is None
+
+
+# --- what the My samples window needs ----------------------------------------------------------
+
+
+def test_summaries_give_each_sample_its_image_case_and_stroke_count(store):
+    a = store.add(image(1), "a", strokes(1))
+    b = store.add(image(2), 3)
+    got = store.summaries()
+    assert [(s.id, s.label, s.case, s.strokes) for s in got] == [(a, 0, 1, 2), (b, 3, -1, 0)]
+    assert np.array_equal(got[0].image, image(1))
+    got[0].image[:] = 0  # a copy: the store's sample is untouched
+    assert np.array_equal(store.get(a).image, image(1))
+
+
+def test_relabel_writes_the_new_letter_and_removes_the_old_file(store):
+    old = store.add(image(1), "O", strokes(1), created=1_700_000_000.5)
+    new = store.relabel(old, "Q")
+    assert new != old and sample_files(store.folder) == [f"{new}.npz"]
+    s = store.get(new)
+    assert (s.label, s.created, len(s.strokes)) == (16, 1_700_000_000.5, 2)
+    assert np.array_equal(s.image, image(1))
+
+
+def test_relabel_that_cannot_remove_the_old_file_keeps_only_the_old(store, monkeypatch):
+    old = store.add(image(1), "O")
+
+    def refuse(sample_id):
+        if sample_id == old:
+            raise PermissionError(13, "Permission denied")
+        (store.folder / f"{sample_id}.npz").unlink()
+
+    monkeypatch.setattr(store, "delete", refuse)
+    with pytest.raises(PermissionError):
+        store.relabel(old, "Q")
+    assert sample_files(store.folder) == [f"{old}.npz"]
+    assert store.get(old).label == 14
