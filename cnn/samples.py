@@ -8,6 +8,7 @@ sample file holds, and how it is read and checked, is in cnn.sample_file.
 
 from __future__ import annotations  # SampleStore.list shadows the builtin in annotations
 
+import contextlib
 import numbers
 import os
 import re
@@ -202,7 +203,8 @@ class SampleStore:
         try:
             self.delete(sample_id)
         except BaseException:
-            self.delete(new_id)  # the old one stays: never both, never neither
+            with contextlib.suppress(OSError):  # the old one stays; say why it could not go
+                self.delete(new_id)
             raise
         return new_id
 
