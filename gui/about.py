@@ -20,6 +20,7 @@ SHORTCUTS = [
     ("Ctrl+Shift+O", "open the shipped model again"),
     ("Ctrl+Shift+S", "save the model as"),
     ("Ctrl+E", "export the drawing as PNG"),
+    ("Ctrl+Shift+M", "my samples: see, delete or relabel the letters you added"),
     ("Ctrl+1, Ctrl+2, Ctrl+3", "the Draw, Train and Step through tabs"),
     ("Space", "Step through: play / pause the sliding window"),
     ("Right, Left, Home", "Step through: one stop on, one back, back to the first"),

@@ -12,6 +12,8 @@ ACTIONS = [
     ("export", "&Export drawing as PNG…", ["Ctrl+E"], "Save the drawing as an image", False),
     ("export_onnx", "Export model as O&NNX…", [], "Write the model as a standard ONNX graph, "
      "for other runtimes and for viewers such as Netron", False),
+    ("my_samples", "&My samples…", ["Ctrl+Shift+M"], "See the letters you added, delete "
+     "wrong ones or change their letter (Ctrl+Shift+M)", False),
     ("quit", "&Quit", ["Ctrl+Q"], "", False),
     ("undo", "Undo", ["Ctrl+Z"], "Undo the last stroke, erase or clear (Ctrl+Z)", False),
     ("redo", "Redo", ["Ctrl+Shift+Z", "Ctrl+Y"], "Redo (Ctrl+Shift+Z)", False),
@@ -49,6 +51,8 @@ def create_menus(bar, actions: dict, docks, tab_actions) -> None:
     file_menu = bar.addMenu("&File")
     for key in ("open", "open_shipped", "save", "export", "export_onnx"):
         file_menu.addAction(actions[key])
+    file_menu.addSeparator()
+    file_menu.addAction(actions["my_samples"])
     file_menu.addSeparator()
     file_menu.addAction(actions["quit"])
     edit = bar.addMenu("&Edit")

@@ -78,7 +78,12 @@ class TrainingLink(QObject):
         self.train_tab.model_opened.connect(self._on_train_tab_model_opened)
         self.train_tab.model_saved.connect(self._on_train_tab_model_saved)
         self.teach.weights_published.connect(self._on_teach_weights_published)
-        self.teach.counts_changed.connect(lambda _: self.train_tab.refresh_samples_count())
+        self.teach.counts_changed.connect(lambda _: self.train_tab.samples_changed())
+        # Deleted or relabelled in the My samples window: the teach bar counts them again.
+        self.train_tab.samples_edited.connect(
+            lambda: self.teach.counts_changed.emit(self.teach.counts()))
+        self.teach_bar.samples_requested.connect(self.train_tab.show_samples)
+        w.actions_by_name["my_samples"].triggered.connect(self.train_tab.show_samples)
         self.train_tab.controller.state_changed.connect(self._on_run_state_changed)
         w.predictor.model_changed.connect(self.train_tab.refresh_current_model)
         w.predictor.model_changed.connect(self._on_predictor_model_changed)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QRadioButton,
     QSpinBox,
     QVBoxLayout,
@@ -39,6 +40,7 @@ class SetupPanel(SetupFiles, QWidget):
     degrade_changed = Signal(float)  # the share of letters given paper and screen effects
     problem_changed = Signal(str)  # why the form cannot start a run as filled in; "" when it can
     data_changed = Signal()  # what a run trains on: files ticked, synthetic or my samples
+    samples_requested = Signal()  # the person wants to see their samples
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -70,6 +72,10 @@ class SetupPanel(SetupFiles, QWidget):
         self.use_synthetic.toggled.connect(self.synthetic.setEnabled)
         self.my_samples = QCheckBox("My samples (0)")
         self.my_samples.setToolTip("The letters you added from the Draw tab")
+        self.show_samples = QPushButton("Show…")
+        self.show_samples.setToolTip("See your samples, delete wrong ones or change their "
+                                     "letter (Ctrl+Shift+M)")
+        self.show_samples.clicked.connect(self.samples_requested)
         self.samples_note = QLabel()
         self.samples_note.setTextFormat(Qt.TextFormat.PlainText)
         self.samples_note.setWordWrap(True)
@@ -100,7 +106,10 @@ class SetupPanel(SetupFiles, QWidget):
             signal.connect(lambda *_: self.data_changed.emit())
         v = QVBoxLayout(box)
         v.addLayout(synth)
-        v.addWidget(self.my_samples)
+        mine = QHBoxLayout()
+        mine.addWidget(self.my_samples, 1)
+        mine.addWidget(self.show_samples)
+        v.addLayout(mine)
         v.addWidget(self.samples_note)
         v.addWidget(self.files)
         v.addLayout(buttons)

@@ -27,6 +27,7 @@ from gui.training.collapse import collapse_warning
 from gui.training.controller import IDLE, LOADING, PAUSED, TrainController
 from gui.training.controls import RunControls
 from gui.training.history import History
+from gui.training.my_samples import MySamplesDialog
 from gui.training.setup_panel import SetupPanel
 from gui.training.tab_files import TabFiles
 from gui.training.views import RunViews
@@ -46,6 +47,7 @@ class TrainTab(TabFiles, QWidget):
     run_finished = Signal(object)  # {'reason': 'done'|'stopped'|'diverged'|'failed', 'message'}
     model_saved = Signal(str)
     model_opened = Signal(object, object, str)  # model, meta, path
+    samples_edited = Signal()  # samples deleted or relabelled in the My samples window
 
     def __init__(self, current_model: CurrentModel | None = None, sample_store=None,
                  parent: QWidget | None = None):
@@ -61,6 +63,7 @@ class TrainTab(TabFiles, QWidget):
         self._skipped_seen: set[str] = set()
         self.collapse = ""  # the warning when the last epoch's predictions collapsed, or ""
         self._run_published = False  # the run going on, or the last, sent trained weights
+        self.samples_window: MySamplesDialog | None = None  # made when first asked for
         self._create_widgets()
         self._connect_signals()
         self._on_controller_state_changed(IDLE)
@@ -111,6 +114,7 @@ class TrainTab(TabFiles, QWidget):
         self.setup.augment_toggled.connect(self.preview.set_augment)
         self.setup.degrade_changed.connect(self.preview.set_degrade)
         self.setup.problem_changed.connect(self.controls.set_blocked)
+        self.setup.samples_requested.connect(self.show_samples)
         self.setup.data_changed.connect(
             lambda: self.preview.set_sources(*self.setup.training_sources()))
         self.preview.set_sources(*self.setup.training_sources())
@@ -209,6 +213,32 @@ class TrainTab(TabFiles, QWidget):
         if self.store is not None:
             self.setup.set_samples_count(len(self.store), self.samples_note())
             self.setup.samples_note.setToolTip(logs.hint())
+
+    def samples_changed(self) -> None:
+        """Samples were added, deleted or relabelled: the count, the training data view and
+        the My samples window show them as they now are."""
+        self.refresh_samples_count()
+        self.preview.refresh()
+        if self.samples_window is not None and self.samples_window.isVisible():
+            self.samples_window.reload()
+
+    def show_samples(self) -> None:
+        """Open the My samples window (one for the tab), or bring it to the front."""
+        if self.store is None:
+            return
+        if self.samples_window is None:
+            self.samples_window = MySamplesDialog(self.store, self.window())
+            self.samples_window.changed.connect(self._on_samples_window_changed)
+        else:
+            self.samples_window.reload()
+        self.samples_window.show()
+        self.samples_window.raise_()
+        self.samples_window.activateWindow()
+
+    def _on_samples_window_changed(self) -> None:
+        self.refresh_samples_count()
+        self.preview.refresh()
+        self.samples_edited.emit()
 
     def samples_note(self) -> str:
         """'1 damaged sample skipped: x.npz — see the log' ('' when every sample reads)."""

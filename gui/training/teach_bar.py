@@ -5,7 +5,7 @@ import logging
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from cnn.data import LETTERS, DataError
@@ -50,6 +50,8 @@ def fine_tune_report(r: dict) -> tuple[str, str]:
 class TeachBar(QWidget):
     """Label (the predicted letter preselected; a letter key sets it), Add, Teach, Fine-tune."""
 
+    samples_requested = Signal()  # the person wants to see their samples
+
     def __init__(self, controller, current_drawing: CurrentDrawing,
                  parent: QWidget | None = None):
         super().__init__(parent)
@@ -68,6 +70,10 @@ class TeachBar(QWidget):
                                      "mixed with other letters so nothing else is forgotten")
         self.fine_tune_button = QPushButton("Fine-tune on my samples")
         self.counter = QLabel()
+        self.show_samples = QPushButton("Show…")
+        self.show_samples.setToolTip("See your samples, delete wrong ones or change their "
+                                     "letter (Ctrl+Shift+M)")
+        self.show_samples.clicked.connect(self.samples_requested)
         # One line of results whatever they say: the bar's height, and so the canvas's, never
         # changes; the chart opens over the canvas's lower edge on demand.
         self.results = TeachResults(self)
@@ -84,7 +90,9 @@ class TeachBar(QWidget):
         row2 = QHBoxLayout()
         row2.setContentsMargins(0, 0, 0, 0)
         row2.addWidget(self.fine_tune_button)
-        row2.addWidget(self.counter, 1)
+        row2.addWidget(self.counter)
+        row2.addWidget(self.show_samples)
+        row2.addStretch(1)
         v = QVBoxLayout(self)
         v.setContentsMargins(4, 2, 4, 2)
         v.setSpacing(2)
