@@ -267,3 +267,23 @@ def test_the_window_fits_small_and_large_screens(qtbot, store, size):
     for button in (d.delete_button, d.relabel_button, d.folder_button, d.close_button):
         assert button.isVisible()
         assert d.rect().contains(QRect(button.mapTo(d, QPoint(0, 0)), button.size()))
+
+
+def test_relabelling_a_sample_removed_meanwhile_says_so_and_changes_nothing(dialog, store, qtbot):
+    click(qtbot, dialog, 0)
+    (gone,) = dialog.selected_ids()
+    os.remove(store.folder / f"{gone}.npz")
+    before = files(store)
+    dialog.new_letter.setCurrentIndex(LETTERS.index("Z"))
+    qtbot.mouseClick(dialog.relabel_button, Qt.MouseButton.LeftButton)
+    assert files(store) == before and store.counts()[LETTERS.index("Z")] == 0
+    assert "no longer in your samples folder" in dialog.message.text()
+    assert dialog.model.rowCount() == 5  # the list shows the folder as it now is
+
+
+def test_a_sample_added_on_the_draw_tab_shows_in_the_open_window(window, store, qtbot):
+    window.actions_by_name["my_samples"].trigger()
+    d = window.train_tab.samples_window
+    new = window.teach.add_sample([], image(99), "Q")
+    assert d.model.rowCount() == 7 and new in d.model.ids()
+    assert d.letters.item(LETTERS.index("Q") + 1).text() == "Q  (1)"

@@ -19,23 +19,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnn.data import LETTERS, DataError
+from cnn.data import LETTERS
 from cnn.samples import SampleStore
 from gui import logs
 from gui.training.gallery import TILE
+from gui.training.sample_edits import Outcome, delete_samples, relabel_samples, samples
 from gui.training.sample_list import ID_ROLE, LABEL_ROLE, LetterFilter, SampleListModel
 from gui.training.setup_files import ERROR_STYLE
 from gui.untrusted import cap, elide
 
 log = logging.getLogger(__name__)
-
-
-def _samples(n: int) -> str:
-    return f"{n:,} sample{'s' if n != 1 else ''}"
-
-
-def _reason(e: Exception) -> str:
-    return e.strerror if isinstance(e, OSError) and e.strerror else str(e)
 
 
 class MySamplesDialog(QDialog):
@@ -155,13 +148,13 @@ class MySamplesDialog(QDialog):
     def reload(self) -> None:
         """Read the folder again: samples added, removed or damaged since are shown as they are."""
         try:
-            samples = self.store.summaries()
+            summaries = self.store.summaries()
         except OSError as e:  # the folder itself cannot be read: keep what is shown
             log.exception("could not read the samples in %s", self.store.folder)
-            self._say(f"Could not read your samples folder {self.store.folder}: {_reason(e)}.",
-                      error=True)
+            self._say(f"Could not read your samples folder {self.store.folder}: "
+                      f"{e.strerror or e}.", error=True)
             return
-        self.model.set_samples(samples)
+        self.model.set_samples(summaries)
         self._update_counts()
         self._update_problems()
 
@@ -193,12 +186,12 @@ class MySamplesDialog(QDialog):
         labels = [i.data(LABEL_ROLE) for i in rows]
         letters = ", ".join(f"{labels.count(k)} {LETTERS[k]}" for k in sorted(set(labels)))
         box = QMessageBox(QMessageBox.Icon.Warning, "Delete samples?",
-                          f"Delete {_samples(len(ids))} ({letters})?", parent=self)
+                          f"Delete {samples(len(ids))} ({letters})?", parent=self)
         box.setInformativeText("They are removed from your samples folder for good, and no "
                                "fine-tune learns from them again.")
         if len(ids) == 1:
             box.setIconPixmap(rows[0].data(Qt.ItemDataRole.DecorationRole).pixmap(TILE))
-        self.confirm_button = box.addButton(f"Delete {_samples(len(ids))}",
+        self.confirm_button = box.addButton(f"Delete {samples(len(ids))}",
                                             QMessageBox.ButtonRole.DestructiveRole)
         cancel = box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(cancel)  # Enter and Esc keep the samples
@@ -209,59 +202,18 @@ class MySamplesDialog(QDialog):
         box.open()
 
     def delete(self, ids: list[str]) -> int:
-        """Delete these samples; a file already gone counts as deleted. Returns how many went."""
-        gone, failed = 0, []
-        for sample_id in ids:
-            try:
-                self.store.delete(sample_id)
-            except DataError:  # removed meanwhile (by hand, or another window): as wished
-                gone += 1
-            except OSError as e:
-                failed.append(e)
-        deleted = len(ids) - len(failed)
-        if failed:
-            log.error("could not delete %d samples from %s: %s", len(failed), self.store.folder,
-                      failed[0])
-            kept = "It is" if len(failed) == 1 else "They are"
-            done = f" ({_samples(deleted)} deleted)" if deleted else ""
-            self._say(f"Could not delete {_samples(len(failed))} from {self.store.folder}: "
-                      f"{_reason(failed[0])}{done}. {kept} still in your samples. Check that "
-                      "the folder is not read-only and that you may change it.", error=True)
-        else:
-            already = f" ({gone} had already been removed)" if gone else ""
-            self._say(f"Deleted {_samples(deleted)}{already}.")
-        self.reload()
-        if deleted:
-            self.changed.emit()
-        return deleted
-
-    # --- relabelling ---------------------------------------------------------------------------
+        """Delete these samples (no question: ask_delete asks); returns how many went."""
+        outcome = delete_samples(self.store, ids)
+        self._said(outcome)
+        return outcome.changed
 
     def relabel(self, ids: list[str], label: int) -> list[str]:
-        """Give these samples letter `label` (0..25), keeping their case; returns the new ids.
-        Stops at the first failure: each sample is either relabelled or as it was."""
-        new_ids, letter = [], LETTERS[label]
-        for sample_id in ids:
-            try:
-                sample = self.store.get(sample_id)
-                if sample.label == label:
-                    new_ids.append(sample_id)
-                    continue
-                new_ids.append(self.store.relabel(sample_id, label, case=sample.case))
-            except (OSError, DataError) as e:
-                log.exception("could not relabel sample %s", sample_id)
-                done = f" ({_samples(len(new_ids))} changed)" if new_ids else ""
-                self._say(f"Could not change {sample_id} to {letter}: {_reason(e)}{done}. "
-                          "The sample is as it was; check that the samples folder is not "
-                          "read-only.", error=True)
-                break
-        else:
-            self._say(f"Changed {_samples(len(ids))} to {letter}.")
-        self.reload()
-        self.select_ids(new_ids)
-        if set(new_ids) - set(ids):
-            self.changed.emit()
-        return new_ids
+        """Give these samples letter `label` (0..25), keeping their case; returns their ids
+        now. They stay selected, to see where they went."""
+        outcome = relabel_samples(self.store, ids, label)
+        self._said(outcome)
+        self.select_ids(outcome.ids)
+        return outcome.ids
 
     # --- slots and helpers ---------------------------------------------------------------------
 
@@ -294,7 +246,7 @@ class MySamplesDialog(QDialog):
             item.setForeground(self.palette().text() if n else self.palette().placeholderText())
         where = elide(str(self.store.folder), 120)
         if total:
-            self.summary.setText(f"{_samples(total)} in {where}")
+            self.summary.setText(f"{samples(total)} in {where}")
         else:
             self.summary.setText(f"No samples yet (folder {where}). Draw a letter on the Draw "
                                  "tab and press Add to my samples.")
@@ -314,9 +266,16 @@ class MySamplesDialog(QDialog):
     def _update_selection(self, *_) -> None:
         n = len(self.view.selectionModel().selectedIndexes())
         shown = self.proxy.rowCount()
-        self.selected.setText(f"{n:,} of {shown:,} selected" if n else f"{_samples(shown)} shown")
+        self.selected.setText(f"{n:,} of {shown:,} selected" if n else f"{samples(shown)} shown")
         for w in (self.delete_button, self.relabel_button, self.delete_action):
             w.setEnabled(bool(n))
+
+    def _said(self, outcome: Outcome) -> None:
+        """After a change: say how it went, show the folder as it now is, tell the window."""
+        self._say(outcome.message, outcome.error)
+        self.reload()
+        if outcome.changed:
+            self.changed.emit()
 
     def _say(self, text: str, error: bool = False) -> None:
         text = logs.with_hint(text) if error else text
