@@ -95,7 +95,7 @@ def test_the_window_opens_from_the_train_tab_the_teach_bar_and_its_shortcut(wind
     assert d is not None and d.isVisible() and d.model.rowCount() == 6
     d.close()
     window.tabs.setCurrentWidget(window.draw_tab)
-    qtbot.mouseClick(window.teach_bar.show_samples, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.teach_bar.counter, Qt.MouseButton.LeftButton)
     assert d.isVisible() and window.train_tab.samples_window is d  # one window, raised again
     d.close()
     window.activateWindow()

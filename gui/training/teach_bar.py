@@ -6,7 +6,15 @@ from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from cnn.data import LETTERS, DataError
 from cnn.runs.finetune import MIN_TO_HOLD_OUT
@@ -69,11 +77,14 @@ class TeachBar(QWidget):
         self.teach_button.setToolTip("A few backprop steps on this drawing with this label, "
                                      "mixed with other letters so nothing else is forgotten")
         self.fine_tune_button = QPushButton("Fine-tune on my samples")
-        self.counter = QLabel()
-        self.show_samples = QPushButton("Show…")
-        self.show_samples.setToolTip("See your samples, delete wrong ones or change their "
-                                     "letter (Ctrl+Shift+M)")
-        self.show_samples.clicked.connect(self.samples_requested)
+        # The counter opens My samples, as a link would: a button beside it would widen the
+        # bar, and so the canvas's least width, past what the first-run layout leaves it.
+        self.counter = QToolButton()
+        self.counter.setAutoRaise(True)
+        self.counter.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.counter.setStyleSheet("QToolButton { color: palette(link); border: none; "
+                                   "text-decoration: underline; padding: 0 2px; }")
+        self.counter.clicked.connect(self.samples_requested)
         # One line of results whatever they say: the bar's height, and so the canvas's, never
         # changes; the chart opens over the canvas's lower edge on demand.
         self.results = TeachResults(self)
@@ -91,7 +102,6 @@ class TeachBar(QWidget):
         row2.setContentsMargins(0, 0, 0, 0)
         row2.addWidget(self.fine_tune_button)
         row2.addWidget(self.counter)
-        row2.addWidget(self.show_samples)
         row2.addStretch(1)
         v = QVBoxLayout(self)
         v.setContentsMargins(4, 2, 4, 2)
@@ -207,8 +217,9 @@ class TeachBar(QWidget):
         total = int(c.sum())
         self.counter.setText(f"my samples: {int(c[LETTERS.index(letter)])} {letter} · "
                              f"{total} in all")
-        self.counter.setToolTip("  ".join(f"{L} {int(n)}" for L, n in zip(LETTERS, c,
-                                                                          strict=True)))
+        self.counter.setToolTip("See, delete or relabel your samples (Ctrl+Shift+M)\n"
+                                + "  ".join(f"{L} {int(n)}" for L, n in zip(LETTERS, c,
+                                                                            strict=True)))
 
     def _on_controller_counts_changed(self, counts) -> None:
         self._counts = np.asarray(counts)
