@@ -882,6 +882,30 @@ def test_the_input_docks_captions_are_whole_at_any_width(qtbot, width):
     assert (panel.captions[2].text == "3 · 28×28 input") == (width >= 240)
 
 
+def test_the_input_dock_fits_after_one_step_from_wide_to_narrow(qtbot):
+    """A dock narrowed in one step (a window un-maximised, a separator dragged fast) kept the
+    layout of the long captions: the 28×28 input ran off the right edge, its caption gone."""
+    panel = shown_alone(qtbot, InputPanel(), 280, 200)
+    assert panel.captions[2].text == "3 · 28×28 input"
+    panel.resize(190, 200)
+    qtbot.wait(10)
+    assert panel.captions[2].text == "28×28"
+    assert panel._view.ci.boundingRect().width() <= panel._view.width()
+
+
+def test_the_enlarged_maps_titles_fit_after_one_step_from_wide_to_narrow(qtbot):
+    detail = KernelDetail()
+    detail.set_model(build_model("default", np.random.default_rng(0)))
+    detail.show_map("conv2", 5, False)
+    detail.set_values(np.linspace(-4.9, 1.4, 14 * 14).reshape(14, 14))
+    shown_alone(qtbot, detail, 640, 160)
+    assert detail._map_title.text.startswith("conv2 · ")
+    detail.resize(420, 160)
+    qtbot.wait(10)
+    assert not detail._map_title.text.startswith("conv2 · ")
+    assert detail._view.ci.boundingRect().width() <= detail._view.width()
+
+
 @pytest.mark.parametrize("width", [420, 460, 520, 580, 640])  # the dock: 456 px at 1024 x 600
 def test_the_enlarged_maps_titles_are_whole_at_any_width(qtbot, width):
     detail = KernelDetail()

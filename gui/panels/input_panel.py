@@ -48,8 +48,9 @@ class InputPanel(QWidget):
 
     def _fit_captions(self) -> None:
         room = self.width() - 2 * 2 - 2 * 2  # the layout's margins and spacing
-        fit_captions(room, [(label, long, short)
-                            for label, (long, short) in zip(self.captions, CAPTIONS, strict=True)])
+        fit_captions(self._view, room, [
+            (label, long, short)
+            for label, (long, short) in zip(self.captions, CAPTIONS, strict=True)])
 
     @staticmethod
     def _fit(box: pg.ViewBox, shape: tuple[int, int]) -> None:

@@ -119,8 +119,9 @@ class KernelDetail(QWidget):
         self._fit_titles()
 
     def _fit_titles(self) -> None:
-        fit_captions(self._view.width(), [(self._map_title, *self._titles["map"]),
-                                          (self._kernel_title, *self._titles["kernel"])])
+        fit_captions(self._view, self._view.width(),
+                     [(self._map_title, *self._titles["map"]),
+                      (self._kernel_title, *self._titles["kernel"])])
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)

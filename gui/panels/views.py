@@ -23,20 +23,27 @@ def image_box(layout: pg.GraphicsLayout, row: int, col: int, title: str = ""):
     return box, image, label
 
 
-def fit_captions(width: float, captions: list[tuple[pg.LabelItem, str, str]]) -> None:
-    """Give labels that sit side by side in a layout `width` pixels wide their long texts
-    where all of them fit whole, else their short ones: a pyqtgraph layout holds a label at its
-    text's width and runs off the right edge rather than cut it."""
+def fit_captions(view: pg.GraphicsView, width: float,
+                 captions: list[tuple[pg.LabelItem, str, str]]) -> None:
+    """Give labels that sit side by side in `view`'s layout, `width` pixels wide, their long
+    texts where all of them fit whole, else their short ones: a pyqtgraph layout holds a label
+    at its text's width and runs off the right edge rather than cut it."""
     def needed(label: pg.LabelItem, text: str) -> float:
         item = label.item
         return (QFontMetricsF(item.font()).horizontalAdvance(text)
                 + 2 * item.document().documentMargin())
 
     fits = sum(needed(label, long) for label, long, _ in captions) <= width
+    changed = False
     for label, long, short in captions:
         text = long if fits else short
         if label.text != text:
             label.setText(text)
+            changed = True
+    if changed:
+        # The view has laid its layout out already, no narrower than the old texts allowed;
+        # laid out again, it fits the view (a dock narrowed in one step ran off its edge).
+        view.centralWidget.setGeometry(QRectF(view.rect()))
 
 
 def outline(color=ACCENT, width: float = 1.5) -> QGraphicsRectItem:
