@@ -864,6 +864,22 @@ def test_the_window_stops_shrinking_where_the_first_layout_still_reads(qtbot, se
     assert draw._width_word.width() >= draw._width_word.sizeHint().width()
 
 
+def test_too_small_to_read_fits_the_smallest_windows_prediction_dock(qtbot, settings):
+    """At 1024×600 a dot read 'draw it at least 8' and 'not counting the': cut at the dock's
+    edge, the size and what is not counted lost."""
+    window = MainWindow(startup_model()[0], settings)  # a first run
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.resize(*MINIMUM_SIZE)
+    verdict = window.prediction_panel.verdict
+    qtbot.waitUntil(lambda: verdict.width() < 200)
+    with qtbot.waitSignal(window.predictor.predicted):
+        send_stroke(window.canvas, [(150, 120), (151, 120)])  # a click, a dot of ink
+    assert "too small to read" in window.prediction_panel.text()
+    assert verdict.needed_width() <= verdict.width()
+
+
 def shown_alone(qtbot, widget, width: int, height: int):
     """`widget` in a window of its own, `width` x `height`, laid out and painted."""
     qtbot.addWidget(widget)

@@ -58,19 +58,31 @@ class _Verdict(QWidget):
 
     def needed_width(self) -> int:
         """The width the text takes, so a test (and a narrow dock) can tell it is not cut."""
+        return self._text_x() + self._text_width()
+
+    def _text_width(self) -> int:
         widths = [QFontMetrics(self._sure_font).horizontalAdvance(self.sure)]
         widths += [QFontMetrics(self._top_font).horizontalAdvance(t) for t in self.top_lines()]
-        return self.TEXT_X + max(widths)
+        return max(widths)
+
+    def _text_x(self) -> int:
+        """Where the text starts: right of the letter, or, where a blank reading's note (too
+        small to read: how big to draw) is too wide for that, in the dash's place."""
+        if self.sure or self.TEXT_X + self._text_width() <= self.width():
+            return self.TEXT_X
+        return 0
 
     def paintEvent(self, event) -> None:
         p = QPainter(self)
         p.fillRect(event.rect(), self.palette().window())
         p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         blank = not self.sure
-        p.setFont(self._letter_font)
-        p.setPen(QColor(*(MUTED if blank else ACCENT)))
-        p.drawText(QRectF(0, 0, 76, self.HEIGHT), Qt.AlignmentFlag.AlignCenter, self.letter)
-        x, width = self.TEXT_X, self.width() - self.TEXT_X
+        x = self._text_x()
+        width = self.width() - x
+        if x:
+            p.setFont(self._letter_font)
+            p.setPen(QColor(*(MUTED if blank else ACCENT)))
+            p.drawText(QRectF(0, 0, 76, self.HEIGHT), Qt.AlignmentFlag.AlignCenter, self.letter)
         left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         p.setFont(self._sure_font)
         p.setPen(QColor(*FOREGROUND))
