@@ -6,9 +6,11 @@ import logging
 import re
 from pathlib import Path
 
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 from PySide6.QtWidgets import QFileDialog
 
 from cnn.checkpoint import CheckpointError
+from cnn.fileio import atomic_write, why_not_written
 from gui import logs
 from gui.models import SaveError, load_model_file, save_model_file
 from gui.training.tab_files import is_shipped_model
@@ -81,12 +83,20 @@ class WindowFiles:
         return str((self.export_folder or self.train_tab.model_folder()) / name)
 
     def export_drawing(self, path) -> bool:
-        if not self.canvas.to_image().save(str(path), "PNG"):
+        """Write the drawing as a PNG, atomically; a failure is shown with its reason."""
+        data = QByteArray()
+        buffer = QBuffer(data)
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        self.canvas.to_image().save(buffer, "PNG")
+        try:
+            written = atomic_write(path, lambda f: f.write(data.data()))
+        except OSError as e:  # where the person chose to write: say why, as a save does
+            log.warning("could not export the drawing to %s: %s", path, e)
             self.show_message("warning", "Could not export the drawing",
-                              f"Could not write {path}.")
+                              f"Could not write {path}: {why_not_written(path, e)}.")
             return False
-        self.export_folder = Path(path).parent
-        self.statusBar().showMessage(f"Exported {path}", 5000)
+        self.export_folder = written.parent
+        self.statusBar().showMessage(f"Exported {written}", 5000)
         return True
 
     def export_onnx(self, path) -> bool:

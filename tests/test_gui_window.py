@@ -465,3 +465,29 @@ def test_exports_start_in_the_folder_last_exported_to_and_the_settings_recall_it
     second = make_window(qtbot, settings)
     second.actions_by_name["export"].trigger()
     assert offered[-1] == str(drawings / "letter.png")  # a blank canvas: no letter in the name
+
+
+def test_an_export_that_cannot_be_written_says_why(window, qtbot, tmp_path, monkeypatch):
+    """Ctrl+E into a folder that cannot be made said only 'Could not write …': nothing to act on."""
+    from PySide6.QtWidgets import QFileDialog
+
+    not_a_folder = tmp_path / "notes.txt"
+    not_a_folder.write_text("a file where a folder would go")
+    target = not_a_folder / "letter.png"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *args: (str(target), "PNG images (*.png)"))
+    draw_sample(window, qtbot)
+    window.activateWindow()
+    window.canvas.setFocus()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    kind, title, text = window.last_message
+    assert title == "Could not export the drawing"
+    assert f"{not_a_folder} is a file, not a folder" in text
+    assert not_a_folder.read_text() == "a file where a folder would go"
+    QApplication.activeModalWidget().close()  # the person reads the message and closes it
+    png = tmp_path / "drawing.png"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *args: (str(png), "PNG images (*.png)"))
+    qtbot.keyClick(window.canvas, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
