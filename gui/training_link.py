@@ -216,6 +216,9 @@ class TrainingLink(QObject):
         for dock in w.docks.values():
             dock.toggleViewAction().setEnabled(not training)
         w.actions_by_name["reset_layout"].setEnabled(not training)
+        # So does Clear: Esc or Delete on another tab wiped a drawing out of sight (the one
+        # Step through was showing), with no Undo button in view to bring it back.
+        w.actions_by_name["clear"].setEnabled(not training)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()

@@ -491,3 +491,23 @@ def test_an_export_that_cannot_be_written_says_why(window, qtbot, tmp_path, monk
     qtbot.keyClick(window.canvas, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     assert png.read_bytes()[:4] == b"\x89PNG"
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_esc_on_another_tab_leaves_the_drawing_alone(window, qtbot):
+    """Esc on the Step through tab cleared the drawing it was explaining, out of sight."""
+    draw_sample(window, qtbot)
+    n = len(window.canvas.strokes())
+    window.activateWindow()
+    window.canvas.setFocus()
+    for tab_key in (Qt.Key.Key_2, Qt.Key.Key_3):  # Train, Step through
+        qtbot.keyClick(window.canvas, tab_key, Qt.KeyboardModifier.ControlModifier)
+        focused = QApplication.focusWidget() or window
+        for key in (Qt.Key.Key_Escape, Qt.Key.Key_Delete):
+            qtbot.keyClick(focused, key)
+        assert len(window.canvas.strokes()) == n
+    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_1,
+                   Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentWidget() is window.draw_tab
+    with qtbot.waitSignal(window.predictor.predicted):
+        qtbot.keyClick(window.canvas, Qt.Key.Key_Escape)  # on the Draw tab it clears
+    assert window.canvas.is_empty()
