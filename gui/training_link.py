@@ -128,12 +128,23 @@ class TrainingLink(QObject):
         """Let a teaching call end (its weights count as work), then ask about unsaved weights
         before stopping a run; False: keep the window open (and the run going)."""
         self.teach.wait()
-        return self.train_tab.prepare_to_close()
+        return self._said_in_window(self.train_tab.prepare_to_close)
 
     def keep_work(self, action: str) -> bool:
         """Before the shown weights are replaced: offer to save unsaved ones (a run's or
-        teaching's). False when the person cancelled `action`."""
-        return self.train_tab.offer_save(action)
+        teaching's). False when the person cancelled `action`, or the save failed."""
+        return self._said_in_window(lambda: self.train_tab.offer_save(action))
+
+    def _said_in_window(self, ask) -> bool:
+        """`ask()`, with what the Train tab said meanwhile (a save that failed, and why) shown
+        in the window too when that tab is not in front: its banner would be out of sight."""
+        before = self.train_tab.last_message
+        answer = ask()
+        said = self.train_tab.last_message
+        if said is not before and said is not None and (
+                self._window.tabs.currentWidget() is not self.train_tab):
+            self._window.show_message(*said)
+        return answer
 
     def mark_saved(self) -> None:
         """The window's weights are now in a file (saved, or opened from one)."""

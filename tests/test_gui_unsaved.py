@@ -7,6 +7,7 @@ import errno
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication
 
 from cnn import checkpoint
 from cnn.data import save_npz
@@ -284,3 +285,23 @@ def test_add_to_my_samples_on_a_full_disk_says_so(qtbot, window, monkeypatch):
     assert str(window.sample_store.folder) in text and bar.results.isVisible()
     assert len(window.sample_store) == 0 and bar.counter.text().endswith("0 in all")
     assert not window.canvas.is_empty()  # the drawing is kept to try again
+
+
+def test_a_save_that_fails_while_closing_from_the_draw_tab_says_why(qtbot, window, tmp_path):
+    """Save in the closing question, to a place that cannot be written: the window stayed
+    open with no word why (the reason went to the Train tab's banner, out of sight)."""
+    teach_once(qtbot, window)
+    not_a_folder = tmp_path / "notes.txt"
+    not_a_folder.write_text("a file where a folder would go")
+    Answers(window.train_tab, "save", not_a_folder / "taught.npz")
+    window.activateWindow()
+    window.canvas.setFocus()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    assert window.isVisible()  # the work is not in a file: the window stays
+    kind, title, text = window.last_message
+    assert title == "Could not save the model"
+    assert f"{not_a_folder} is a file, not a folder" in text
+    Answers(window.train_tab, "discard")
+    QApplication.activeModalWidget().close()  # the person reads the message and closes it
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    assert not window.isVisible()
