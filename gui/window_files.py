@@ -39,7 +39,8 @@ class WindowFiles:
             return False
         self.training.published = None
         self.training.mark_saved()
-        self.train_tab.remember_folder(path)
+        if not is_shipped_model(path):  # its folder is the app's own, no place for the person's
+            self.train_tab.remember_folder(path)
         self.set_model(loaded.model, loaded.meta, loaded.name, loaded.path)
         self.train_tab.show_history(loaded.meta)  # its learning curves, on the Train tab
         self.train_tab.clear_banner()

@@ -511,3 +511,32 @@ def test_esc_on_another_tab_leaves_the_drawing_alone(window, qtbot):
     with qtbot.waitSignal(window.predictor.predicted):
         qtbot.keyClick(window.canvas, Qt.Key.Key_Escape)  # on the Draw tab it clears
     assert window.canvas.is_empty()
+
+
+def test_opening_the_shipped_model_does_not_send_saves_into_the_app(window, qtbot, monkeypatch):
+    """After File › Open shipped model, Save model as… and Export started in the app's own
+    assets folder (in an installed app, inside the Python package)."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from cnn.paths import DEFAULT_MODEL
+
+    offered = []
+
+    def cancel(parent, title, where, filters):
+        offered.append(where)
+        return "", filters
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", cancel)
+    models = window.train_tab.model_folder()
+    window.activateWindow()
+    window.canvas.setFocus()
+    with qtbot.waitSignal(window.predictor.model_changed):
+        qtbot.keyClick(window.canvas, Qt.Key.Key_O,
+                       Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert window.model_path == DEFAULT_MODEL
+    qtbot.keyClick(window.canvas, Qt.Key.Key_S,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(window.canvas, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert len(offered) == 2
+    for where in offered:
+        assert os.path.dirname(where) == str(models)
