@@ -263,6 +263,13 @@ class Canvas(QWidget):
         elif kind == QTabletEvent.Type.TabletRelease and self._mode is not None:
             self._end()
 
+    def hideEvent(self, event) -> None:
+        # Out of sight (another tab, the window minimised) a stroke ends as the pen lifted:
+        # moves made there while the button is still held would draw ink no one sees.
+        if self._mode is not None:
+            self._end()
+        super().hideEvent(event)
+
     def leaveEvent(self, event) -> None:
         self._pointer = None
         self.update()

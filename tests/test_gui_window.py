@@ -540,3 +540,23 @@ def test_opening_the_shipped_model_does_not_send_saves_into_the_app(window, qtbo
     assert len(offered) == 2
     for where in offered:
         assert os.path.dirname(where) == str(models)
+
+
+def test_a_stroke_ends_where_the_canvas_went_out_of_sight(window, qtbot):
+    """Ctrl+2 with the button held: the moves made on the Train tab went on drawing on the
+    hidden canvas, whose page had been laid out anew, so ink landed where no one drew."""
+    canvas = window.canvas
+    window.activateWindow()
+    canvas.setFocus()
+    send_mouse(canvas, QEvent.Type.MouseButtonPress, (100, 100))
+    for x in (120, 140, 160):
+        send_mouse(canvas, QEvent.Type.MouseMove, (x, 100))
+    qtbot.keyClick(canvas, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentWidget() is window.train_tab
+    for x in (200, 300, 400):  # the button still held: the canvas has the mouse grab
+        send_mouse(canvas, QEvent.Type.MouseMove, (x, 100))
+    send_mouse(canvas, QEvent.Type.MouseButtonRelease, (400, 100), buttons=Qt.MouseButton.NoButton)
+    window.tabs.setCurrentWidget(window.draw_tab)
+    (stroke,) = canvas.strokes()
+    assert stroke[:, 0].max() <= 160
+    assert canvas.can_undo() and not canvas.stroke_in_progress()
