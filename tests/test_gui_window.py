@@ -560,3 +560,36 @@ def test_a_stroke_ends_where_the_canvas_went_out_of_sight(window, qtbot):
     (stroke,) = canvas.strokes()
     assert stroke[:, 0].max() <= 160
     assert canvas.can_undo() and not canvas.stroke_in_progress()
+
+
+def test_an_enlarged_map_the_next_model_lacks_is_let_go(qtbot, settings, tmp_path, monkeypatch):
+    """conv2's map 60 enlarged, then a model with 16 conv2 maps opened: the kernel beside it
+    was looked up in the new weights (IndexError), and the rest of the window never heard of
+    the new model: stale kernels, guide, labels and prediction."""
+    from PySide6.QtWidgets import QFileDialog
+
+    window = make_window(qtbot, settings, model=build_model("default", np.random.default_rng(0)))
+    draw_sample(window, qtbot)
+    panel = window.feature_maps_panel
+    viewport = panel._view.viewport()
+    pos = map_pixel(panel, "conv2", 60, 5, 6)
+    send_mouse(viewport, QEvent.Type.MouseButtonPress, (pos.x(), pos.y()))
+    send_mouse(viewport, QEvent.Type.MouseButtonRelease, (pos.x(), pos.y()),
+               buttons=Qt.MouseButton.NoButton)
+    assert panel.selected.channel == 60 and panel.detail.isVisible()
+    other = tmp_path / "small.npz"
+    small = build_model("small", np.random.default_rng(1))
+    checkpoint.save(small, other, {"name": "small one"})
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args: (str(other), ""))
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    window.canvas.setFocus()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    assert window.model_label.text() == "Model: small one"
+    assert panel.selected is None and not panel.detail.isVisible()
+    assert window.predictor.last.activations["conv2"].shape[0] == 16
+    pos = map_pixel(panel, "conv2", 15, 5, 6)  # the new network's last conv2 map enlarges
+    send_mouse(viewport, QEvent.Type.MouseButtonPress, (pos.x(), pos.y()))
+    send_mouse(viewport, QEvent.Type.MouseButtonRelease, (pos.x(), pos.y()),
+               buttons=Qt.MouseButton.NoButton)
+    assert panel.selected.channel == 15 and panel.detail.isVisible()

@@ -130,10 +130,12 @@ class FeatureMapsPanel(QWidget):
     def set_model(self, model: Sequential) -> None:
         """Build one row per layer; only rebuilt when the architecture changes."""
         self._model = model
-        self.detail.set_model(model)
         self._forget_hover()  # a value read from the old model's maps would mislead
-        if model.spec == self._spec:
-            return
+        if model.spec != self._spec:
+            self._build_rows(model)
+        self.detail.set_model(model)  # after the rows: the enlarged map may be gone
+
+    def _build_rows(self, model: Sequential) -> None:
         self._spec = model.spec
         for row in self._rows:
             for item in (row.image, row.title, row.range):
@@ -145,6 +147,7 @@ class FeatureMapsPanel(QWidget):
                 self._box.addItem(item)
             row.image.setImage(row.empty, levels=None)
         self.selected = None
+        self.detail.forget_map()
         self.detail.setVisible(False)
         self._select_mark.setVisible(False)
         self._relayout()

@@ -86,6 +86,10 @@ class KernelDetail(QWidget):
         if self._layer:
             self._show_kernel()
 
+    def forget_map(self) -> None:
+        """No map enlarged (a new network: the one shown may not be in it)."""
+        self._layer, self._channel, self._flat = "", 0, False
+
     def show_map(self, layer: str, channel: int, flat: bool) -> None:
         self._layer, self._channel, self._flat = layer, channel, flat
         self._show_kernel()
