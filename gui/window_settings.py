@@ -111,12 +111,15 @@ def last_model_path(settings: QSettings) -> str | None:
 
 
 def restore(window: QMainWindow, settings: QSettings) -> bool:
-    """Apply what was saved; False when there was no usable geometry (a first run)."""
+    """Apply what was saved; False when there was no usable geometry or dock layout (a first
+    run, or a damaged file: the docks are then laid out afresh for the window)."""
     geometry = read_bytes(settings, "window/geometry")
     restored = geometry is not None and window.restoreGeometry(geometry)
     state = read_bytes(settings, "window/state")
-    if restored and state is not None and not window.restoreState(state):
-        _odd("window/state", state)
+    if restored and (state is None or not window.restoreState(state)):
+        if state is not None:
+            _odd("window/state", state)
+        restored = False
     slider = window.draw_tab.width_slider
     slider.setValue(read_int(settings, "canvas/pen_width", slider.value(), slider.minimum(),
                              slider.maximum()))

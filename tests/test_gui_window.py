@@ -6,7 +6,7 @@ import sys
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
+from PySide6.QtCore import QByteArray, QEvent, QPointF, QSettings, Qt
 from PySide6.QtGui import QEnterEvent
 from PySide6.QtWidgets import QApplication
 
@@ -593,3 +593,27 @@ def test_an_enlarged_map_the_next_model_lacks_is_let_go(qtbot, settings, tmp_pat
     send_mouse(viewport, QEvent.Type.MouseButtonRelease, (pos.x(), pos.y()),
                buttons=Qt.MouseButton.NoButton)
     assert panel.selected.channel == 15 and panel.detail.isVisible()
+
+
+def test_a_damaged_dock_layout_in_the_settings_gives_the_first_run_layout(qtbot, settings,
+                                                                         tmp_path):
+    """A settings file whose dock layout could not be read, but whose window size could, left
+    the docks as first laid out for a window not yet sized: a narrow Prediction dock, the
+    Input dock's captions cut short, the maps not filling theirs."""
+    first = make_window(qtbot, settings)
+    first.close()
+    settings.setValue("window/state", QByteArray(b"garbage\0\x01\x02"))
+    second = MainWindow(LoadedModel(small_model(), {}, "test model"), settings)
+    qtbot.addWidget(second)
+    second.show()
+    qtbot.waitExposed(second)
+    none = QSettings(str(tmp_path / "none.ini"), QSettings.Format.IniFormat)
+    fresh = make_window(qtbot, none)  # no settings: a first run, at the same size
+    fresh.resize(second.size())
+    assert all(d.isVisible() and not d.isFloating() for d in second.docks.values())
+
+    def laid_out_alike() -> bool:  # the left column and the maps, as on a first run
+        names = ("prediction_dock", "input_dock", "saliency_dock", "feature_maps_dock")
+        return all(second.docks[n].size() == fresh.docks[n].size() for n in names)
+
+    qtbot.waitUntil(laid_out_alike, timeout=2000)
