@@ -1047,3 +1047,29 @@ def test_the_mistakes_views_true_letters_do_not_overlap(qtbot, settings, size):
     gap = min(abs(b - a) for a, b in zip(rows, rows[1:], strict=False))
     assert QFontMetrics(font).height() <= gap, (font.pointSizeF(), gap)  # 'Gg' clear of 'Hh'
     assert [text for _, text in ticks][:1] == ["Aa"] and len(ticks) >= 13
+
+
+@pytest.mark.parametrize("size", [MINIMUM_SIZE, (1366, 768)])
+def test_a_deeper_networks_feature_map_labels_keep_apart(qtbot, settings, size):
+    """Three conv blocks (the Train tab builds any, say 4, 8 and 16 filters): rows of
+    7×7 and 3×3 maps are shorter than their name and shape, which ran into the next rows'."""
+    from cnn.model import conv_net_spec
+
+    model = build_model(conv_net_spec([4, 8, 16], [64, 32]), np.random.default_rng(0))
+    window = MainWindow(LoadedModel(model, {}, "three blocks"), settings)
+    qtbot.addWidget(window)
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    draw_sample(window, qtbot)
+    panel = window.feature_maps_panel
+    rows = panel._rows
+
+    def labels_apart() -> bool:  # each row's name and shape end above the next row's
+        spans = [(r.title.pos().y(), r.title.pos().y() + r.title.textItem.boundingRect().height())
+                 for r in rows]
+        return all(a[1] - b[0] <= 3 for a, b in zip(spans, spans[1:], strict=False))
+
+    qtbot.waitUntil(lambda: panel.width() < size[0] / 2 and max(panel.filled()) >= 0.97)
+    assert max(panel.filled()) <= 1.0
+    assert labels_apart()

@@ -189,6 +189,10 @@ class FeatureMapsPanel(QWidget):
         strips = sum(r.natural_height(inner) for r in self._rows if r.flat)
         maps = sum(r.natural_height(inner) for r in self._rows if not r.flat)
         fit = min(1.0, max(h - fixed - strips, 20.0) / maps) if maps else 1.0
+        for _ in range(2):  # rows kept as tall as their labels leave the others less room
+            extra = sum(self._label_room(r) - r.natural_height(inner * fit) for r in self._rows
+                        if not r.flat and r.natural_height(inner * fit) < self._label_room(r))
+            fit = min(1.0, max(h - fixed - strips - extra, 20.0) / maps) if maps else 1.0
         width = inner * fit
         x = max(MARGIN, (w - LABEL_WIDTH - width) / 2) + LABEL_WIDTH  # centre label + mosaic
         y = float(MARGIN)
@@ -199,9 +203,15 @@ class FeatureMapsPanel(QWidget):
             row.title.setPos(x - LABEL_WIDTH - 2, y + (-4 if row.flat else -3))
             row.range.setPos(x - LABEL_WIDTH + 2, y + (2 if row.flat else 28))
             row.range.setVisible(not row.flat and height >= 40)
-            y += height + SPACING
+            y += (height if row.flat else max(height, self._label_room(row))) + SPACING
         if self.selected is not None:
             self._mark(self._select_mark, self.selected, whole_map=True)
+
+    @staticmethod
+    def _label_room(row: MapRow) -> float:
+        """The height a map row needs for its two-line name and shape to end above the next
+        row's (a deep network's 7×7 and 3×3 maps make rows shorter than that)."""
+        return row.title.textItem.boundingRect().height() - 3 - SPACING + 1
 
     # --- pointer -------------------------------------------------------------------------------
 
