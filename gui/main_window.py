@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QApplication,
     QDockWidget,
     QMainWindow,
@@ -96,6 +97,12 @@ class MainWindow(WindowFiles, WindowPanels, QMainWindow):
                          | QDockWidget.DockWidgetFeature.DockWidgetClosable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         dock.installEventFilter(self)
+        # Qt's two title-bar buttons are bare icons: say what each does, and how to undo it.
+        tips = {"qt_dockwidget_floatbutton": f"Float {title} in a window of its own, or dock it "
+                                             "again (double-clicking the title does it too)",
+                "qt_dockwidget_closebutton": f"Close {title} (View › {title} brings it back)"}
+        for button in dock.findChildren(QAbstractButton):
+            button.setToolTip(tips.get(button.objectName(), ""))
         self.docks[object_name] = dock
         return dock
 

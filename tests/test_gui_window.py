@@ -617,3 +617,24 @@ def test_a_damaged_dock_layout_in_the_settings_gives_the_first_run_layout(qtbot,
         return all(second.docks[n].size() == fresh.docks[n].size() for n in names)
 
     qtbot.waitUntil(laid_out_alike, timeout=2000)
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support raise")  # the tooltip, headless
+def test_a_docks_title_buttons_say_what_they_do(window, qtbot):
+    """The float and close buttons on each panel's title bar were bare icons, no tooltip."""
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QAbstractButton, QToolTip
+
+    dock = window.docks["kernels_dock"]
+    buttons = {b.objectName(): b for b in dock.findChildren(QAbstractButton)}
+    close = buttons["qt_dockwidget_closebutton"]
+    centre = close.rect().center()
+    QApplication.sendEvent(close, QHelpEvent(QEvent.Type.ToolTip, centre,
+                                             close.mapToGlobal(centre)))
+    assert QToolTip.isVisible() and "View › Kernels brings it back" in QToolTip.text()
+    QToolTip.hideText()
+    assert "Float Kernels" in buttons["qt_dockwidget_floatbutton"].toolTip()
+    qtbot.mouseClick(close, Qt.MouseButton.LeftButton)
+    assert not dock.isVisible()
+    dock.toggleViewAction().trigger()
+    assert dock.isVisible()
