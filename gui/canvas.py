@@ -264,7 +264,7 @@ class Canvas(QWidget):
             self._end()
 
     def hideEvent(self, event) -> None:
-        # Out of sight (another tab, the window minimised) a stroke ends as the pen lifted:
+        # Out of sight (another tab, a closing window) a stroke ends as the pen lifted:
         # moves made there while the button is still held would draw ink no one sees.
         if self._mode is not None:
             self._end()
