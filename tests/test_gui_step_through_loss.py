@@ -164,6 +164,7 @@ def test_a_chosen_true_letter_holds_for_its_drawing_only(window, qtbot):
         qtbot.mouseClick(view.keep_button, Qt.MouseButton.LeftButton)
     assert tab.truth.chosen == wrong and view.step.true == wrong
 
+    window.tabs.setCurrentWidget(window.draw_tab)  # Esc clears the drawing there only
     with qtbot.waitSignal(window.predictor.predicted):
         qtbot.keyClick(window.canvas, Qt.Key.Key_Escape)
     prediction = draw_sample(window, qtbot)  # a new drawing: the network's new guess again
