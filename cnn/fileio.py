@@ -15,8 +15,18 @@ def _umask() -> int:
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> Path:
-    """Call `write(f)` on a temporary file beside `path`, fsync it, then rename it over `path`."""
-    path = Path(path)
+    """Call `write(f)` on a temporary file beside `path`, fsync it, then rename it over `path`.
+
+    A symbolic link is followed: the file it points to is replaced and the link stays. Anything
+    there but a regular file (a device such as /dev/full, a pipe, a socket) is refused with an
+    OSError, never replaced: renaming over it would swap a device for a file, which a person
+    running as root could do to /dev/null.
+    """
+    path = Path(os.path.realpath(path))
+    if path.exists() and not path.is_file():
+        kind = "folder" if path.is_dir() else "special file (a device, pipe or socket)"
+        raise OSError(errno.EISDIR if path.is_dir() else errno.EINVAL,
+                      f"{path} is a {kind}, not a file to replace", str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -78,6 +88,8 @@ def why_not_written(path: str | os.PathLike, error: OSError) -> str:
         return "the disk is full — free some space or choose another disk"
     if code == errno.EISDIR:
         return f"{path} is a folder — give a file name such as {path / 'model.npz'}"
+    if code == errno.EINVAL and Path(path).exists() and not Path(path).is_file():
+        return f"{path} is not a regular file (a device, pipe or socket) — choose a file name"
     if code == errno.ENAMETOOLONG:
         return "the name is too long — choose a shorter one"
     if code == errno.ENOENT:

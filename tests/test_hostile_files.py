@@ -264,3 +264,24 @@ def test_an_archive_of_many_members_is_refused_from_its_end_record(tmp_path, mem
     finally:
         tracemalloc.stop()
     assert peak < 1 << 20  # the directory was never parsed into Python objects
+
+
+@posix
+def test_saving_over_a_pipe_or_a_folder_refuses_and_a_link_keeps_pointing(fifo, tmp_path):
+    """A file is written beside the target and renamed over it: over a device or a pipe that
+    rename would put a file where the device was (as root, /dev/null itself)."""
+    model = build_model("small")
+    for target, words in ((fifo, "not a file to replace"), (tmp_path, "is a folder")):
+        with pytest.raises(OSError, match=words):
+            checkpoint.save(model, target)
+    assert fifo.is_fifo() and tmp_path.is_dir()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]  # no leftovers
+    real = tmp_path / "models" / "mine.npz"
+    real.parent.mkdir()
+    checkpoint.save(build_model("small"), real)
+    link = tmp_path / "link.npz"
+    link.symlink_to(real)
+    checkpoint.save(model, link)
+    assert link.is_symlink() and link.resolve() == real  # the link stays a link...
+    saved, _ = checkpoint.load(real)  # ...and the file it points to holds the new model
+    assert all(np.array_equal(saved.state_dict()[k], v) for k, v in model.state_dict().items())
