@@ -101,8 +101,10 @@ class MainWindow(WindowFiles, WindowPanels, QMainWindow):
         tips = {"qt_dockwidget_floatbutton": f"Float {title} in a window of its own, or dock it "
                                              "again (double-clicking the title does it too)",
                 "qt_dockwidget_closebutton": f"Close {title} (View › {title} brings it back)"}
-        for button in dock.findChildren(QAbstractButton):
-            button.setToolTip(tips.get(button.objectName(), ""))
+        for name, tip in tips.items():  # by name: the panel's own buttons keep their tips
+            button = dock.findChild(QAbstractButton, name)
+            if button is not None:
+                button.setToolTip(tip)
         self.docks[object_name] = dock
         return dock
 

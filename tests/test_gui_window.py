@@ -638,3 +638,31 @@ def test_a_docks_title_buttons_say_what_they_do(window, qtbot):
     assert not dock.isVisible()
     dock.toggleViewAction().trigger()
     assert dock.isVisible()
+
+
+def test_every_control_in_the_window_says_what_it_does(window, qtbot):
+    """Buttons, boxes and fields on every tab and panel carry a tooltip. A dock's title-bar tips
+    were once set by clearing every button's tip inside the dock, the panel's own among them."""
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QAbstractSpinBox,
+        QComboBox,
+        QMenuBar,
+        QSlider,
+        QTabBar,
+    )
+
+    draw_sample(window, qtbot)
+    missing = []
+    for kind in (QAbstractButton, QComboBox, QAbstractSpinBox, QSlider):
+        for w in window.findChildren(kind):
+            # Qt's own: a table's corner, the scroll arrows of tabs and of a cut menu bar.
+            qt_own = w.metaObject().className() == "QTableCornerButton" or (
+                isinstance(w, QAbstractButton) and not w.text()
+                and isinstance(w.parent(), QTabBar | QMenuBar))
+            if not w.toolTip() and not qt_own:
+                missing.append(f"{w.metaObject().className()} {getattr(w, 'text', str)()!r} "
+                               f"in {w.parent().metaObject().className()}")
+    assert missing == []
+    guide = window.docks["guide_dock"].findChildren(QAbstractButton)
+    assert any("Explain whatever" in b.toolTip() for b in guide)  # a panel's own, kept

@@ -26,6 +26,12 @@ from cnn.model import INPUT_SHAPE, MAX_ACTIVATION, MAX_PARAMETERS, NUM_CLASSES, 
 
 MAX_BLOCKS = 4
 _FIELDS = (("filters", 1, 256), ("kernel", 1, 9), ("stride", 1, 4), ("padding", 0, 4))
+_FIELD_TIPS = {
+    "filters": "Kernels in this block: each makes one feature map",
+    "kernel": "Each kernel's size, k×k pixels",
+    "stride": "How far the kernel moves between outputs (2 halves the map)",
+    "padding": "Zeros added around the input, so edge pixels get whole windows",
+}
 
 
 def blocks_of(spec: list[dict]) -> tuple[list[dict], list[int]]:
@@ -130,6 +136,8 @@ class ArchEditor(QWidget):
         for i in range(MAX_BLOCKS):
             self._rows.append(self._make_row(i))
         self.add_button = QPushButton("+ conv block")
+        self.add_button.setToolTip("Add a convolution → ReLU (→ max pooling) block after the "
+                                   "last one")
         self.add_button.clicked.connect(self._on_add_clicked)
         self.hidden = QLineEdit()
         self.hidden.setPlaceholderText("e.g. 128 or 256, 64 (empty: none)")
@@ -163,6 +171,7 @@ class ArchEditor(QWidget):
             spin.setRange(lo, hi)
             spin.setButtonSymbols(QSpinBox.ButtonSymbols.NoButtons)
             spin.setMinimumWidth(40)
+            spin.setToolTip(_FIELD_TIPS[name])
             spin.valueChanged.connect(self._on_edited)
             row[name] = spin
             self._grid.addWidget(spin, i + 1, col)

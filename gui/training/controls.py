@@ -31,12 +31,19 @@ class RunControls(QWidget):
         self.start_button = QPushButton("Start")
         self.start_button.setToolTip(_START_TIP)
         self.pause_button = QPushButton("Pause")
+        self.pause_button.setToolTip("Pause after this batch; Resume goes on from there")
         self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("End the run after this batch; the weights trained so far "
+                                    "stay in the window, to save or to go on from")
         self.step_button = QPushButton("Step")
         self.step_button.setToolTip("Train one batch (forward, loss, backward, update), then "
                                     "pause and show one sample's gradients")
         self.save_button = QPushButton("Save model…")
+        self.save_button.setToolTip("Save the window's model, with its training record, as a "
+                                    ".npz file (Ctrl+Shift+S)")
         self.open_button = QPushButton("Open model…")
+        self.open_button.setToolTip("Open a saved model (.npz) to draw with, train on or step "
+                                    "through (Ctrl+O)")
         buttons = QHBoxLayout()
         for b in (self.start_button, self.pause_button, self.stop_button, self.step_button):
             buttons.addWidget(b)

@@ -61,12 +61,16 @@ class PreviewPanel(QWidget):
         self.store = sample_store
         self.letter = QComboBox()
         self.letter.addItems(list(LETTERS) + list(LETTERS.lower()))
+        self.letter.setToolTip("The letter whose training samples are shown")
         self.letter.currentTextChanged.connect(self.refresh)
         self._affine, self._degrade = True, 0.0  # what the run's augmentation does
         self.augment = QCheckBox("with augmentation")
         self.augment.setChecked(True)
+        self.augment.setToolTip("Show them as a run's batches see them: turned, stretched "
+                                "and shifted as ticked in the set-up")
         self.augment.toggled.connect(self.refresh)
         again = QPushButton("Other samples")
+        again.setToolTip("Pick other samples of this letter at random")
         again.clicked.connect(self._on_again_clicked)
         self.note = QLabel()
         self.note.setTextFormat(Qt.TextFormat.PlainText)  # it names files

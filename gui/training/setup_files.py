@@ -38,6 +38,7 @@ class SetupFiles:
         add.setToolTip("Add letter sets to train on; they are read in the background")
         add.clicked.connect(self._on_add_file_clicked)
         remove = QPushButton("Remove")
+        remove.setToolTip("Take the selected files off the list (the files stay on disk)")
         remove.clicked.connect(self._on_remove_file_clicked)
         self.file_message = QLabel()
         self.file_message.setTextFormat(Qt.TextFormat.PlainText)  # quotes names and errors

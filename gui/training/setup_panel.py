@@ -66,6 +66,7 @@ class SetupPanel(SetupFiles, QWidget):
         self.use_synthetic.setToolTip("Letters drawn from stroke fonts with a hand's wobble; "
                                       "made once, then read from the cache folder")
         self.synthetic = QSpinBox()
+        self.synthetic.setToolTip("How many synthetic letters to make, spread evenly over A–Z")
         self.synthetic.setRange(26, 500_000)
         self.synthetic.setSingleStep(1000)
         self.synthetic.setGroupSeparatorShown(True)
@@ -121,7 +122,10 @@ class SetupPanel(SetupFiles, QWidget):
     def _model_group(self) -> QGroupBox:
         box = QGroupBox("Network")
         self.scratch = QRadioButton("From scratch")
+        self.scratch.setToolTip("Build the network below with new random weights and train it")
         self.from_current = QRadioButton("Fine-tune the current model")
+        self.from_current.setToolTip("Go on training the model the window holds now, from its "
+                                     "weights (its architecture stays as it is)")
         group = QButtonGroup(box)
         group.addButton(self.scratch)
         group.addButton(self.from_current)
@@ -135,7 +139,10 @@ class SetupPanel(SetupFiles, QWidget):
         self.from_current.toggled.connect(self._check_problem)
         self.init = QComboBox()
         self.init.addItems(["He: std √(2/fan-in)", "Gaussian, std:"])
+        self.init.setToolTip("How new weights are drawn: from a Gaussian whose spread suits "
+                             "each layer's inputs (He), or one spread for every layer")
         self.init_std = QDoubleSpinBox()
+        self.init_std.setToolTip("The Gaussian's standard deviation for every layer's weights")
         self.init_std.setDecimals(4)
         self.init_std.setRange(0.0001, 1.0)
         self.init_std.setSingleStep(0.01)
@@ -157,8 +164,12 @@ class SetupPanel(SetupFiles, QWidget):
         self.optimizer = QComboBox()
         for key, text in _OPTIMISERS.items():
             self.optimizer.addItem(text, key)
+        self.optimizer.setToolTip("Adam scales each weight's step by the size of its recent "
+                                  "gradients; SGD with momentum gives every weight the same rate")
         self.optimizer.currentIndexChanged.connect(self._on_optimizer_changed)
         self.momentum = QDoubleSpinBox()
+        self.momentum.setToolTip("SGD's momentum: how much of the last step each step keeps "
+                                 "(0 is plain gradient descent)")
         self.momentum.setRange(0.0, 0.999)
         self.momentum.setSingleStep(0.05)
         self.lr_field = LearningRateField()
@@ -166,10 +177,15 @@ class SetupPanel(SetupFiles, QWidget):
         self.lr_field.problem_changed.connect(self._check_problem)
         self.batch_size = QSpinBox()
         self.batch_size.setRange(1, 2048)
+        self.batch_size.setToolTip("Letters per step: the gradient is their average, and the "
+                                   "weights change once per batch")
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 500)
+        self.epochs.setToolTip("Passes over the whole training set")
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
+        self.seed.setToolTip("Picks the random weights, the letters' order and their "
+                             "augmentation: the same seed and settings start the same way")
         # Short texts, the rest in tooltips: a checkbox never wraps, and the panel must fit
         # its column at 1280 pixels.
         self.augment = QCheckBox("Augment: turns, stretches, shifts")

@@ -73,10 +73,15 @@ class TeachBar(QWidget):
         self.label.setToolTip("The correct letter for this drawing (type a letter to set it)")
         self.label.activated.connect(self._on_label_activated)
         self.add_button = QPushButton("Add to my samples")
+        self.add_button.setToolTip("Keep this drawing with this letter among your samples, for "
+                                   "fine-tuning and for training runs that tick My samples")
         self.teach_button = QPushButton("Teach this letter")
         self.teach_button.setToolTip("A few backprop steps on this drawing with this label, "
                                      "mixed with other letters so nothing else is forgotten")
         self.fine_tune_button = QPushButton("Fine-tune on my samples")
+        self.fine_tune_button.setToolTip(
+            "A few epochs on all your samples, mixed with other letters so nothing else is "
+            "forgotten; reports the accuracy on some of your samples held out, before and after")
         # The counter opens My samples, as a link would: a button beside it would widen the
         # bar, and so the canvas's least width, past what the first-run layout leaves it.
         self.counter = QToolButton()
