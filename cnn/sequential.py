@@ -166,12 +166,13 @@ class Sequential:
         missing = sorted(set(params) - set(state))
         extra = sorted(set(state) - set(params))
         if missing or extra:
-            raise ValueError(f"state dict does not match the model: missing {missing}, "
+            raise ValueError(f"the weights do not match the network: missing {missing}, "
                              f"unexpected {extra}")
         for k, p in params.items():
             v = np.asarray(state[k])
             if v.shape != p.shape:
-                raise ValueError(f"{k}: the model has shape {p.shape}, the state has {v.shape}")
+                raise ValueError(f"{k}: the network needs shape {p.shape}, the weights given "
+                                 f"have {v.shape}")
             if not np.issubdtype(v.dtype, np.floating):
                 raise ValueError(f"{k}: expected floating-point values, got dtype {v.dtype}")
             if not np.isfinite(v).all():
