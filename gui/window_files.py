@@ -81,7 +81,10 @@ class WindowFiles:
     def export_start(self, name: str) -> str:
         """Where an export dialog starts: `name` in the folder last exported to, else in the
         model folder (not the process's working directory)."""
-        return str((self.export_folder or self.train_tab.model_folder()) / name)
+        folder = self.export_folder
+        if folder is None or not folder.is_dir():  # none yet, or gone since
+            folder = self.train_tab.dialog_folder()
+        return str(folder / name)
 
     def export_drawing(self, path) -> bool:
         """Write the drawing as a PNG, atomically; a failure is shown with its reason."""
@@ -119,7 +122,7 @@ class WindowFiles:
         return True
 
     def _on_open_action_triggered(self) -> None:
-        start = str(self.train_tab.model_folder())
+        start = str(self.train_tab.dialog_folder())
         path, _ = QFileDialog.getOpenFileName(self, "Open model", start,
                                               "LetterLens models (*.npz);;All files (*)")
         if path:

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -666,3 +667,33 @@ def test_every_control_in_the_window_says_what_it_does(window, qtbot):
     assert missing == []
     guide = window.docks["guide_dock"].findChildren(QAbstractButton)
     assert any("Explain whatever" in b.toolTip() for b in guide)  # a panel's own, kept
+
+
+def test_open_and_export_start_in_a_folder_that_exists_on_a_fresh_install(
+        qtbot, settings, tmp_path, monkeypatch):
+    """With no models folder yet, Qt's dialogs fell back to wherever the app was started."""
+    import shutil
+
+    from PySide6.QtWidgets import QFileDialog
+
+    from cnn.paths import data_dir
+
+    offered = []
+
+    def cancel(parent, title, where, filters):
+        offered.append(Path(where))
+        return "", filters
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", cancel)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", cancel)
+    models = data_dir() / "models"
+    shutil.rmtree(models, ignore_errors=True)
+    window = make_window(qtbot, settings)
+    window.actions_by_name["open"].trigger()
+    window.actions_by_name["export"].trigger()
+    assert offered == [models, models / "letter.png"] and models.is_dir()
+    gone = tmp_path / "gone"  # a folder remembered from last time, removed since
+    window.train_tab.set_model_folder(gone)
+    window.actions_by_name["open"].trigger()
+    qtbot.mouseClick(window.train_tab.open_button, Qt.MouseButton.LeftButton)
+    assert offered[-2:] == [models, models] and not gone.exists()

@@ -64,6 +64,21 @@ class TabFiles:
         """Where the save and open dialogs of the tab and of the File menu start."""
         return self._model_folder or data_dir() / "models"
 
+    def dialog_folder(self) -> Path:
+        """`model_folder()`, made if missing: a fresh install has none, and a dialog given a
+        folder that does not exist starts wherever the app was launched from. A remembered
+        folder removed since gives way to the data folder's; the home folder when that cannot
+        be made."""
+        folder = self.model_folder()
+        if self._model_folder is not None and not folder.is_dir():
+            folder = data_dir() / "models"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:  # a read-only or full data folder: the person picks another place
+            log.warning("cannot create %s", folder, exc_info=True)
+            return Path.home()
+        return folder
+
     def remember_folder(self, path) -> None:
         """A model was saved to or opened from `path`: the next dialogs start beside it."""
         self.set_model_folder(Path(path).parent)
@@ -132,12 +147,7 @@ class TabFiles:
 
     def ask_save_path(self, parent=None, title: str = "Save model") -> str:
         """The save dialog of both save commands, at default_save_path(); '' when cancelled."""
-        suggested = self.default_save_path()
-        try:
-            suggested.parent.mkdir(parents=True, exist_ok=True)
-        except OSError:  # a read-only or full data folder: the person picks another place
-            log.warning("cannot create %s", suggested.parent, exc_info=True)
-            suggested = Path.home() / suggested.name
+        suggested = self.dialog_folder() / self.default_save_path().name
         path, _ = QFileDialog.getSaveFileName(parent or self, title, str(suggested),
                                               "LetterLens models (*.npz)")
         return path
@@ -146,7 +156,7 @@ class TabFiles:
         return self.ask_save_path()
 
     def _ask_open_path(self) -> str:
-        path, _ = QFileDialog.getOpenFileName(self, "Open model", str(self.model_folder()),
+        path, _ = QFileDialog.getOpenFileName(self, "Open model", str(self.dialog_folder()),
                                               "LetterLens models (*.npz)")
         return path
 
