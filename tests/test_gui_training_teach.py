@@ -230,3 +230,17 @@ def test_history_round_trips_through_checkpoint_metadata():
     np.testing.assert_allclose(out, 1.0)
     more, _ = smooth([1.0], state=state)
     np.testing.assert_allclose(more, 1.0)
+
+
+def test_a_lesson_on_a_model_replaced_meanwhile_is_not_applied_and_says_so(qtbot, teach):
+    controller, state = teach
+    image, label = misread(state["model"])
+    published = []
+    controller.weights_published.connect(lambda m, meta: published.append(m))
+    assert controller.start_teach_letter(image, label)
+    opened = build_model("small", np.random.default_rng(5))  # opened while it learns
+    state["model"] = opened
+    with qtbot.waitSignal(controller.failed, timeout=20_000) as blocker:
+        pass
+    assert blocker.args[0].startswith("Lesson not applied: the model changed")
+    assert state["model"] is opened and published == []  # the opened model stays

@@ -172,10 +172,10 @@ class TeachController(QObject):
             if self._model()[0] is base and not self.run_active:
                 then(result)
             else:
-                self.failed.emit("The model changed while it was learning (another model was "
-                                 "opened or a training run started), so this lesson "
-                                 "was not applied. Draw the letter again to teach the model "
-                                 "now shown.")
+                # First what happened: the teach bar shows one line, cut to its room.
+                self.failed.emit("Lesson not applied: the model changed while it learned "
+                                 "(another model was opened or a training run started). "
+                                 "Teach the letter again to teach the model now shown.")
         return finish
 
     def _start(self, fn, then) -> bool:
