@@ -348,3 +348,32 @@ def test_play_map_by_map_goes_on_from_the_last_stop_and_starts_over_from_its_fir
     press(qtbot, tab, Qt.Key.Key_Space)
     assert (view.index, view.channel) == (0, 1)  # the first stop's maps, from the start
     press(qtbot, tab, Qt.Key.Key_Space)
+
+
+def test_a_control_reached_with_tab_takes_its_own_keys_not_the_players(window, qtbot):
+    """Space on the Step button the person tabbed to played the animation instead, and the
+    arrows on the speed slider moved the window: the tab's keys took them from the control."""
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)  # focus needs it active
+    draw_sample(window, qtbot)
+    tab = open_tab(window, qtbot, "convolution")
+    view = tab.views["convolution"]
+    player = view.player
+
+    def key_on(widget, k) -> None:  # tabbed to, then a key, as the keyboard sends it
+        widget.setFocus(Qt.FocusReason.TabFocusReason)
+        assert QApplication.focusWidget() is widget
+        qtbot.keyClick(widget, k)
+
+    key_on(player.step_button, Qt.Key.Key_Space)
+    key_on(player.step_button, Qt.Key.Key_Space)
+    assert view.index == 2 and not player.is_playing()
+    key_on(player.back_button, Qt.Key.Key_Space)
+    assert view.index == 1 and not player.is_playing()
+    key_on(player.restart_button, Qt.Key.Key_Space)
+    assert view.index == 0 and not player.is_playing()
+    speed = player.speed.value()
+    key_on(player.speed, Qt.Key.Key_Left)
+    assert player.speed.value() == speed - 1 and view.index == 0
+    # Where no control wants it, the key still drives the player.
+    key_on(tab.chapters, Qt.Key.Key_Right)
+    assert view.index == 1

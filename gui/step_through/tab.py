@@ -1,20 +1,26 @@
 """The Step through tab: the chapter list on the left, the chosen chapter on the right.
 
 It is given the Draw tab's prediction (`set_context`); only the chapter on screen recomputes,
-the others when they are next shown. Space, Left, Right and Home drive the chapter's player;
-Page Up and Page Down change chapter.
+the others when they are next shown. Space, Left, Right and Home drive the chapter's player
+(unless the focused control uses the key: Space on a button presses it); Page Up and Page Down
+change chapter.
 """
 
 from collections.abc import Iterator, Mapping
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSlider,
     QApplication,
     QHBoxLayout,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QStackedWidget,
+    QTabBar,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -40,6 +46,13 @@ _VIEWS = {"input": InputView, "convolution": ConvolutionView, "relu": ReluView,
           "softmax": SoftmaxView, "loss": LossView, "backpropagation": BackpropView,
           "initialisation": InitView}
 assert list(_VIEWS) == KEYS
+# The tab's player keys that a focused control uses itself: Space presses a button the person
+# tabbed to, the arrows move a slider, switch a page tab, walk a table or scroll a zoomed grid.
+_OWN_KEYS = ((QAbstractButton, {Qt.Key.Key_Space}),
+             (QAbstractSlider, {Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Home}),
+             (QTabBar, {Qt.Key.Key_Left, Qt.Key.Key_Right}),
+             (QTableView, {Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Home}),
+             (QScrollArea, {Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Home}))
 NOTHING_YET = ("Nothing to step through yet: draw a letter on the Draw tab, and every chapter "
                "here will show the arithmetic on it.")
 
@@ -234,6 +247,15 @@ class StepThroughTab(QWidget):
         player = self.active_player()
         if player is not None and self.stack.currentWidget() is not self.empty:
             act(player)
+
+    def event(self, event: QEvent) -> bool:
+        # A key the focused control did not claim comes up here before the shortcuts see it.
+        if event.type() == QEvent.Type.ShortcutOverride:
+            focus = QApplication.focusWidget()
+            if any(isinstance(focus, kind) and event.key() in keys for kind, keys in _OWN_KEYS):
+                event.accept()  # the control gets the key: the player's shortcut does not fire
+                return True
+        return super().event(event)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
