@@ -95,10 +95,10 @@ class TrainingLink(QObject):
             signal.connect(self.train_tab.controller.person_is_drawing)
         w.canvas.stroke_finished.connect(self._on_stroke_finished)
         # Letter keys: P and E are window shortcuts, so plain letters label only while the bar
-        # has focus; on the rest of the Draw tab Shift+letter does.
-        for widget in (self.teach_bar, self.teach_bar.label):
+        # has focus; on the rest of the Draw tab, its panels and its title Shift+letter does.
+        self._shift_letter_widgets = [w.draw_tab, *w.docks.values(), w.tabs.tabBar()]
+        for widget in (self.teach_bar, self.teach_bar.label, *self._shift_letter_widgets):
             widget.installEventFilter(self)
-        w.draw_tab.installEventFilter(self)
 
     # --- for the window ------------------------------------------------------------------------
 
@@ -233,8 +233,9 @@ class TrainingLink(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
-        if watched is self._window.draw_tab:
+        if watched in self._shift_letter_widgets:
             if (kind == QEvent.Type.KeyPress
+                    and self._window.tabs.currentWidget() is self._window.draw_tab
                     and event.modifiers() == Qt.KeyboardModifier.ShiftModifier
                     and _is_letter(event.text())):
                 return self.teach_bar.handle_key(event.text())

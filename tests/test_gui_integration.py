@@ -4,6 +4,7 @@ closing during a run, saving (pytest-qt, headless; every wait is on a GUI-thread
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication, QGraphicsView, QTextBrowser
 
 from cnn.paths import DEFAULT_MODEL
 from cnn.samples import SampleStore
@@ -62,6 +63,26 @@ def test_add_to_my_samples_stores_the_label_and_counts(window, qtbot):
     assert bar.counter.text().startswith("my samples: 1 K")
     window.tabs.setCurrentWidget(window.train_tab)
     assert window.train_tab.setup.my_samples.text() == "My samples (1)"
+
+
+def test_shift_letter_sets_the_label_from_the_panels_and_the_tab_title_too(window, qtbot):
+    """Tabbing on from the canvas reaches the docked panels: there Shift+C did nothing, as it
+    did on the tab's title after Ctrl+1. On another tab it leaves the Draw tab's label alone."""
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)  # focus needs it active
+    draw_sample(window, qtbot)
+    bar = window.teach_bar
+    plot = window.prediction_panel.findChildren(QGraphicsView)[0]
+    guide = window.guide_panel.findChildren(QTextBrowser)[0]
+    for widget, key, letter in ((plot, Qt.Key.Key_C, "C"), (guide, Qt.Key.Key_D, "D"),
+                                (window.tabs.tabBar(), Qt.Key.Key_G, "G")):
+        widget.setFocus(Qt.FocusReason.TabFocusReason)
+        assert QApplication.focusWidget() is widget
+        qtbot.keyClick(widget, key, Qt.KeyboardModifier.ShiftModifier)
+        assert bar.label.currentText() == letter
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    window.tabs.tabBar().setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.keyClick(window.tabs.tabBar(), Qt.Key.Key_K, Qt.KeyboardModifier.ShiftModifier)
+    assert bar.label.currentText() == "G"
 
 
 def test_teach_this_letter_swaps_the_model_and_repredicts(window, qtbot, settings):
