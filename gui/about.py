@@ -25,8 +25,8 @@ SHORTCUTS = [
     ("Space", "Step through: play / pause the sliding window"),
     ("Right, Left, Home", "Step through: one stop on, one back, back to the first"),
     ("Page Down, Page Up", "Step through: next, previous chapter"),
-    ("Ctrl+=, Ctrl+-, Ctrl+0", "Step through: larger, smaller number squares, the whole grid "
-     "(or Ctrl+wheel)"),
+    ("Ctrl++, Ctrl+-, Ctrl+0", "Step through: larger (Ctrl+= too), smaller number squares, "
+     "the whole grid (or Ctrl+wheel)"),
     ("F1", "this list"),
     ("Ctrl+Q", "quit"),
 ]

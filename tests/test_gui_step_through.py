@@ -377,3 +377,21 @@ def test_a_control_reached_with_tab_takes_its_own_keys_not_the_players(window, q
     # Where no control wants it, the key still drives the player.
     key_on(tab.chapters, Qt.Key.Key_Right)
     assert view.index == 1
+
+
+def test_ctrl_plus_zooms_the_input_grid_in_as_its_tip_says(window, qtbot):
+    """The + button's tip says Ctrl++, but only Ctrl+= worked: Ctrl++ and the keypad's plus
+    did nothing, while Ctrl+− on either zoomed out."""
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)  # focus needs it active
+    draw_sample(window, qtbot)
+    tab = open_tab(window, qtbot, "input")
+    zoom = tab.views["input"].zoom
+    ctrl = Qt.KeyboardModifier.ControlModifier
+    qtbot.keyClick(tab.chapters, Qt.Key.Key_Plus, ctrl)
+    qtbot.waitUntil(lambda: zoom.level == 1)  # animateClick clicks a moment later
+    qtbot.keyClick(tab.chapters, Qt.Key.Key_Plus, ctrl | Qt.KeyboardModifier.KeypadModifier)
+    qtbot.waitUntil(lambda: zoom.level == 2)
+    qtbot.keyClick(tab.chapters, Qt.Key.Key_Equal, ctrl)
+    qtbot.waitUntil(lambda: zoom.level == 3)
+    qtbot.keyClick(tab.chapters, Qt.Key.Key_Minus, ctrl)
+    qtbot.waitUntil(lambda: zoom.level == 2)

@@ -1,6 +1,7 @@
 """A number grid in a scroll area that zooms: fit to the view, or large enough to read."""
 
 from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from gui.step_through.number_grid import NumberGrid
@@ -28,7 +29,11 @@ class ZoomableGrid(QWidget):
         self.in_button = QPushButton("+")
         self.in_button.setToolTip("Larger squares, to read every number (Ctrl++, or "
                                   "Ctrl+wheel)")
-        self.in_button.setShortcut("Ctrl+=")
+        # Ctrl++ as the tip says (Ctrl+= alone missed it: with Shift or on the keypad the key is
+        # "+"), and Ctrl+= too, unshifted. Parented to the button, it works only while it is shown.
+        self.in_button.setShortcut("Ctrl++")
+        equal = QShortcut(QKeySequence("Ctrl+="), self.in_button)
+        equal.activated.connect(self.in_button.animateClick)
         for b in (self.fit_button, self.out_button, self.in_button):
             b.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         buttons = QHBoxLayout()
