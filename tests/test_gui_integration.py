@@ -66,8 +66,8 @@ def test_add_to_my_samples_stores_the_label_and_counts(window, qtbot):
 
 
 def test_shift_letter_sets_the_label_from_the_panels_and_the_tab_title_too(window, qtbot):
-    """Tabbing on from the canvas reaches the docked panels: there Shift+C did nothing, as it
-    did on the tab's title after Ctrl+1. On another tab it leaves the Draw tab's label alone."""
+    """With the focus in a docked panel (a picture clicked, the guide tabbed to) Shift+C did
+    nothing, as on the tab's title after Ctrl+1. On another tab it leaves the label alone."""
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window)  # focus needs it active
     draw_sample(window, qtbot)
     bar = window.teach_bar
@@ -266,3 +266,22 @@ def test_both_save_commands_start_in_the_folder_last_used(qtbot, window, setting
     assert tab.default_save_path().parent == tmp_path / "data" / "models"
     restore(window, settings)
     assert tab.default_save_path().parent == second
+
+
+def test_tab_from_the_canvas_stops_only_where_a_key_does_something(window, qtbot):
+    """Tab went from the canvas through the Prediction, Input and Saliency pictures (and the
+    feature maps and kernels) before reaching a control: stops that showed no focus and took
+    no key. A click on a picture still focuses it."""
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)  # focus needs it active
+    draw_sample(window, qtbot)
+    window.canvas.setFocus()
+    chain = []
+    for _ in range(30):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        chain.append(QApplication.focusWidget())
+    assert not [w for w in chain if isinstance(w, QGraphicsView)]
+    assert window.feature_maps_panel.isAncestorOf(chain[0])  # its colour scale, first
+    assert window.canvas in chain and window.teach_bar.add_button in chain
+    plot = window.prediction_panel.findChildren(QGraphicsView)[0]
+    qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton)
+    assert QApplication.focusWidget() is plot

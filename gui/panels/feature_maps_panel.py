@@ -22,7 +22,7 @@ from gui import colormaps as cm
 from gui.panels.kernel_view import KernelDetail
 from gui.panels.map_points import MapPoint, layer_at, point_at, unit_rect
 from gui.panels.map_row import MapRow
-from gui.panels.views import outline
+from gui.panels.views import click_focus_only, outline
 
 SCALES = {"map": "per map", "layer": "per layer", "network": "whole network"}
 MARGIN, LABEL_WIDTH, SPACING = 6, 84, 5
@@ -70,6 +70,7 @@ class FeatureMapsPanel(QWidget):
             lambda: self.step_through_requested.emit(self._menu_point))
 
         self._view = pg.GraphicsView()
+        click_focus_only(self._view)
         self._box = pg.ViewBox(invertY=True, enableMouse=False, enableMenu=False,
                                defaultPadding=0)
         self._view.setCentralItem(self._box)

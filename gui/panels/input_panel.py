@@ -6,7 +6,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from cnn.preprocess import Preprocessed
-from gui.panels.views import fit_captions, image_box, outline, show_image
+from gui.panels.views import click_focus_only, fit_captions, image_box, outline, show_image
 
 # Each caption in full, and as short as it gets where a narrow dock cannot show the three whole.
 CAPTIONS = [("1 · ink box", "ink box"), ("2 · centred", "centred"), ("3 · 28×28 input", "28×28")]
@@ -19,6 +19,7 @@ class InputPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("input_panel")
         self._view = pg.GraphicsLayoutWidget()
+        click_focus_only(self._view)
         self._view.ci.setContentsMargins(2, 2, 2, 2)
         self._view.ci.setSpacing(2)
         layout = QVBoxLayout(self)

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWi
 from cnn.model import Sequential
 from gui import colormaps as cm
 from gui.mosaic import Mosaic
-from gui.panels.views import fit_captions, image_box, outline, show_image
+from gui.panels.views import click_focus_only, fit_captions, image_box, outline, show_image
 
 
 def kernel_image(weights: np.ndarray, columns: int | None = None) -> np.ndarray:
@@ -45,6 +45,7 @@ class KernelDetail(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._view = pg.GraphicsLayoutWidget()
+        click_focus_only(self._view)
         self._view.setFixedHeight(150)
         ci = self._view.ci
         ci.setContentsMargins(0, 0, 0, 0)

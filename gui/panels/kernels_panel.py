@@ -16,7 +16,7 @@ from cnn.model import Sequential
 from gui import colormaps as cm
 from gui.mosaic import Mosaic
 from gui.panels.kernel_view import kernel_image
-from gui.panels.views import image_box, show_image
+from gui.panels.views import click_focus_only, image_box, show_image
 
 
 class KernelsPanel(QWidget):
@@ -43,6 +43,7 @@ class KernelsPanel(QWidget):
         head.addWidget(self._channel_box)
         head.addStretch(1)
         self._view = pg.GraphicsLayoutWidget()
+        click_focus_only(self._view)
         self._view.ci.setContentsMargins(2, 2, 2, 2)
         self._box, self._image, _ = image_box(self._view.ci, 0, 0)
         layout = QVBoxLayout(self)

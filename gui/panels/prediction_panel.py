@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QGraphicsItem, QSizePolicy, QVBoxLayout, QWidget
 
 from gui.class_labels import class_label, close_readings, keep_labels_apart, stack_labels
 from gui.colormaps import ACCENT, BAR, FOREGROUND, MUTED
+from gui.panels.views import click_focus_only
 from gui.predictor import Prediction
 
 
@@ -104,6 +105,7 @@ class PredictionPanel(QWidget):
         self.setObjectName("prediction_panel")
         self.verdict = _Verdict()
         self._plot = pg.PlotWidget(enableMenu=False)  # no menu: none is ever built
+        click_focus_only(self._plot)
         self._plot.setMouseEnabled(x=False, y=False)
         self._plot.hideButtons()
         self._plot.setYRange(0, 1.06, padding=0)

@@ -6,7 +6,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from gui import colormaps as cm
-from gui.panels.views import image_box, show_image
+from gui.panels.views import click_focus_only, image_box, show_image
 from gui.predictor import Prediction
 
 UPSAMPLE = 4  # the 28×28 gradient over the 112×112 centred glyph
@@ -28,6 +28,7 @@ class SaliencyPanel(QWidget):
         self.caption.setStyleSheet(f"color: rgb{cm.MUTED};")
         self.caption.setWordWrap(True)
         self._view = pg.GraphicsLayoutWidget()
+        click_focus_only(self._view)
         self._view.ci.setContentsMargins(2, 2, 2, 2)
         self._box, self._glyph, _ = image_box(self._view.ci, 0, 0)
         side = 28 * UPSAMPLE

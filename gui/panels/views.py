@@ -3,11 +3,17 @@ side by side, a fixed-size label."""
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QPen
 from PySide6.QtWidgets import QGraphicsRectItem
 
 from gui.colormaps import ACCENT, MUTED
+
+
+def click_focus_only(view: pg.GraphicsView) -> None:
+    """A picture with no keys of its own: Tab passes it by (pyqtgraph makes every view a tab
+    stop, where the focus showed nowhere and no key did anything); a click still focuses it."""
+    view.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
 
 
 def image_box(layout: pg.GraphicsLayout, row: int, col: int, title: str = ""):
