@@ -395,3 +395,24 @@ def test_ctrl_plus_zooms_the_input_grid_in_as_its_tip_says(window, qtbot):
     qtbot.waitUntil(lambda: zoom.level == 3)
     qtbot.keyClick(tab.chapters, Qt.Key.Key_Minus, ctrl)
     qtbot.waitUntil(lambda: zoom.level == 2)
+
+
+def test_tab_passes_the_charts_by_on_every_chapter(window, qtbot):
+    """The softmax, loss, backpropagation and initialisation charts were Tab stops where no key
+    did anything and the focus showed nowhere."""
+    from PySide6.QtWidgets import QGraphicsView
+
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)  # focus needs it active
+    draw_sample(window, qtbot)
+    tab = open_tab(window, qtbot)
+    for key in ("softmax", "loss", "backpropagation", "initialisation"):
+        click_chapter(tab, qtbot, key)
+        charts = [w for w in tab.views[key].findChildren(QGraphicsView) if w.isVisible()]
+        assert charts, key
+        tab.chapters.setFocus()
+        seen = []
+        for _ in range(25):
+            qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+            seen.append(QApplication.focusWidget())
+        assert not [w for w in seen if w in charts], key
+        assert len(set(seen)) > 1, key  # Tab went somewhere

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 
 from cnn.data import LETTERS
 from gui.class_labels import keep_labels_apart, stack_labels
@@ -11,7 +12,9 @@ from gui.step_through.shading import NEGATIVE, POSITIVE, significant
 
 def still_plot(widget: pg.PlotWidget) -> pg.PlotWidget:
     """A plot on the theme's background that the mouse does not pan, zoom or open menus on
-    (give it a widget made with `enableMenu=False`: pyqtgraph then never builds the menus)."""
+    (give it a widget made with `enableMenu=False`: pyqtgraph then never builds the menus),
+    and that Tab passes by: no key does anything on it, and its focus showed nowhere."""
+    widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     widget.setBackground(BACKGROUND)
     widget.setMouseEnabled(False, False)
     widget.hideButtons()
