@@ -33,6 +33,7 @@ from gui.predictor import Prediction, Predictor
 from gui.step_through.link import StepThroughLink
 from gui.throttle import Throttle
 from gui.training_link import TrainingLink
+from gui.type_to_find import keep_typing_keys
 from gui.untrusted import cap, elide
 from gui.window_files import WindowFiles
 from gui.window_panels import WindowPanels
@@ -68,6 +69,7 @@ class MainWindow(WindowFiles, WindowPanels, QMainWindow):
         self._create_menus()
         self._create_status_bar()
         self._connect_signals()
+        keep_typing_keys(self)  # P or E on a drop-down box picks an item, not the pen
         apply_default_layout(self, self.docks)  # the base a saved layout is restored onto
         self._restore_settings()
         self._on_predictor_model_changed()

@@ -285,3 +285,25 @@ def test_tab_from_the_canvas_stops_only_where_a_key_does_something(window, qtbot
     plot = window.prediction_panel.findChildren(QGraphicsView)[0]
     qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton)
     assert QApplication.focusWidget() is plot
+
+
+def test_a_plain_key_on_a_drop_down_box_picks_an_item_not_the_pen(window, qtbot):
+    """P and E are the pen and the eraser everywhere else; on the Colour scale box, whose items
+    read 'per map', 'per layer', 'whole network', typing 'p' switched to the pen instead."""
+    from PySide6.QtWidgets import QComboBox
+
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    box = window.feature_maps_panel.findChild(QComboBox)
+    box.setFocus()
+    pause = QApplication.keyboardInputInterval() + 50  # each key a search of its own
+    qtbot.keyClick(box, Qt.Key.Key_W)  # "whole network"
+    assert box.currentText() == "whole network"
+    qtbot.wait(pause)
+    qtbot.keyClick(box, Qt.Key.Key_E)  # no item starts with e: the key is the box's anyway
+    assert not window.actions_by_name["eraser"].isChecked()
+    qtbot.wait(pause)
+    qtbot.keyClick(box, Qt.Key.Key_P)
+    assert box.currentText().startswith("per ")
+    window.canvas.setFocus()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_E)  # on the canvas, E is still the eraser
+    assert window.actions_by_name["eraser"].isChecked()
