@@ -12,6 +12,7 @@ from cnn import checkpoint
 from cnn.bars import L_SHARE_OF_BARS
 from cnn.cli_train import log, train
 from cnn.data import LETTERS, combine, load_npz, require_letters, save_npz
+from cnn.fileio import check_not_input
 from cnn.model import PRESETS, build_model
 from cnn.paths import DEFAULT_MODEL
 from cnn.plan import DEFAULT_ENGINE, ENGINES
@@ -205,6 +206,7 @@ def export_cmd(args) -> int:
     if args.model is None:
         args.model = str(DEFAULT_MODEL)
         log(f"no --model given: exporting the shipped model, {DEFAULT_MODEL}")
+    check_not_input(args.onnx, "--onnx", [("--model", args.model)])
     model, meta = checkpoint.load(args.model)
     try:
         written = export_onnx(model, args.onnx, str(meta.get("name") or Path(args.model).stem))

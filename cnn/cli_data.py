@@ -6,6 +6,8 @@ import numpy as np
 from cnn import checkpoint
 from cnn.cli_train import log
 from cnn.data import LETTERS, combine, load_npz, require_letters, save_npz
+from cnn.fileio import check_not_input
+from cnn.paths import DEFAULT_MODEL
 from cnn.train import logits, predict_proba
 
 
@@ -30,6 +32,8 @@ def add_parsers(sub) -> None:
 def clean_cmd(args) -> int:
     from cnn.noise import suspects
 
+    check_not_input(args.out, "--out", [("--data", args.data), ("--model", args.model),
+                                        ("the shipped model", DEFAULT_MODEL)])
     model, _ = checkpoint.load(args.model)
     letters = require_letters(load_npz(args.data), args.data)
     probs = predict_proba(model, letters.x)
@@ -52,6 +56,7 @@ def calibrate_cmd(args) -> int:
     from cnn.calibration import apply_temperature, ece, fit_temperature
     from cnn.functional import softmax
 
+    check_not_input(args.out, "--out", [("--data", p) for p in args.data])
     model, meta = checkpoint.load(args.model)
     letters = combine([require_letters(load_npz(p), p) for p in args.data])
     z = logits(model, letters.x).astype(np.float64)

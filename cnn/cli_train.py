@@ -11,7 +11,7 @@ from pathlib import Path
 
 from cnn import checkpoint
 from cnn.data import save_npz
-from cnn.fileio import check_writable
+from cnn.fileio import check_not_input, check_writable
 from cnn.paths import DEFAULT_MODEL
 from cnn.runs.config import DEFAULT_LR, RunConfig
 from cnn.runs.meta import run_meta
@@ -60,7 +60,12 @@ def check_args(args) -> Path:
     out = Path(args.out)
     if out.resolve() == DEFAULT_MODEL.resolve():
         raise ValueError(f"--out {out} is the model shipped with LetterLens; save to another file")
+    inputs = [*(("--data", p) for p in args.data), *(("--val-data", p) for p in args.val_data),
+              *(("--emnist", p) for p in args.emnist), ("--from", args.start_from)]
+    check_not_input(out, "--out", inputs)
     check_writable(out)  # before minutes of training, not after
+    if args.save_val:
+        check_not_input(args.save_val, "--save-val", [*inputs, ("--out", out)])
     return out
 
 

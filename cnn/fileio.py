@@ -96,3 +96,19 @@ def why_not_written(path: str | os.PathLike, error: OSError) -> str:
         return f"the folder {path.parent} cannot be made — choose another folder"
     words = (error.strerror or type(error).__name__).rstrip(".")
     return words[:1].lower() + words[1:]
+
+
+def check_not_input(out: str | os.PathLike, out_flag: str,
+                    inputs: list[tuple[str, str | os.PathLike | None]]) -> None:
+    """A ValueError when `out` is the same file as one of the command's inputs (`(flag, path)`
+    pairs; None skipped): writing there would replace the letters or the model being read."""
+    for flag, path in inputs:
+        if path is None:
+            continue
+        try:
+            same = os.path.samefile(out, path)
+        except OSError:  # one is not there yet: the same name would still clash
+            same = Path(out).resolve() == Path(path).resolve()
+        if same:
+            name = f"the {flag} file" if flag.startswith("--") else flag
+            raise ValueError(f"{out_flag} {out} would replace {name}: give another file name")

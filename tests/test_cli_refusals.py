@@ -197,3 +197,28 @@ def test_a_diverged_run_keeps_its_last_good_weights_beside_the_output(files, cap
     for k, v in good.items():
         np.testing.assert_array_equal(model.state_dict()[k], v)
     assert meta["train_n"] > 0
+
+
+def test_no_command_writes_over_a_file_it_reads(files, capsys):
+    blobs, model = files / "blobs.npz", files / "model.npz"
+    before = {p: p.read_bytes() for p in (blobs, model)}
+    cases = [
+        (["train", "--data", blobs, *SMALL, "--out", blobs], "--out", "--data"),
+        (["train", "--data", blobs, *SMALL, "--save-val", blobs, "--out", files / "m.npz"],
+         "--save-val", "--data"),
+        (["train", "--data", blobs, "--from", model, *SMALL, "--out", model], "--out", "--from"),
+        (["train", "--data", blobs, *SMALL, "--save-val", files / "m.npz", "--out",
+          files / "m.npz"], "--save-val", "--out"),
+        (["clean", "--model", model, "--data", blobs, "--out", blobs], "--out", "--data"),
+        (["clean", "--model", model, "--data", blobs, "--out", model], "--out", "--model"),
+        (["clean", "--model", model, "--data", blobs, "--out", DEFAULT_MODEL], "--out",
+         "the shipped model"),
+        (["calibrate", "--model", model, "--data", blobs, "--out", blobs], "--out", "--data"),
+        (["export", "--model", model, "--onnx", model], "--onnx", "--model"),
+    ]
+    for argv, out_flag, input_name in cases:
+        line = _refused(capsys, argv)
+        assert line.startswith(f"error: {out_flag} ") and input_name in line, line
+    assert {p: p.read_bytes() for p in (blobs, model)} == before
+    assert not (files / "m.npz").exists()
+
