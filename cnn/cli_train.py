@@ -5,6 +5,7 @@ path is checked before any letter is loaded, and a model whose final write fails
 is kept beside it or in the user data folder, so that nothing trained is lost.
 """
 
+import math
 import sys
 import time
 from pathlib import Path
@@ -57,6 +58,12 @@ def check_args(args) -> Path:
     if not 0.0 <= args.label_smoothing < 1.0:
         raise ValueError(f"--label-smoothing must be at least 0 and below 1, "
                          f"got {args.label_smoothing}")
+    if args.init is not None and not 0.0 < args.init <= 10.0:  # as a checkpoint must record it
+        raise ValueError(f"--init must be above 0 and at most 10, got {args.init}")
+    if not (math.isfinite(args.lr_decay) and args.lr_decay > 0.0):
+        raise ValueError(f"--lr-decay must be a number above 0, got {args.lr_decay}")
+    if not 0.0 <= args.momentum < 1.0:
+        raise ValueError(f"--momentum must be at least 0 and below 1, got {args.momentum}")
     out = Path(args.out)
     if out.resolve() == DEFAULT_MODEL.resolve():
         raise ValueError(f"--out {out} is the model shipped with LetterLens; save to another file")
@@ -66,6 +73,7 @@ def check_args(args) -> Path:
     check_writable(out)  # before minutes of training, not after
     if args.save_val:
         check_not_input(args.save_val, "--save-val", [*inputs, ("--out", out)])
+        check_writable(args.save_val)
     return out
 
 

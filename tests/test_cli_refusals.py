@@ -222,3 +222,19 @@ def test_no_command_writes_over_a_file_it_reads(files, capsys):
     assert {p: p.read_bytes() for p in (blobs, model)} == before
     assert not (files / "m.npz").exists()
 
+
+def test_training_flags_out_of_range_are_refused_before_training(files, capsys, monkeypatch):
+    from cnn import cli_train
+
+    def never(*_):
+        raise AssertionError("trained with a flag that should have been refused")
+
+    monkeypatch.setattr(cli_train, "prepare", never)
+    data = ["--data", files / "blobs.npz", *SMALL, "--out", files / "m.npz"]
+    for flag, value in [("--init", "-1"), ("--init", "nan"), ("--init", "11"),
+                        ("--lr-decay", "nan"), ("--lr-decay", "0"), ("--lr-decay", "-0.5"),
+                        ("--momentum", "nan"), ("--momentum", "1")]:
+        line = _refused(capsys, ["train", *data, flag, value])
+        assert f"error: {flag} must be" in line, line
+    line = _refused(capsys, ["train", *data, "--save-val", files / "junk.npz" / "v.npz"])
+    assert "cannot write" in line
