@@ -264,3 +264,6 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, OSError) as e:  # DataError and CheckpointError are ValueErrors
         print("error: " + " ".join(str(e).split()), file=sys.stderr)  # one line
         return 2
+    except KeyboardInterrupt:  # Ctrl+C: every file is written atomically, so none is half done
+        print("\ninterrupted", file=sys.stderr)
+        return 130

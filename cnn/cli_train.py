@@ -173,16 +173,16 @@ def train(args) -> int:
     history = list(base.get("history") or [])
     if config.synthetic:
         log(f"synthetic letters: {config.synthetic:,} (generated once, then cached)")
-    setup = prepare(config, model, epoch_offset=len(history), report=_report)
-    if args.save_val and len(setup.data.val):
-        save_npz(setup.data.val, args.save_val)
-    _describe(setup)
-    try:
+    try:  # Ctrl+C while the letters load or are drawn, as much as while training
+        setup = prepare(config, model, epoch_offset=len(history), report=_report)
+        if args.save_val and len(setup.data.val):
+            save_npz(setup.data.val, args.save_val)
+        _describe(setup)
         elapsed = _fit(setup, history)
     except TrainingDiverged as e:
         return _save_last_good(setup, out, base, history, e)
     except KeyboardInterrupt:
-        log("\ninterrupted: nothing was saved")
+        log(f"\ninterrupted: no model was saved; {out} was not touched")
         return 130
     val = setup.data.val
     final = evaluate(setup.model, val.x, val.y) if len(val) else None

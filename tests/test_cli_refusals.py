@@ -238,3 +238,26 @@ def test_training_flags_out_of_range_are_refused_before_training(files, capsys, 
         assert f"error: {flag} must be" in line, line
     line = _refused(capsys, ["train", *data, "--save-val", files / "junk.npz" / "v.npz"])
     assert "cannot write" in line
+
+
+def test_ctrl_c_before_or_outside_training_is_one_line_and_code_130(files, capsys,
+                                                                   monkeypatch):
+    from cnn import cli_train
+
+    def ctrl_c(*_, **__):
+        raise KeyboardInterrupt
+
+    out = files / "model.npz"
+    before = out.read_bytes()
+    monkeypatch.setattr(cli_train, "prepare", ctrl_c)  # while synthetic letters are drawn
+    monkeypatch.setattr(cli, "evaluate", ctrl_c)
+    for argv in (["train", "--synthetic", "26", *SMALL, "--out", out],
+                 ["evaluate", "--model", out, "--data", files / "blobs.npz"]):
+        try:
+            code = cli.main([str(a) for a in argv])
+        except KeyboardInterrupt:
+            pytest.fail(f"Ctrl+C in {argv[0]} reached the terminal as a traceback")
+        err = capsys.readouterr().err
+        assert code == 130 and err.strip().splitlines()[-1].startswith("interrupted"), err
+        assert "Traceback" not in err
+    assert out.read_bytes() == before
