@@ -9,6 +9,7 @@ import numpy as np
 from cnn import checkpoint
 from cnn.cli_train import log
 from cnn.data import load_npz, require_letters, save_npz
+from cnn.fileio import atomic_write
 from cnn.lodo import format_figures, read_set, summary_table
 
 
@@ -24,7 +25,9 @@ def add_parser(sub) -> None:
     lo.add_argument("--model", metavar="MODEL.npz",
                     help="read every set with this model; no training")
     lo.add_argument("--out", metavar="FOLDER", help="where the models and lodo.json go")
-    lo.add_argument("--limit", type=int, default=0, metavar="N",
+    from cnn.cli import _count
+
+    lo.add_argument("--limit", type=_count(0), default=0, metavar="N",
                     help="train on at most N letters of each set, drawn at random (default all)")
     lo.add_argument("--only", action="append", default=[], metavar="STEM",
                     help="hold out only this set (its file name without .npz); repeatable")
@@ -72,8 +75,14 @@ def _train_without(held: str, args, out: Path) -> Path:
 def lodo_cmd(args) -> int:
     if args.model is None and not args.out:
         raise ValueError("lodo trains a model per held-out set: give --out FOLDER (or --model)")
+    unknown = sorted(set(args.only) - {Path(p).stem for p in args.data})
+    if unknown:
+        raise ValueError(f"--only {', '.join(unknown)}: no --data set has that name (give a "
+                         "file name without .npz)")
     out = Path(args.out) if args.out else None
     if out is not None:
+        if out.exists() and not out.is_dir():
+            raise ValueError(f"--out {out} is a file; give a folder for the models and lodo.json")
         out.mkdir(parents=True, exist_ok=True)
     results, models = {}, {}
     for held in args.data:
@@ -91,5 +100,6 @@ def lodo_cmd(args) -> int:
     if out is not None:
         summary = {"models": models, "train_args": args.train_args, "limit": args.limit,
                    "results": results}
-        (out / "lodo.json").write_text(json.dumps(summary, indent=1))
+        text = json.dumps(summary, indent=1).encode()
+        atomic_write(out / "lodo.json", lambda f: f.write(text))
     return 0

@@ -98,3 +98,17 @@ def test_lodo_reads_every_set_with_a_given_model(tmp_path):
     assert "tablet through bitmaps" in r.stdout and "tablet through strokes" in r.stdout
     r = run_cli("lodo", "--data", str(path))  # neither a model nor a folder to train into
     assert r.returncode == 2 and "--out" in r.stderr
+
+
+def test_lodo_refuses_a_negative_limit_an_unknown_only_and_a_file_as_out(tmp_path):
+    path = save_npz(_pen_letters(12, 3, "tablet"), tmp_path / "tablet.npz")
+    other = save_npz(_pen_letters(12, 3, "paper", seed=1), tmp_path / "paper.npz")
+    r = run_cli("lodo", "--data", path, "--data", other, "--out", tmp_path / "l", "--limit", -5)
+    assert r.returncode == 2 and "--limit: must be at least 0" in r.stderr, r.stderr
+    r = run_cli("lodo", "--data", path, "--data", other, "--out", tmp_path / "l",
+                "--only", "tablets")  # a typo: nothing would be held out
+    assert r.returncode == 2 and "--only tablets: no --data set" in r.stderr, r.stderr
+    (tmp_path / "file").write_text("not a folder")
+    r = run_cli("lodo", "--data", path, "--data", other, "--out", tmp_path / "file")
+    assert r.returncode == 2 and "--out" in r.stderr and "is a file" in r.stderr, r.stderr
+    assert r.stderr.count("\n") == 1 and (tmp_path / "file").read_text() == "not a folder"
