@@ -74,7 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="EMNIST letters images file (idx, optionally .gz); repeatable")
     t.add_argument("--synthetic", type=_count(0), default=0, metavar="N",
                    help="add N synthetic letters drawn from stroke fonts (cached)")
-    t.add_argument("--synthetic-seed", type=int, default=0)
+    t.add_argument("--synthetic-seed", type=int, default=0,
+                   help="which synthetic letters: another seed draws another set (default 0)")
     t.add_argument("--user-samples", nargs="?", const="", default=None, metavar="FOLDER",
                    help="add the letters saved from the app (default: the user's data folder)")
     t.add_argument("--repeat-real", type=_count(1), default=1, metavar="K",
@@ -94,13 +95,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Gaussian init standard deviation (default: He scaling)")
     t.add_argument("--from", dest="start_from", metavar="MODEL.npz",
                    help="fine-tune this model instead of starting from scratch")
-    t.add_argument("--epochs", type=_count(1), default=10)
-    t.add_argument("--batch-size", type=_count(1), default=64)
+    t.add_argument("--epochs", type=_count(1), default=10,
+                   help="passes over the training letters (default 10)")
+    t.add_argument("--batch-size", type=_count(1), default=64,
+                   help="letters per gradient step (default 64)")
     t.add_argument("--lr", type=float, default=None,
                    help="learning rate (default 0.001 for adam, 0.05 for sgd)")
-    t.add_argument("--optimizer", choices=["adam", "sgd"], default="adam")
-    t.add_argument("--momentum", type=float, default=0.9)
-    t.add_argument("--weight-decay", type=float, default=0.0)
+    t.add_argument("--optimizer", choices=["adam", "sgd"], default="adam",
+                   help="Adam, or SGD with momentum (default adam)")
+    t.add_argument("--momentum", type=float, default=0.9,
+                   help="SGD's momentum; Adam ignores it (default 0.9)")
+    t.add_argument("--weight-decay", type=float, default=0.0,
+                   help="L2 penalty on the weights (default 0)")
     t.add_argument("--lr-decay", type=float, default=1.0,
                    help="multiply the learning rate by this after every epoch (default 1)")
     t.add_argument("--augment", action="store_true",
@@ -122,7 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--label-smoothing", type=float, default=0.0, metavar="S",
                    help="train towards 1 - S on the right letter and S spread over all 26, "
                         "instead of certainty (default 0: plain cross-entropy)")
-    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--seed", type=int, default=0,
+                   help="random weights, letter order and augmentation (default 0)")
     t.add_argument("--name", default=None, help="model name shown in the app")
     t.add_argument("--out", required=True, metavar="MODEL.npz")
 
@@ -141,15 +148,17 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("bench", help="training and inference speed, against PyTorch if present")
     b.add_argument("--arch", action="append", choices=sorted(PRESETS),
                    help="preset to measure; repeatable (default: all)")
-    b.add_argument("--rounds", type=_count(1), default=7)
+    b.add_argument("--rounds", type=_count(1), default=7,
+                   help="interleaved rounds per measurement; medians are reported (default 7)")
     b.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
                    help="the fast engine (default) or the reference layers")
     b.add_argument("--json", action="store_true")
 
     f = sub.add_parser("folds", help="write k writer-disjoint train/validation files")
     f.add_argument("--data", required=True, metavar="FILE.npz")
-    f.add_argument("--k", type=_count(2), default=5)
-    f.add_argument("--seed", type=int, default=0)
+    f.add_argument("--k", type=_count(2), default=5, help="how many folds (default 5)")
+    f.add_argument("--seed", type=int, default=0,
+                   help="which writers go to which fold (default 0)")
     f.add_argument("--out", required=True, metavar="FOLDER")
 
     from cnn.cli_lodo import add_parser as add_lodo

@@ -157,3 +157,18 @@ def test_metadata_of_a_fine_tuned_model_keeps_its_preset_and_is_validated_again(
     assert meta["training"]["fine_tuned"] and meta["val_accuracy"] == 0.5
     assert "changed_since_validation" not in meta and meta["train_n"] == 9
     assert run_meta(RunConfig(arch=[{"type": "flatten"}]))["arch"] == "custom"
+
+
+def test_every_train_option_says_what_it_does_and_its_default(capsys):
+    """`train --help` listed --epochs, --batch-size, --seed, --momentum, --optimizer and
+    --synthetic-seed bare: a person had to read the code for their defaults."""
+    parser = build_parser()
+    with pytest.raises(SystemExit):
+        parser.parse_args(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for option, said in (("--epochs EPOCHS", "(default 10)"), ("--batch-size", "(default 64)"),
+                         ("--seed SEED", "(default 0)"), ("--momentum", "Adam ignores it"),
+                         ("--optimizer", "(default adam)"), ("--synthetic-seed", "(default 0)"),
+                         ("--weight-decay", "(default 0)")):
+        after = text[text.index(option):]
+        assert said in after[:200], option
