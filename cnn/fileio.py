@@ -63,8 +63,8 @@ def check_writable(path: str | os.PathLike) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder):
             pass
-    except OSError as e:
-        raise ValueError(f"cannot write {path}: {e.strerror or e} ({folder})") from None
+    except OSError as e:  # a file where a folder goes, permission, a full disk: said in words
+        raise ValueError(f"cannot write {path}: {why_not_written(path, e)}") from None
     return path
 
 
