@@ -3,6 +3,7 @@ engine from a terminal."""
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -246,6 +247,15 @@ def folds_cmd(args) -> int:
     return 0
 
 
+def _silence_stdout() -> None:
+    """Send what is left of stdout nowhere: Python flushes it again at exit, and would
+    complain there of the pipe that closed."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # no file descriptor behind stdout (a test's capture)
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -270,6 +280,9 @@ def main(argv: list[str] | None = None) -> int:
         bench.main(args.arch or sorted(PRESETS, key=list(PRESETS).index), args.json, args.rounds,
                    args.engine)
         return 0
+    except BrokenPipeError:  # the reader stopped reading (`| head`): stop quietly, as tools do
+        _silence_stdout()
+        return 141  # 128 + SIGPIPE: what a shell reports of a tool its pipe stopped
     except (ValueError, OSError) as e:  # DataError and CheckpointError are ValueErrors
         print("error: " + " ".join(str(e).split()), file=sys.stderr)  # one line
         return 2

@@ -262,3 +262,19 @@ def test_ctrl_c_before_or_outside_training_is_one_line_and_code_130(files, capsy
         assert code == 130 and err.strip().splitlines()[-1].startswith("interrupted"), err
         assert "Traceback" not in err
     assert out.read_bytes() == before
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a pipe whose reader leaves: POSIX")
+def test_a_reader_that_stops_reading_stops_the_command_quietly(files):
+    """`python -m cnn folds … | head -1` said 'error: [Errno 32] Broken pipe' and exited 2, as
+    if the command had failed; a tool whose reader left stops quietly."""
+    read, write = os.pipe()
+    proc = subprocess.Popen([sys.executable, "-m", "cnn", "folds", "--data",
+                             str(files / "blobs.npz"), "--k", "3", "--out", str(files / "k")],
+                            stdout=write, stderr=subprocess.PIPE, text=True)
+    os.close(write)
+    with os.fdopen(read) as reader:
+        assert reader.readline().startswith("fold 1:")  # then the reader leaves, as head does
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode in (0, 141)  # done before it noticed, or stopped by it
+    assert "Broken pipe" not in err and "Traceback" not in err
