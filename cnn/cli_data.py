@@ -53,7 +53,7 @@ def clean_cmd(args) -> int:
 
 
 def calibrate_cmd(args) -> int:
-    from cnn.calibration import apply_temperature, ece, fit_temperature
+    from cnn.calibration import apply_temperature, ece, fit_temperature, nll
     from cnn.functional import softmax
 
     check_not_input(args.out, "--out", [("--data", p) for p in args.data])
@@ -67,7 +67,11 @@ def calibrate_cmd(args) -> int:
     meta = dict(meta, temperature=t * (previous if isinstance(previous, int | float) else 1.0),
                 calibrated_on=[str(p) for p in args.data])
     checkpoint.save(model, args.out, meta)
-    log(f"temperature {t:.3f} fitted on {len(letters):,} letters: ECE {before:.1%} -> "
-        f"{after:.1%}; saved {args.out}")
+    # The fit lowers the loss; the ECE, counted in bins of confidence, need not follow it.
+    caveat = (" (it rose: the fit lowers the loss, and the ECE's bins hold few letters here)"
+              if after > before else "")
+    log(f"temperature {t:.3f} fitted on {len(letters):,} letters: loss {nll(z, letters.y):.3f} "
+        f"-> {nll(z, letters.y, t):.3f}, ECE {before:.1%} -> {after:.1%}{caveat}; "
+        f"saved {args.out}")
     print(f"{t:.4f}")
     return 0

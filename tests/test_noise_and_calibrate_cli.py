@@ -1,3 +1,4 @@
+import re
 
 import numpy as np
 import pytest
@@ -51,6 +52,10 @@ def test_calibrate_folds_the_temperature_into_the_model(tmp_path, model_and_lett
     r = run_cli("calibrate", "--model", str(model_path), "--data", str(path), "--out", str(out))
     assert r.returncode == 0, r.stderr
     t = float(r.stdout)
+    # It says what the fit lowers, the loss, beside the ECE (which can rise on few letters).
+    loss_before, loss_after = map(float, re.search(r"loss ([0-9.]+) -> ([0-9.]+), ECE",
+                                                   r.stderr).groups())
+    assert loss_after <= loss_before
     model, _ = checkpoint.load(model_path)
     calibrated, meta = checkpoint.load(out)
     assert meta["temperature"] == pytest.approx(t, abs=1e-4)  # printed to 4 places
