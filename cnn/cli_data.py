@@ -68,8 +68,8 @@ def calibrate_cmd(args) -> int:
                 calibrated_on=[str(p) for p in args.data])
     checkpoint.save(model, args.out, meta)
     # The fit lowers the loss; the ECE, counted in bins of confidence, need not follow it.
-    caveat = (" (it rose: the fit lowers the loss, and the ECE's bins hold few letters here)"
-              if after > before else "")
+    caveat = (" (it rose: the fit lowers the loss, which the ECE need not follow, least of all "
+              "on few letters)" if after > before else "")
     log(f"temperature {t:.3f} fitted on {len(letters):,} letters: loss {nll(z, letters.y):.3f} "
         f"-> {nll(z, letters.y, t):.3f}, ECE {before:.1%} -> {after:.1%}{caveat}; "
         f"saved {args.out}")
