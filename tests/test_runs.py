@@ -166,6 +166,7 @@ def test_every_train_option_says_what_it_does_and_its_default(capsys):
     with pytest.raises(SystemExit):
         parser.parse_args(["train", "--help"])
     text = " ".join(capsys.readouterr().out.split())
+    text = text[text.index("options:"):]  # the options' own lines, past the usage line
     for option, said in (("--epochs EPOCHS", "(default 10)"), ("--batch-size", "(default 64)"),
                          ("--seed SEED", "(default 0)"), ("--momentum", "Adam ignores it"),
                          ("--optimizer", "(default adam)"), ("--synthetic-seed", "(default 0)"),
