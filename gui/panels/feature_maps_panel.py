@@ -1,13 +1,15 @@
 """Feature maps panel: every layer's output in order, one mosaic image per layer.
 
 A layer of 64 maps is one ImageItem (tiles with 1-pixel gaps), so a redraw costs ten image
-uploads, not hundreds. Hover and clicks map back from the mosaic to (map, row, col).
+uploads, not hundreds. Hover and clicks map back from the mosaic to (map, row, col); the keys
+move a current map (see map_keys.py) and do what a click or a right-click does.
 """
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QRectF, Qt, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -20,9 +22,10 @@ from PySide6.QtWidgets import (
 from cnn.model import Sequential
 from gui import colormaps as cm
 from gui.panels.kernel_view import KernelDetail
+from gui.panels.map_keys import MapKeys
 from gui.panels.map_points import MapPoint, layer_at, point_at, unit_rect
 from gui.panels.map_row import MapRow
-from gui.panels.views import click_focus_only, outline
+from gui.panels.views import outline
 
 SCALES = {"map": "per map", "layer": "per layer", "network": "whole network"}
 MARGIN, LABEL_WIDTH, SPACING = 6, 84, 5
@@ -51,7 +54,9 @@ class FeatureMapsPanel(QWidget):
         self.hover_label = QLabel(HOVER_HINT)
         self.hover_label.setToolTip("Hover a map for its values; click it to enlarge it beside its "
                                     "kernel; right-click a pixel to step through how it was "
-                                    "computed")
+                                    "computed. Keys, after Tab to the maps: arrows pick a map, "
+                                    "Enter or Space enlarges it, Shift+Enter or the menu key "
+                                    "steps through it, Esc closes the enlarged map")
         self.hover_label.setStyleSheet(f"color: rgb{cm.MUTED};")
         self.hover_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         head = QHBoxLayout()
@@ -70,7 +75,6 @@ class FeatureMapsPanel(QWidget):
             lambda: self.step_through_requested.emit(self._menu_point))
 
         self._view = pg.GraphicsView()
-        click_focus_only(self._view)
         self._box = pg.ViewBox(invertY=True, enableMouse=False, enableMenu=False,
                                defaultPadding=0)
         self._view.setCentralItem(self._box)
@@ -83,6 +87,10 @@ class FeatureMapsPanel(QWidget):
         self._select_mark = outline(color=cm.FOREGROUND, width=1.0)
         self._box.addItem(self._hover_mark)
         self._box.addItem(self._select_mark)
+        self._keys = MapKeys(self._view, self._box, lambda: self._rows)
+        self._keys.moved.connect(self._on_keys_moved)
+        self._keys.enlarge_requested.connect(self.select)
+        self._keys.step_requested.connect(self._on_keys_step_requested)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
@@ -148,6 +156,7 @@ class FeatureMapsPanel(QWidget):
                 self._box.addItem(item)
             row.image.setImage(row.empty, levels=None)
         self.selected = None
+        self._keys.go_to(0, 0)
         self.detail.forget_map()
         self.detail.setVisible(False)
         self._select_mark.setVisible(False)
@@ -207,6 +216,7 @@ class FeatureMapsPanel(QWidget):
             y += (height if row.flat else max(height, self._label_room(row))) + SPACING
         if self.selected is not None:
             self._mark(self._select_mark, self.selected, whole_map=True)
+        self._keys.place()
 
     @staticmethod
     def _label_room(row: MapRow) -> float:
@@ -325,13 +335,17 @@ class FeatureMapsPanel(QWidget):
         self.detail.show_map(point.layer, point.channel, row.flat)
         self.detail.set_values(self._values_of(point))
         self.detail.setVisible(True)
+        self._keys.go_to(self._rows.index(row), 0 if row.flat else point.channel)
         self.map_clicked.emit(point)
 
     def _on_detail_closed(self) -> None:
+        focus = QApplication.focusWidget()
         self.detail.forget_hover()
         self.selected = None
         self._select_mark.setVisible(False)
         self.detail.setVisible(False)
+        if focus is not None and self.detail.isAncestorOf(focus):  # its button had the keys
+            self._view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _on_scale_box_changed(self, _index: int) -> None:
         self.set_activations(self._activations)
@@ -343,3 +357,43 @@ class FeatureMapsPanel(QWidget):
             self._hovered_layer = ""
             self.map_hovered.emit(None)
         return super().eventFilter(watched, event)
+
+    # --- keys ----------------------------------------------------------------------------------
+
+    def current_map(self) -> tuple[str, int] | None:
+        """(layer, map) the keys are on; a 1-D layer is one map, 0."""
+        return self._keys.current()
+
+    def _on_keys_moved(self, row: MapRow, text: str) -> None:
+        # The current map in the hover line, and in the layer guide as a hovered layer would be.
+        self.hover_label.setText(text or (HOVER_HINT if self._hovered is None
+                                          else self.hover_label.text()))
+        if row is not None and row.name != self._hovered_layer:
+            self._hovered_layer = row.name
+            self.layer_hovered.emit(row.name)
+
+    def _on_keys_step_requested(self, point: MapPoint, at) -> None:
+        chosen = self.selected  # the enlarged map's clicked pixel, as its button gives it
+        if chosen is not None and chosen.layer == point.layer and (
+                self._row(point.layer).flat or chosen.channel == point.channel):
+            point = chosen
+        if at is None:
+            self.step_through_requested.emit(point)
+        else:
+            self.offer_step_through(point, at)
+
+    def event(self, event: QEvent) -> bool:
+        # Esc anywhere in the panel closes the enlarged map before the window's Esc (clear
+        # the canvas) gets it; with no map enlarged, Esc clears as everywhere on the Draw tab.
+        if (event.type() == QEvent.Type.ShortcutOverride and self.selected is not None
+                and event.key() == Qt.Key.Key_Escape
+                and event.modifiers() == Qt.KeyboardModifier.NoModifier):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if event.key() == Qt.Key.Key_Escape and self.selected is not None:
+            self._on_detail_closed()
+            return
+        super().keyPressEvent(event)
