@@ -270,8 +270,9 @@ def test_both_save_commands_start_in_the_folder_last_used(qtbot, window, setting
 
 def test_tab_from_the_canvas_stops_only_where_a_key_does_something(window, qtbot):
     """Tab went from the canvas through the Prediction, Input and Saliency pictures (and the
-    feature maps and kernels) before reaching a control: stops that showed no focus and took
-    no key. A click on a picture still focuses it."""
+    kernels) before reaching a control: stops that showed no focus and took no key. The feature
+    maps are the one picture Tab stops at: their arrows pick a map, and they show it. A click
+    on a picture still focuses it."""
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window)  # focus needs it active
     draw_sample(window, qtbot)
     window.canvas.setFocus()
@@ -279,8 +280,12 @@ def test_tab_from_the_canvas_stops_only_where_a_key_does_something(window, qtbot
     for _ in range(30):
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
         chain.append(QApplication.focusWidget())
-    assert not [w for w in chain if isinstance(w, QGraphicsView)]
-    assert window.feature_maps_panel.isAncestorOf(chain[0])  # its colour scale, first
+    maps = window.feature_maps_panel
+    assert {w for w in chain if isinstance(w, QGraphicsView)} == {maps._view}
+    assert maps.isAncestorOf(chain[0])  # its colour scale, first
+    assert chain[1] is maps._view  # then the maps
+    assert QApplication.focusWidget() is not maps._view
+    assert not maps._keys.marker_shown()  # the current map's outline left with the focus
     assert window.canvas in chain and window.teach_bar.add_button in chain
     plot = window.prediction_panel.findChildren(QGraphicsView)[0]
     qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton)
