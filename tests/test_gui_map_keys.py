@@ -3,11 +3,12 @@ Esc closes it, Shift+Enter and the menu key step through it; the window's keys s
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QRectF, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QComboBox
 
 from cnn.model import build_model
-from gui.panels.map_keys import map_rect
+from gui.panels.map_keys import map_rect, step
+from gui.panels.map_row import MapRow
 from tests.test_gui_window import draw_sample, make_window
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -34,6 +35,28 @@ def tab_to_maps(window, qtbot):
 def keys(qtbot, panel, *pressed, modifier=NO):
     for key in pressed:
         qtbot.keyClick(panel._view, key, modifier)
+
+
+def test_up_and_down_go_through_a_layers_lines_of_tiles_then_to_the_nearest_tile(qapp):
+    """64 maps sit in four lines of 16: Down goes line by line before the next layer, whose
+    nearest tile by its middle is taken; Up from a 1-D strip lands on the last line."""
+    rows = [MapRow("pool1", "maxpool2d", (32, 14, 14)), MapRow("conv2", "conv2d", (64, 14, 14)),
+            MapRow("fc1", "linear", (128,))]
+    y = 0.0
+    for row in rows:  # as the panel lays them out: one width, stacked
+        height = row.natural_height(400.0)
+        row.rect = QRectF(100.0, y, 400.0, height)
+        y += height + 5
+    down, up = Qt.Key.Key_Down, Qt.Key.Key_Up
+    assert step(rows, 0, 3, down) == (0, 19)  # pool1's second line
+    assert step(rows, 0, 19, down) == (1, 3)  # conv2's first line, same column
+    assert [step(rows, 1, c, down) for c in (3, 19, 35)] == [(1, 19), (1, 35), (1, 51)]
+    assert step(rows, 1, 51, down) == (2, 0)  # the strip: one map
+    assert step(rows, 2, 0, up) == (1, 55)  # the last line, under the strip's middle (a tie: left)
+    assert step(rows, 1, 55, up) == (1, 39)
+    assert step(rows, 2, 0, down) == (2, 0) and step(rows, 2, 0, Qt.Key.Key_Right) == (2, 0)
+    assert step(rows, 1, 15, Qt.Key.Key_Right) == (1, 16)  # reading order, line to line
+    assert step(rows, 1, 20, Qt.Key.Key_End) == (1, 63)
 
 
 def test_arrows_move_the_current_map_within_a_layer_and_between_layers(window, qtbot):
