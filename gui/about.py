@@ -13,7 +13,7 @@ SHORTCUTS = [
     ("[ and ]", "thinner, thicker pen"),
     ("Ctrl+Z", "undo the last stroke, erase or clear"),
     ("Ctrl+Shift+Z, Ctrl+Y", "redo"),
-    ("Esc, Delete", "clear the canvas (Esc in the Feature maps: close the enlarged map first)"),
+    ("Esc, Delete", "clear the canvas (Esc in Feature maps: close the map)"),
     ("Shift+A … Shift+Z", "label the drawing for the teach bar (plain letters while the "
      "bar has focus)"),
     ("Ctrl+O", "open a model"),
@@ -21,11 +21,8 @@ SHORTCUTS = [
     ("Ctrl+Shift+S", "save the model as"),
     ("Ctrl+E", "export the drawing as PNG"),
     ("Ctrl+Shift+M", "my samples: see, delete or relabel the letters you added"),
-    ("Tab", "Feature maps: from the Colour scale to the maps, the current map outlined"),
-    ("Arrows, Home, End", "Feature maps: the map beside, above or below; a layer's first, last"),
-    ("Enter, Space", "Feature maps: enlarge the current map beside its kernel"),
-    ("Shift+Enter", "Feature maps: step through the current (or enlarged) map"),
-    ("Menu, Shift+F10", "Feature maps: the Step through menu, as a right-click"),
+    ("Arrows, Enter", "Feature maps, after Tab: pick a map, enlarge it"),
+    ("Shift+Enter, Menu", "Feature maps: step through the map, its menu"),
     ("Ctrl+1, Ctrl+2, Ctrl+3", "the Draw, Train and Step through tabs"),
     ("Space", "Step through: play / pause the sliding window"),
     ("Right, Left, Home", "Step through: one stop on, one back, back to the first"),
@@ -40,9 +37,9 @@ SHORTCUTS = [
 def shortcuts_html() -> str:
     rows = "".join(f"<tr><td><b>{escape(k)}</b>&nbsp;&nbsp;</td><td>{escape(v)}</td></tr>"
                    for k, v in SHORTCUTS)
-    return (f"<table>{rows}</table><p>Click a feature map to enlarge it (or Tab to the maps, "
-            "pick one with the arrows and press Enter); hover a pixel for its value and the "
-            "input pixels it can see.</p>")
+    return (f"<table>{rows}</table><p>Click a feature map to enlarge it (or Enter, Space on "
+            "the current one; Home, End: a layer's first, last; Shift+F10: the menu); hover a "
+            "pixel for its value and the input pixels it can see.</p>")
 
 
 def _layers_html(model: Sequential) -> str:
