@@ -87,10 +87,12 @@ class FeatureMapsPanel(QWidget):
         self._select_mark = outline(color=cm.FOREGROUND, width=1.0)
         self._box.addItem(self._hover_mark)
         self._box.addItem(self._select_mark)
-        self._keys = MapKeys(self._view, self._box, lambda: self._rows)
+        self._keys = MapKeys(self, self._view, self._box, lambda: self._rows,
+                             lambda: self.selected is not None)
         self._keys.moved.connect(self._on_keys_moved)
         self._keys.enlarge_requested.connect(self.select)
         self._keys.step_requested.connect(self._on_keys_step_requested)
+        self._keys.close_requested.connect(self._on_detail_closed)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
@@ -382,18 +384,3 @@ class FeatureMapsPanel(QWidget):
         else:
             self.offer_step_through(point, at)
 
-    def event(self, event: QEvent) -> bool:
-        # Esc anywhere in the panel closes the enlarged map before the window's Esc (clear
-        # the canvas) gets it; with no map enlarged, Esc clears as everywhere on the Draw tab.
-        if (event.type() == QEvent.Type.ShortcutOverride and self.selected is not None
-                and event.key() == Qt.Key.Key_Escape
-                and event.modifiers() == Qt.KeyboardModifier.NoModifier):
-            event.accept()
-            return True
-        return super().event(event)
-
-    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        if event.key() == Qt.Key.Key_Escape and self.selected is not None:
-            self._on_detail_closed()
-            return
-        super().keyPressEvent(event)

@@ -124,20 +124,27 @@ class MapCursor:
 
 class MapKeys(QObject):
     """The maps view's keys (an event filter on it): arrows move the current map, Enter or
-    Space asks to enlarge it, Shift+Enter to step through it, the menu key for the menu.
-    `rows` gives the panel's rows as they are now."""
+    Space asks to enlarge it, Shift+Enter to step through it, the menu key for the menu; and
+    Esc anywhere in the panel asks to close the enlarged map. `rows` gives the panel's rows as
+    they are now, `enlarged` whether a map is enlarged."""
 
     moved = Signal(object, str)  # the current map's MapRow and a line naming it; None, "" off
     enlarge_requested = Signal(object)  # MapPoint: the middle of the current map
     step_requested = Signal(object, object)  # MapPoint, and where a menu goes (None: no menu)
+    close_requested = Signal()
 
-    def __init__(self, view, box, rows: Callable[[], list[MapRow]]) -> None:
+    def __init__(self, panel, view, box, rows: Callable[[], list[MapRow]],
+                 enlarged: Callable[[], bool]) -> None:
         super().__init__(view)
-        self._view, self._box, self._rows = view, box, rows
+        self._panel, self._view, self._box = panel, view, box
+        self._rows, self._enlarged = rows, enlarged
         self._cursor = MapCursor(box)
         # A Tab stop, unlike the other pictures: it has keys now.
         view.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         view.installEventFilter(self)
+        # Keys the panel's controls leave unused come up to the panel: its Esc, from the maps,
+        # the Colour scale box or the enlarged map's buttons.
+        panel.installEventFilter(self)
 
     def current(self) -> tuple[str, int] | None:
         rows = self._rows()
@@ -177,7 +184,17 @@ class MapKeys(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         kind = event.type()
-        if kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) and self._rows():
+        if watched is self._panel:
+            # Esc closes the enlarged map before the window's Esc (clear the canvas) gets it;
+            # with none enlarged, Esc clears as everywhere on the Draw tab.
+            if (kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress)
+                    and event.key() == Qt.Key.Key_Escape
+                    and event.modifiers() == Qt.KeyboardModifier.NoModifier and self._enlarged()):
+                event.accept()
+                if kind == QEvent.Type.KeyPress:
+                    self.close_requested.emit()
+                return True
+        elif kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) and self._rows():
             what = key_action(event)
             if what:
                 event.accept()  # the view's own keys, before any window shortcut
