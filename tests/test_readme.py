@@ -41,3 +41,12 @@ def test_the_pytorch_snippet_loads_a_checkpoint_that_reads_as_ours(tmp_path, mon
 
 def test_the_readme_gives_the_apt_line_the_app_prints():
     assert APT_LINE in README
+
+
+def test_the_readme_output_size_formula_rounds_down_as_the_playground_does():
+    """Stride 2 over 28 pixels with no padding makes 13 stops, not (28 − 3) / 2 + 1 = 13.5."""
+    from cnn.explain import output_size, size_formula
+
+    formula, = re.findall(r"`([^`]*\(n \+ 2p − k\)[^`]*)`", README)
+    assert output_size(28, 3, 2, 0) == 13 and size_formula(28, 3, 2, 0).startswith("⌊")
+    assert formula == "⌊(n + 2p − k) / s⌋ + 1"
