@@ -35,9 +35,10 @@ _TEXT = {
         "halves the map. <b>Padding</b> adds a border of zeros so the map keeps its size."),
     "relu": (
         "ReLU keeps positive numbers and turns negative ones into zero. That is all. This tiny "
-        "bend is what lets a stack of layers learn curvy, non-linear rules; without it every "
-        "layer would collapse into one big multiplication. In the maps, the dark areas are "
-        "where a filter found nothing."),
+        "bend is what lets a stack of layers learn curvy, non-linear rules; without it, layers "
+        "with no max pooling between them would collapse into one big multiplication. In the "
+        "maps, the dark areas are the zeros ReLU made, where a filter's sum was negative: on "
+        "the strokes as well as around them."),
     "maxpool2d": (
         "Max pooling shrinks each map by keeping only the largest value in each small window. "
         "It keeps <i>the pattern is somewhere around here</i> and forgets exactly where, so a "

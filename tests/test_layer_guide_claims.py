@@ -1,0 +1,51 @@
+"""What the layer guide says about the network, checked against the shipped model and the code."""
+
+import numpy as np
+
+from cnn import checkpoint
+from cnn.model import build_model
+from cnn.paths import DEFAULT_MODEL
+from cnn.preprocess import preprocess_strokes
+from gui.layer_guide import explain
+from gui.sample_letter import sample_strokes
+
+
+def _text(topic: str) -> str:
+    return " ".join(explain(topic).split())
+
+
+def test_relu_dark_is_where_a_sum_was_negative_not_where_nothing_was_found():
+    """relu1's map 0 reads its bias (+0.33) on the empty corner and 0 on strokes: the dark
+    areas of a map are its zeros, and an empty area is not always one of them."""
+    model, _ = checkpoint.load(DEFAULT_MODEL)
+    pre = preprocess_strokes(sample_strokes(400, 400), (400, 400))
+    assert not pre.image[:2, :2].any()  # the corner and its neighbours hold no ink
+    relu1 = model.activations(pre.image[None, None].astype(model.dtype))["relu1"][0]
+    bright_on_nothing = np.nonzero(relu1[:, 0, 0] > 0)[0]
+    assert len(bright_on_nothing)
+    ink = pre.image > 0.5
+    assert any((relu1[c][ink] == 0).any() for c in bright_on_nothing)
+    text = _text("relu")
+    assert "found nothing" not in text
+    assert "dark areas are the zeros ReLU made, where a filter's sum was negative" in text
+
+
+def test_without_relu_only_max_pooling_bends_so_not_every_layer_collapses():
+    """The shipped network with its ReLUs taken out is still not one multiplication: max
+    pooling bends too. Only layers with no pooling between them (fc1, fc2) collapse."""
+    model, _ = checkpoint.load(DEFAULT_MODEL)
+    spec = [dict(s) for s in model.spec if s["type"] != "relu"]
+    linear = build_model(spec, np.random.default_rng(0), dtype=np.float64)
+    for name, layer in linear.layers:
+        for key, p in layer.params.items():
+            p[...] = model.layer(name).params[key]
+    rng = np.random.default_rng(1)
+    a, b = rng.random((2, 1, 1, 28, 28))
+
+    def f(x):
+        return linear.forward(x)
+
+    assert not np.allclose(f(a + b) - f(a) - f(b) + f(0 * a), 0, atol=1e-6)
+    text = _text("relu")
+    assert "every layer would collapse" not in text
+    assert "layers with no max pooling between them would collapse" in text
