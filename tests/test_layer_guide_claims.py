@@ -49,3 +49,15 @@ def test_without_relu_only_max_pooling_bends_so_not_every_layer_collapses():
     text = _text("relu")
     assert "every layer would collapse" not in text
     assert "layers with no max pooling between them would collapse" in text
+
+
+def test_max_pooling_forgives_a_stroke_a_pixel_off_not_a_letter_moved_on_the_canvas():
+    """A letter drawn further left reaches the network as the same 28×28 input (preprocessing
+    crops and centres it): that is not pooling's doing, so the pooling text must not claim it."""
+    strokes = sample_strokes(400, 400)
+    moved = [s - np.float32([60, 0]) for s in strokes]
+    np.testing.assert_allclose(preprocess_strokes(moved, (400, 400)).image,
+                               preprocess_strokes(strokes, (400, 400)).image, atol=1e-5)
+    text = _text("maxpool2d")
+    assert "letter drawn a little to the left" not in text
+    assert "a stroke a pixel away from where it usually is" in text
