@@ -79,7 +79,8 @@ _TEXT = {
         "where a little more or less ink would change the top letter's score the most."),
     "init": (
         "Before training, every weight is drawn at random from a Gaussian (bell-curve) "
-        "distribution around zero, with a spread of √(2 / inputs per unit). That is large "
+        "distribution around zero, with a spread of √(2 / inputs per unit) unless training "
+        "chose another (the Train tab can). That is large "
         "enough that signals do not fade away through the layers and small enough that they "
         "do not blow up. Random starts also make each filter different; training then shapes "
         "them into detectors for edges and strokes."),
@@ -122,11 +123,22 @@ def _layer_note(model: Sequential, name: str) -> str:
     return f"{name}: {_shape(before)} in → {_shape(after)} out; no weights."
 
 
-def _model_note(model: Sequential, topic: str) -> str:
+def init_std_of(meta: dict | None) -> float | None:
+    """The Gaussian's spread a model's training chose for every layer, or None for He's
+    √(2 / fan-in); anything but a positive number in the metadata counts as None."""
+    training = meta.get("training") if isinstance(meta, dict) else None
+    std = training.get("init_std") if isinstance(training, dict) else None
+    ok = isinstance(std, int | float) and not isinstance(std, bool) and math.isfinite(std)
+    return float(std) if ok and std > 0 else None
+
+
+def _model_note(model: Sequential, topic: str, init_std: float | None = None) -> str:
     if topic == "input":
         return f"This model's input: {_shape(model.input_shape)} (one grey channel)."
     if topic == "softmax":
         return f"Here: {model.num_classes} scores from {model.layers[-1][0]} → probabilities."
+    if topic == "init" and init_std is not None:
+        return f"every layer's weights drawn with σ = {init_std:g}, as chosen for training."
     if topic == "init":
         parts = []
         for name, layer in model.layers:
@@ -140,14 +152,16 @@ def _model_note(model: Sequential, topic: str) -> str:
     return "Here: " + ", ".join(names) + "." if names else ""
 
 
-def explain(topic: str, model: Sequential | None = None, layer: str | None = None) -> str:
-    """HTML: the plain explanation of `topic`, then this model's numbers (for `layer` if given)."""
+def explain(topic: str, model: Sequential | None = None, layer: str | None = None,
+            init_std: float | None = None) -> str:
+    """HTML: the plain explanation of `topic`, then this model's numbers (for `layer` if given);
+    `init_std` is the spread its training drew the weights with, None for He's."""
     text = f"<h3>{TOPICS[topic]}</h3><p>{_TEXT[topic]}</p>"
     if model is not None:
         if layer and layer in dict(model.layers):
             note = _layer_note(model, layer)
         else:
-            note = _model_note(model, topic)
+            note = _model_note(model, topic, init_std)
         if note:
             text += f"<p><b>In this model</b> · {note}</p>"
     return text

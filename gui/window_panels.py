@@ -45,7 +45,7 @@ class WindowPanels:
         model = self.predictor.model
         self.feature_maps_panel.set_model(model)
         self.kernels_panel.set_model(model)
-        self.guide_panel.set_model(model)
+        self.guide_panel.set_model(model, self.predictor.meta)
         self._update_model_labels()
         self.predict_now()
         self.model_changed.emit()

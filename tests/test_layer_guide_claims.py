@@ -8,6 +8,7 @@ from cnn.paths import DEFAULT_MODEL
 from cnn.preprocess import preprocess_strokes
 from gui.layer_guide import explain
 from gui.sample_letter import sample_strokes
+from tests.step_through_helpers import window_with
 
 
 def _text(topic: str) -> str:
@@ -61,3 +62,18 @@ def test_max_pooling_forgives_a_stroke_a_pixel_off_not_a_letter_moved_on_the_can
     text = _text("maxpool2d")
     assert "letter drawn a little to the left" not in text
     assert "a stroke a pixel away from where it usually is" in text
+
+
+def test_the_guide_gives_the_spread_a_model_was_drawn_with(qtbot, tmp_path):
+    """A network the Train tab started from a Gaussian of σ 0.05 was not drawn with He's
+    √(2 / 9) = 0.471 for conv1: the guide's note says the chosen σ, as the Step through's
+    Initialisation page does."""
+    window = window_with(qtbot, tmp_path)
+    guide = window.guide_panel
+    guide.show_topic("init")
+    assert "conv1: 9 inputs per unit, σ = 0.471" in guide.text()
+    model = build_model("small", np.random.default_rng(0), init_std=0.05)
+    window.set_model(model, {"training": {"init_std": 0.05}}, "drawn with σ 0.05")
+    assert "σ = 0.05, as chosen for training" in guide.text()
+    assert "0.471" not in guide.text()
+    assert "unless training chose another" in _text("init")

@@ -4,7 +4,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QTextBrowser, Q
 
 from cnn.model import Sequential
 from gui.eliding_combo import ElidingComboBox
-from gui.layer_guide import TOPICS, explain
+from gui.layer_guide import TOPICS, explain, init_std_of
 
 
 class GuidePanel(QWidget):
@@ -37,13 +37,16 @@ class GuidePanel(QWidget):
         layout.addLayout(row)
         layout.addWidget(self._text, 1)
         self._model: Sequential | None = None
+        self._init_std: float | None = None  # the spread its training drew weights with
         self.topic, self.layer = "input", None
         # activated, not currentIndexChanged: only a person's pick pins the topic.
         self._topic_box.activated.connect(self._on_topic_box_activated)
         self._render()
 
-    def set_model(self, model: Sequential) -> None:
-        self._model = model
+    def set_model(self, model: Sequential, meta: dict | None = None) -> None:
+        """The model whose numbers the guide gives; `meta` its checkpoint metadata (how its
+        weights were drawn)."""
+        self._model, self._init_std = model, init_std_of(meta)
         if self.layer and self.layer not in dict(model.layers):
             self.layer = None
         self._render()
@@ -63,7 +66,7 @@ class GuidePanel(QWidget):
         return self._text.toPlainText()
 
     def _render(self) -> None:
-        self._text.setHtml(explain(self.topic, self._model, self.layer))
+        self._text.setHtml(explain(self.topic, self._model, self.layer, self._init_std))
 
     def _on_topic_box_activated(self, _index: int) -> None:
         # The pointer leaving the popup lands on some panel (often the canvas); its Enter must

@@ -9,6 +9,7 @@ from cnn import explain
 from cnn.data import LETTERS
 from cnn.functional import softmax
 from gui.colormaps import ACCENT, BAR
+from gui.layer_guide import init_std_of
 from gui.mosaic import Mosaic
 from gui.step_through import shading
 from gui.step_through.bars import LetterBars, still_plot
@@ -94,9 +95,7 @@ class InitView(ChapterView):
         self.reinit_button.clicked.connect(self.reinitialise)
 
     def _init_std(self) -> float | None:
-        training = self.ctx.meta.get("training")
-        std = training.get("init_std") if isinstance(training, dict) else None
-        return float(std) if isinstance(std, int | float) and std > 0 else None
+        return init_std_of(self.ctx.meta)
 
     def update_view(self) -> None:
         names = self.ctx.names("conv2d") + self.ctx.names("linear")
