@@ -185,7 +185,8 @@ STEP_TEXT = {
         "small map to move the zoomed window."),
     "maxpool2d": (
         "The window covers a few numbers of the map; only the largest, outlined, passes on "
-        "to the smaller map. <b>Step</b> moves the window by the stride."),
+        "to the smaller map (on a tie, the first, reading row by row: it alone gets the "
+        "gradient in training). <b>Step</b> moves the window by the stride."),
     "flatten": (
         "Point at a number of the long list to see which map, row and column it came from, or "
         "at a map to see where its number lands. Each line of the list is one map, row after "

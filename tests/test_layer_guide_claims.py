@@ -77,3 +77,25 @@ def test_the_guide_gives_the_spread_a_model_was_drawn_with(qtbot, tmp_path):
     assert "σ = 0.05, as chosen for training" in guide.text()
     assert "0.471" not in guide.text()
     assert "unless training chose another" in _text("init")
+
+
+def test_the_pooling_page_says_which_of_tied_numbers_wins_as_the_layers_do():
+    """On empty paper a filter gives its bias alone, so pool1's windows there hold four equal
+    numbers: the page outlines the first, and both engines send the gradient to that one."""
+    from cnn import explain as by_hand
+    from cnn.fast.pool import CornerPool
+    from gui.layer_guide import explain_step
+
+    model, _ = checkpoint.load(DEFAULT_MODEL)
+    pre = preprocess_strokes(sample_strokes(400, 400), (400, 400))
+    relu1 = model.activations(pre.image[None, None].astype(model.dtype))["relu1"]
+    stop = by_hand.pool_stop(model.layer("pool1"), relu1[0], 0, 0, 0)
+    assert (stop.window == stop.window[0, 0]).all() and stop.window[0, 0] > 0
+    assert stop.winner == (0, 0)
+    x = np.ascontiguousarray(relu1[:, :1, :2, :2])  # that window, as a 2×2 map
+    dy = np.ones((1, 1, 1, 1), x.dtype)
+    reference, fast = model.layer("pool1"), CornerPool()
+    for pool in (reference, fast):
+        pool.forward(x)
+        np.testing.assert_array_equal(pool.backward(dy)[0, 0], [[1, 0], [0, 0]])
+    assert "on a tie, the first, reading row by row" in " ".join(explain_step("maxpool2d").split())
