@@ -137,6 +137,9 @@ def test_what_the_loss_chapter_says_of_the_shipped_model_is_measured(window, qtb
     model, meta = window.model, window.predictor.meta
     smoothing, = re.search(r"label smoothing ([0-9.]+)", text).groups()
     assert float(smoothing) == meta["training"]["label_smoothing"]
+    target, = re.search(r"about (\d+)% on the right letter", text).groups()
+    s = float(smoothing)  # the target: 1 − s on the letter, s shared by all 26
+    assert int(target) / 100 == pytest.approx(1 - s + s / model.num_classes, abs=0.005)
     scale, = re.search(r"multiplied by ([0-9.]+)", text).groups()
     assert float(scale) == pytest.approx(1 / meta["temperature"], abs=0.005)
     assert f"{meta['val_n']:,} held-out" in text
