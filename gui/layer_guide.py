@@ -42,8 +42,8 @@ _TEXT = {
     "maxpool2d": (
         "Max pooling shrinks each map by keeping only the largest value in each small window. "
         "It keeps <i>the pattern is somewhere around here</i> and forgets exactly where, so a "
-        "stroke a pixel away from where it usually is still looks the same further on, and "
-        "the next layers have less to do."),
+        "stroke a pixel away from where it usually is changes what the next layers see less, "
+        "and they have less to do."),
     "flatten": (
         "Flatten lays all the maps end to end as one long list of numbers, so the next layer "
         "can look at all of them at once. Nothing is computed; only the shape changes."),
