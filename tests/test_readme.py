@@ -50,3 +50,20 @@ def test_the_readme_output_size_formula_rounds_down_as_the_playground_does():
     formula, = re.findall(r"`([^`]*\(n \+ 2p − k\)[^`]*)`", README)
     assert output_size(28, 3, 2, 0) == 13 and size_formula(28, 3, 2, 0).startswith("⌊")
     assert formula == "⌊(n + 2p − k) / s⌋ + 1"
+
+
+def test_what_the_readme_says_a_straight_bar_reads_is_measured():
+    """'a straight bar drawn with the mouse reads 62 % l, 27 % I': the shipped model on one."""
+    from cnn.functional import softmax
+    from cnn.paths import DEFAULT_MODEL
+    from cnn.preprocess import preprocess_strokes
+
+    model, _ = checkpoint.load(DEFAULT_MODEL)
+    bar = preprocess_strokes([np.array([[300.0, 100.0], [300.0, 400.0]])], (600, 500))
+    z = model.activations(bar.image[None, None].astype(model.dtype))[model.layers[-1][0]]
+    p = softmax(z.astype(np.float64))[0]
+    said = re.findall(r"bar (?:drawn with the mouse )?reads (?:about )?(\d+) % l, (\d+) % I",
+                      " ".join(README.split()))
+    assert len(said) == 2
+    for l_share, i_share in said:
+        assert int(l_share) == round(100 * p[11]) and int(i_share) == round(100 * p[8])
