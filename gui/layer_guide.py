@@ -32,7 +32,8 @@ _TEXT = {
         "everything up. A large sum means <i>this patch looks like my pattern</i>: an edge, a "
         "corner, the end of a stroke. Each filter paints one feature map. The <b>stride</b> is "
         "the step between positions: stride 1 visits every pixel, stride 2 every other one and "
-        "halves the map. <b>Padding</b> adds a border of zeros so the map keeps its size."),
+        "halves the map. <b>Padding</b> adds a border of zeros so filters reach the edge "
+        "pixels; a border of 1 around a 3×3 filter keeps the map its size."),
     "relu": (
         "ReLU keeps positive numbers and turns negative ones into zero. That is all. This tiny "
         "bend is what lets a stack of layers learn curvy, non-linear rules; without it, layers "

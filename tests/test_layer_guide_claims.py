@@ -106,3 +106,17 @@ def test_the_pooling_page_says_which_of_tied_numbers_wins_as_the_layers_do():
         pool.forward(x)
         np.testing.assert_array_equal(pool.backward(dy)[0, 0], [[1, 0], [0, 0]])
     assert "on a tie, the first, reading row by row" in " ".join(explain_step("maxpool2d").split())
+
+
+def test_the_guide_says_which_padding_keeps_a_map_its_size():
+    """'Padding adds a border of zeros so the map keeps its size' holds for one border only:
+    the playground's padding 2 around a 3×3 filter grows a 28-pixel map to 30."""
+    from cnn.layers import Conv2d
+
+    def size(k, p):
+        return Conv2d(1, 1, kernel_size=k, padding=p).output_shape((1, 28, 28))[1]
+
+    assert size(3, 1) == 28 and size(3, 2) == 30 and size(5, 1) == 26
+    text = _text("conv2d")
+    assert "so the map keeps its size" not in text
+    assert "a border of 1 around a 3×3 filter keeps the map its size" in text
