@@ -159,6 +159,16 @@ def test_metadata_of_a_fine_tuned_model_keeps_its_preset_and_is_validated_again(
     assert run_meta(RunConfig(arch=[{"type": "flatten"}]))["arch"] == "custom"
 
 
+def test_a_fine_tuned_model_keeps_the_spread_its_weights_were_drawn_with():
+    """Fine-tuning starts from the model's weights: the form's init σ drew none of them, and
+    the Initialisation page and the layer guide read the spread from this record."""
+    base = {"training": {"init_std": 0.05}}
+    fine = run_meta(RunConfig(from_current=True, init_std=0.2), base)
+    assert fine["training"]["init_std"] == 0.05 and base["training"]["init_std"] == 0.05
+    assert run_meta(RunConfig(from_current=True, init_std=0.2), {})["training"]["init_std"] is None
+    assert run_meta(RunConfig(init_std=0.2), base)["training"]["init_std"] == 0.2  # new weights
+
+
 def test_every_train_option_says_what_it_does_and_its_default(capsys):
     """`train --help` listed --epochs, --batch-size, --seed, --momentum, --optimizer and
     --synthetic-seed bare: a person had to read the code for their defaults."""

@@ -10,9 +10,13 @@ def run_meta(config: RunConfig, base: dict | None = None, data: dict | None = No
     validation letters, when there were any). The caller adds the history."""
     meta = dict(base or {})
     preset = config.arch if isinstance(config.arch, str) else "custom"
+    training = config.training_meta()
+    if config.from_current:  # the weights were drawn when the model began, not by this run
+        earlier = meta.get("training")
+        training["init_std"] = earlier.get("init_std") if isinstance(earlier, dict) else None
     meta.update(name=config.name,
                 arch=meta.get("arch", "custom") if config.from_current else preset,
-                training=config.training_meta())
+                training=training)
     if data:
         meta.update(data)
     if val is not None:
