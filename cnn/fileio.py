@@ -20,9 +20,9 @@ def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> 
     A symbolic link is followed: the file it points to is replaced and the link stays. Anything
     there but a regular file (a device such as /dev/full, a pipe, a socket) is refused with an
     OSError, never replaced: renaming over it would swap a device for a file, which a person
-    running as root could do to /dev/null.
+    running as root could do to /dev/null. Returns `path` as given.
     """
-    path = Path(os.path.realpath(path))
+    given, path = Path(path), Path(os.path.realpath(path))
     if path.exists() and not path.is_file():
         kind = "folder" if path.is_dir() else "special file (a device, pipe or socket)"
         raise OSError(errno.EISDIR if path.is_dir() else errno.EINVAL,
@@ -44,7 +44,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> 
         except FileNotFoundError:
             pass
         raise
-    return path
+    return given  # a link stays the name the person chose, for what the app remembers
 
 
 def check_writable(path: str | os.PathLike) -> Path:

@@ -4,7 +4,7 @@ weights into the Draw tab, the docks out of the Train tab's way, letter keys for
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, Qt
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtWidgets import QAbstractItemView, QComboBox, QMainWindow
 
 from cnn.model import Sequential
 from cnn.samples import SampleStore
@@ -96,7 +96,11 @@ class TrainingLink(QObject):
         w.canvas.stroke_finished.connect(self._on_stroke_finished)
         # Letter keys: P and E are window shortcuts, so plain letters label only while the bar
         # has focus; on the rest of the Draw tab, its panels and its title Shift+letter does.
-        self._shift_letter_widgets = [w.draw_tab, *w.docks.values(), w.tabs.tabBar()]
+        # The panels' drop-downs and lists too: they would take Shift+letter to find an item,
+        # before it reached their panel (the Kernels box switched layer on Shift+C).
+        lists = [c for d in w.docks.values()
+                 for kind in (QComboBox, QAbstractItemView) for c in d.findChildren(kind)]
+        self._shift_letter_widgets = [w.draw_tab, *w.docks.values(), w.tabs.tabBar(), *lists]
         for widget in (self.teach_bar, self.teach_bar.label, *self._shift_letter_widgets):
             widget.installEventFilter(self)
 

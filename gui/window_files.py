@@ -91,7 +91,12 @@ class WindowFiles:
         data = QByteArray()
         buffer = QBuffer(data)
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-        self.canvas.to_image().save(buffer, "PNG")
+        if not self.canvas.to_image().save(buffer, "PNG"):  # never write nothing over a file
+            log.warning("could not encode the drawing as PNG for %s", path)
+            self.show_message("warning", "Could not export the drawing",
+                              "The drawing could not be made into a PNG image; nothing was "
+                              "written.")
+            return False
         try:
             written = atomic_write(path, lambda f: f.write(data.data()))
         except OSError as e:  # where the person chose to write: say why, as a save does

@@ -4,7 +4,7 @@ closing during a run, saving (pytest-qt, headless; every wait is on a GUI-thread
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QApplication, QGraphicsView, QTextBrowser
+from PySide6.QtWidgets import QApplication, QComboBox, QGraphicsView, QTextBrowser
 
 from cnn.paths import DEFAULT_MODEL
 from cnn.samples import SampleStore
@@ -79,10 +79,16 @@ def test_shift_letter_sets_the_label_from_the_panels_and_the_tab_title_too(windo
         assert QApplication.focusWidget() is widget
         qtbot.keyClick(widget, key, Qt.KeyboardModifier.ShiftModifier)
         assert bar.label.currentText() == letter
+    # A panel's drop-down took Shift+letter to find an item: the Kernels box switched layer.
+    kernels_box = window.kernels_panel.findChild(QComboBox)
+    layer = kernels_box.currentText()
+    kernels_box.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.keyClick(kernels_box, Qt.Key.Key_C, Qt.KeyboardModifier.ShiftModifier)
+    assert bar.label.currentText() == "C" and kernels_box.currentText() == layer
     qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
     window.tabs.tabBar().setFocus(Qt.FocusReason.TabFocusReason)
     qtbot.keyClick(window.tabs.tabBar(), Qt.Key.Key_K, Qt.KeyboardModifier.ShiftModifier)
-    assert bar.label.currentText() == "G"
+    assert bar.label.currentText() == "C"
 
 
 def test_teach_this_letter_swaps_the_model_and_repredicts(window, qtbot, settings):
@@ -290,6 +296,23 @@ def test_tab_from_the_canvas_stops_only_where_a_key_does_something(window, qtbot
     plot = window.prediction_panel.findChildren(QGraphicsView)[0]
     qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton)
     assert QApplication.focusWidget() is plot
+
+
+def test_a_plain_key_on_a_step_through_drop_down_is_the_boxs_too(window, qtbot):
+    """The chapters are made when first opened, after the window guarded its own boxes: on the
+    pooling chapter's layer box, P switched the Draw tab's eraser back to the pen."""
+    from PySide6.QtWidgets import QComboBox
+
+    from tests.step_through_helpers import open_tab
+
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    draw_sample(window, qtbot)
+    window.actions_by_name["eraser"].trigger()
+    view = open_tab(window, qtbot, "pooling").views["pooling"]
+    box = next(b for b in view.findChildren(QComboBox) if b.isVisible())
+    box.setFocus()
+    qtbot.keyClick(box, Qt.Key.Key_P)
+    assert window.actions_by_name["eraser"].isChecked()
 
 
 def test_a_plain_key_on_a_drop_down_box_picks_an_item_not_the_pen(window, qtbot):

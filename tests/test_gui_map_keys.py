@@ -214,3 +214,20 @@ def test_the_menu_key_offers_step_through_at_the_current_map(window, qtbot):
     menu.close()
     tab = window.step_through.tab
     assert tab.current_chapter() == "relu" and tab.views["relu"].map_box.value() == 1
+
+
+def test_the_keys_line_gives_way_to_the_hovered_value_when_the_keys_leave(qtbot, tmp_path):
+    """With the pointer resting on a map, the line kept 'Enter: enlarge …' after Tab left."""
+    from gui.panels.map_points import MapPoint
+
+    window = make_window(qtbot, QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    draw_sample(window, qtbot)
+    panel = window.feature_maps_panel
+    panel._show_hover(MapPoint("conv1", 0, 3, 3, 0.5))  # the pointer rests on a map
+    hovered = panel.hover_label.text()
+    panel._view.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.keyClick(panel._view, Qt.Key.Key_Right)
+    assert "Enter: enlarge" in panel.hover_label.text()
+    window.canvas.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(lambda: panel.hover_label.text() == hovered)

@@ -287,3 +287,22 @@ def test_a_sample_added_on_the_draw_tab_shows_in_the_open_window(window, store, 
     new = window.teach.add_sample([], image(99), "Q")
     assert d.model.rowCount() == 7 and new in d.model.ids()
     assert d.letters.item(LETTERS.index("Q") + 1).text() == "Q  (1)"
+
+
+def test_one_delete_reads_the_samples_folder_once_for_each_view(window, qtbot, monkeypatch):
+    """A delete refreshed the count, the preview and the window twice over, through the teach
+    bar's counts coming back: seven reads of the whole folder, two reloads of the window."""
+    tab = window.train_tab
+    window.tabs.setCurrentWidget(tab)
+    tab.show_samples()
+    d = tab.samples_window
+    reads, reloads = [], []
+    real_read, real_reload = SampleStore._samples, d.reload
+    monkeypatch.setattr(SampleStore, "_samples", lambda self: reads.append(1) or real_read(self))
+    monkeypatch.setattr(d, "reload", lambda: reloads.append(1) or real_reload())
+    before = len(d.model.ids())
+    d.delete([d.model.ids()[0]])
+    assert len(d.model.ids()) == before - 1
+    assert len(reloads) == 1 and len(reads) <= 4  # the window, the count, the preview, the bar
+    assert tab.setup.my_samples.text() == f"My samples ({before - 1:,})"
+    assert f"{before - 1} in all" in window.teach_bar.counter.text()

@@ -697,3 +697,19 @@ def test_open_and_export_start_in_a_folder_that_exists_on_a_fresh_install(
     window.actions_by_name["open"].trigger()
     qtbot.mouseClick(window.train_tab.open_button, Qt.MouseButton.LeftButton)
     assert offered[-2:] == [models, models] and not gone.exists()
+
+
+def test_an_export_whose_image_cannot_be_made_writes_nothing(qtbot, settings, tmp_path,
+                                                             monkeypatch):
+    """An image that would not encode wrote an empty file over the last export, and said
+    'Exported'."""
+    from PySide6.QtGui import QImage
+
+    window = make_window(qtbot, settings)
+    target = tmp_path / "drawing.png"
+    target.write_bytes(b"\x89PNG an earlier export")
+    monkeypatch.setattr(window.canvas, "to_image", lambda *a, **k: QImage())
+    assert not window.export_drawing(str(target))
+    assert target.read_bytes() == b"\x89PNG an earlier export"
+    kind, title, _ = window.last_message
+    assert kind == "warning" and "Could not export" in title

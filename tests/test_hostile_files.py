@@ -281,7 +281,7 @@ def test_saving_over_a_pipe_or_a_folder_refuses_and_a_link_keeps_pointing(fifo, 
     checkpoint.save(build_model("small"), real)
     link = tmp_path / "link.npz"
     link.symlink_to(real)
-    checkpoint.save(model, link)
+    assert checkpoint.save(model, link) == link  # the name chosen, which the app remembers
     assert link.is_symlink() and link.resolve() == real  # the link stays a link...
     saved, _ = checkpoint.load(real)  # ...and the file it points to holds the new model
     assert all(np.array_equal(saved.state_dict()[k], v) for k, v in model.state_dict().items())

@@ -368,8 +368,10 @@ class FeatureMapsPanel(QWidget):
 
     def _on_keys_moved(self, row: MapRow, text: str) -> None:
         # The current map in the hover line, and in the layer guide as a hovered layer would be.
-        self.hover_label.setText(text or (HOVER_HINT if self._hovered is None
-                                          else self.hover_label.text()))
+        if text:
+            self.hover_label.setText(text)
+        else:  # the keys left: the hovered unit's value again, or the hint
+            self._show_hover(self._hovered)
         if row is not None and row.name != self._hovered_layer:
             self._hovered_layer = row.name
             self.layer_hovered.emit(row.name)

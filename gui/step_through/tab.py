@@ -39,6 +39,7 @@ from gui.step_through.pooling_view import PoolingView
 from gui.step_through.relu_view import ReluView
 from gui.step_through.softmax_view import SoftmaxView
 from gui.step_through.truth import Truth
+from gui.type_to_find import keep_typing_keys
 
 # Each chapter's view, in the article's order; made the first time it is shown.
 _VIEWS = {"input": InputView, "convolution": ConvolutionView, "relu": ReluView,
@@ -118,6 +119,7 @@ class StepThroughTab(QWidget):
         view = kind(self.truth) if kind in (LossView, BackpropView) else kind()
         if isinstance(view, BackpropView):
             view.keep_requested.connect(self.keep_requested)
+        keep_typing_keys(view)  # its drop-downs pick items with letters, as the window's do
         self.stack.addWidget(view)
         if self.ctx is not None:
             view.set_context(self.ctx)

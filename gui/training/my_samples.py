@@ -209,7 +209,8 @@ class MySamplesDialog(QDialog):
 
     def relabel(self, ids: list[str], label: int) -> list[str]:
         """Give these samples letter `label` (0..25), keeping their case; returns their ids
-        now. They stay selected, to see where they went."""
+        now. Those still shown (all letters, or the new letter's) stay selected, to see where
+        they went."""
         outcome = relabel_samples(self.store, ids, label)
         self._said(outcome)
         self.select_ids(outcome.ids)

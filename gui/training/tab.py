@@ -64,6 +64,7 @@ class TrainTab(TabFiles, QWidget):
         self.collapse = ""  # the warning when the last epoch's predictions collapsed, or ""
         self._run_published = False  # the run going on, or the last, sent trained weights
         self.samples_window: MySamplesDialog | None = None  # made when first asked for
+        self._samples_window_changing = False  # its change is being passed on
         self._create_widgets()
         self._connect_signals()
         self._on_controller_state_changed(IDLE)
@@ -217,6 +218,8 @@ class TrainTab(TabFiles, QWidget):
     def samples_changed(self) -> None:
         """Samples were added, deleted or relabelled: the count, the training data view and
         the My samples window show them as they now are."""
+        if self._samples_window_changing:  # its change, already refreshed for
+            return
         self.refresh_samples_count()
         self.preview.refresh()
         if self.samples_window is not None and self.samples_window.isVisible():
@@ -236,9 +239,15 @@ class TrainTab(TabFiles, QWidget):
         self.samples_window.activateWindow()
 
     def _on_samples_window_changed(self) -> None:
+        # Each refresh reads the whole samples folder: the count and the preview once here,
+        # the window (which reloaded itself) not again when the teach bar's counts come back.
         self.refresh_samples_count()
         self.preview.refresh()
-        self.samples_edited.emit()
+        self._samples_window_changing = True
+        try:
+            self.samples_edited.emit()
+        finally:
+            self._samples_window_changing = False
 
     def samples_note(self) -> str:
         """'1 damaged sample skipped: x.npz — see the log' ('' when every sample reads)."""
