@@ -713,3 +713,18 @@ def test_an_export_whose_image_cannot_be_made_writes_nothing(qtbot, settings, tm
     assert target.read_bytes() == b"\x89PNG an earlier export"
     kind, title, _ = window.last_message
     assert kind == "warning" and "Could not export" in title
+
+
+def test_the_enlarged_maps_caption_shows_a_small_bias_in_digits(window, qtbot):
+    """A bias of −0.004 read 'plus bias −0.00' beside the enlarged map."""
+    draw_sample(window, qtbot)
+    panel = window.feature_maps_panel
+    window.model.layer("conv2").params["bias"][3] = -0.0043
+    pos = map_pixel(panel, "conv2", 3, 0, 0)
+    send_mouse(panel._view.viewport(), QEvent.Type.MouseButtonPress, (pos.x(), pos.y()))
+    send_mouse(panel._view.viewport(), QEvent.Type.MouseButtonRelease, (pos.x(), pos.y()),
+               buttons=Qt.MouseButton.NoButton)
+    assert "plus bias −0.0043." in panel.detail.caption.text()
+    window.model.layer("conv2").params["bias"][3] = 0.17
+    panel.select(panel.selected)  # shown again: two decimals for an ordinary bias
+    assert "plus bias +0.17." in panel.detail.caption.text()

@@ -186,7 +186,9 @@ class KernelDetail(QWidget):
         what = f"kernel {self._channel}: {w.shape[0]}×{k}×{k}"
         self._set_title("kernel", f"{name} {what}", what)
         via = "" if name == self._layer else f" after {self._layer.rstrip('0123456789')}"
+        # Two decimals, or two digits of a smaller bias: -0.004 read '−0.00'.
+        bias_text = f"{bias:+.2f}" if abs(bias) >= 0.01 or bias == 0 else f"{bias:+.2g}"
         self.caption.setText(
             f"Made by {name}'s kernel {self._channel}{via}: one {k}×{k} filter per input "
-            f"map ({w.shape[0]}), summed, plus bias {cm.true_minus(f'{bias:+.2f}')}. Red "
+            f"map ({w.shape[0]}), summed, plus bias {cm.true_minus(bias_text)}. Red "
             "weights add, blue subtract.")
