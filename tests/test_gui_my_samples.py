@@ -12,10 +12,8 @@ from PySide6.QtWidgets import QApplication
 
 from cnn.data import LETTERS
 from cnn.samples import SampleStore, SampleSummary
-from gui.main_window import MainWindow
-from gui.models import LoadedModel
 from gui.training.my_samples import MySamplesDialog
-from tests.test_gui_window import small_model
+from tests.test_gui_window import make_window
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints",
                                        "This plugin does not support raise")
@@ -45,14 +43,9 @@ def store():
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, store):
-    window = MainWindow(LoadedModel(small_model(), {}, "test model", None),
-                        QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(window)
-    window.resize(1300, 740)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
+def window(qtbot, tmp_path, store):  # after `store`: the window reads the samples there
+    return make_window(qtbot, QSettings(str(tmp_path / "settings.ini"),
+                                        QSettings.Format.IniFormat))
 
 
 @pytest.fixture

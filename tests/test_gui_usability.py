@@ -727,16 +727,23 @@ def test_collapse_advice_names_the_runs_optimizer_and_rate():
     assert "far too high" not in low and "smaller" in low
 
 
-def test_a_run_that_collapses_to_one_letter_warns_after_the_epoch_and_at_the_end(
-        qtbot, tmp_path):
+def collapsing_tab(qtbot, tmp_path, epochs: int) -> TrainTab:
+    """A Train tab on screen, set to train Adam at learning rate 5: allowed, but far too high
+    (it collapses in the first epoch)."""
     tab = TrainTab()
     qtbot.addWidget(tab)
     tab.resize(1366, 720)
     tab.show()
     qtbot.waitExposed(tab)
-    tab.setup.set_config(config(str(save_npz(blobs(), tmp_path / "blobs.npz")), epochs=1))
+    tab.setup.set_config(config(str(save_npz(blobs(), tmp_path / "blobs.npz")), epochs=epochs))
     tab.setup.lr.selectAll()
-    qtbot.keyClicks(tab.setup.lr, "5")  # allowed, but far too high for Adam
+    qtbot.keyClicks(tab.setup.lr, "5")
+    return tab
+
+
+def test_a_run_that_collapses_to_one_letter_warns_after_the_epoch_and_at_the_end(
+        qtbot, tmp_path):
+    tab = collapsing_tab(qtbot, tmp_path, epochs=1)
     epochs = []
     tab.controller.epoch_finished.connect(lambda r: epochs.append(
         (tab.banner.isVisible(), tab.banner.text())))
@@ -765,14 +772,7 @@ def test_a_run_that_collapses_to_one_letter_warns_after_the_epoch_and_at_the_end
 
 
 def test_a_collapsed_run_the_person_stops_is_not_called_finished(qtbot, tmp_path):
-    tab = TrainTab()
-    qtbot.addWidget(tab)
-    tab.resize(1366, 720)
-    tab.show()
-    qtbot.waitExposed(tab)
-    tab.setup.set_config(config(str(save_npz(blobs(), tmp_path / "blobs.npz")), epochs=50))
-    tab.setup.lr.selectAll()
-    qtbot.keyClicks(tab.setup.lr, "5")  # far too high for Adam: collapses in the first epoch
+    tab = collapsing_tab(qtbot, tmp_path, epochs=50)
     with qtbot.waitSignal(tab.controller.epoch_finished, timeout=30_000):
         qtbot.mouseClick(tab.start_button, Qt.MouseButton.LeftButton)
     assert tab.collapse
