@@ -263,6 +263,30 @@ def test_fine_tuning_continues_the_history(qtbot, blob_file):
 
 
 
+def test_a_new_run_on_other_validation_letters_clears_the_last_runs_mistakes(qtbot, blob_file):
+    tab = make_tab(qtbot)
+    tab.setup.set_config(config(blob_file, epochs=1, val_fraction=0.25))
+    run_to_end(qtbot, tab)
+    first_n = len(tab.views.val_y)
+    assert tab.confusion.confusion.sum() == first_n and tab.views.predictions is not None
+    # Fine-tuning on the same split keeps the last matrix, its cells still open their letters.
+    tab.setup.set_config(config(blob_file, epochs=1, val_fraction=0.25, from_current=True))
+    tab._current_model = lambda: (tab.controller.model, tab.controller.meta)
+    with qtbot.waitSignal(tab.controller.data_loaded, timeout=RUN_TIMEOUT_MS):
+        assert tab.start()
+    assert tab.confusion.confusion.sum() == first_n and tab.views.predictions is not None
+    assert tab.stop_and_wait(STOP_TIMEOUT_S)
+    # A run holding out another share: the old matrix counted letters this run does not have.
+    tab.unsaved = False
+    tab.setup.set_config(config(blob_file, epochs=1, val_fraction=0.4))
+    with qtbot.waitSignal(tab.controller.data_loaded, timeout=RUN_TIMEOUT_MS):
+        assert tab.start()
+    assert len(tab.views.val_y) != first_n
+    assert tab.confusion.confusion.sum() == 0 and tab.gallery.count == 0
+    assert "appear after each epoch" in tab.gallery.title.text()
+    assert tab.stop_and_wait(STOP_TIMEOUT_S)
+
+
 def test_a_run_that_goes_on_after_one_stopped_mid_epoch_is_drawn_after_it(qtbot, blob_file):
     from gui.training.history import History
 

@@ -117,6 +117,18 @@ class ConfusionPanel(pg.GraphicsLayoutWidget):
         self._has_result = True
         self._draw()
 
+    def clear_result(self) -> None:
+        """Back to no result: a new run validates on other letters."""
+        self.confusion = np.zeros((26, 26), np.int64)
+        self._per_class = [None] * 26
+        self._has_result = False
+        self._selected = None
+        if self.plots_made:
+            self.image.setImage(np.zeros((26, 26), np.float32), levels=(0, 1))
+            self.bars.setOpts(height=np.zeros(26))
+            self.title.setText("Confusion matrix (after each epoch)")
+            self._draw()
+
     def _draw(self) -> None:
         if not self.plots_made:
             return

@@ -13,6 +13,8 @@ from gui.training.gallery import Gallery, mistake_captions
 from gui.training.history import History
 from gui.training.preview import PreviewPanel
 
+WAITING = "Misclassified validation letters appear after each epoch."
+
 
 class RunViews(QTabWidget):
     """set_validation, show_history / refresh_history, set_epoch_result, set_flow."""
@@ -23,7 +25,7 @@ class RunViews(QTabWidget):
         self.setDocumentMode(True)
         self.curves = CurvesPanel()
         self.confusion = ConfusionPanel()
-        self.gallery = Gallery("Misclassified validation letters appear after each epoch.")
+        self.gallery = Gallery(WAITING)
         self.backprop = BackpropPanel()
         self.preview = PreviewPanel(sample_store)
         mistakes = QSplitter(Qt.Orientation.Horizontal)
@@ -41,8 +43,16 @@ class RunViews(QTabWidget):
         self.confusion.cell_clicked.connect(self._on_confusion_cell_clicked)
 
     def set_validation(self, x: np.ndarray, y: np.ndarray) -> None:
-        """The run's validation letters (N, 28, 28) uint8 and labels (N,)."""
-        self.val_x, self.val_y, self.predictions = x, y, None
+        """The run's validation letters (N, 28, 28) uint8 and labels (N,). The last run's
+        mistakes stay on show only when this run validates on the same letters."""
+        same = (self.predictions is not None and np.array_equal(x, self.val_x)
+                and np.array_equal(y, self.val_y))
+        self.val_x, self.val_y = x, y
+        if not same:
+            self.predictions = None
+            self.confusion.clear_result()
+            self.gallery.set_items(x[:0], [])
+            self.gallery.set_title(WAITING)
 
     def show_history(self, history: History) -> None:
         """Redraw the curves from scratch (a new run or an opened model)."""
