@@ -464,3 +464,29 @@ def test_training_data_view_shows_the_letters_a_run_would_train_on(qtbot, blob_f
     assert len(tab.preview.images) == 40
     tab.setup.files.item(0).setCheckState(Qt.CheckState.Unchecked)  # the file not trained on
     assert "blobs" not in tab.preview.note.text() and len(tab.preview.images) == 40
+
+
+def test_the_gallery_title_counts_mistakes_in_plain_words(qtbot):
+    from gui.training.views import RunViews
+
+    views = RunViews()
+    qtbot.addWidget(views)
+    y = np.arange(26)
+    views.set_validation(blobs(26).x, y)
+
+    def epoch(pred, index):
+        confusion = np.zeros((26, 26), np.int64)
+        np.add.at(confusion, (y, pred), 1)
+        views.set_epoch_result({"confusion": confusion, "per_class": [1.0] * 26,
+                                "predictions": pred, "gallery": {
+                                    "index": np.array(index, np.int64),
+                                    "top": np.zeros((len(index), 3), np.int64),
+                                    "p": np.zeros((len(index), 3))}})
+        return views.gallery.title.text()
+
+    assert epoch(y, []) == "No validation letter misread."
+    wrong = y.copy()
+    wrong[3] = 0
+    assert epoch(wrong, [3]) == "1 validation letter misread, with the network's top 3 guesses:"
+    views.confusion.select_cell(3, 0)
+    assert views.gallery.title.text() == "True D read as A: 1 validation letter"

@@ -76,8 +76,14 @@ class RunViews(QTabWidget):
         captions, tips = mistake_captions(self.val_y[idx], g["top"], g["p"])
         self.gallery.set_items(self.val_x[idx], captions, tips)
         wrong = int((self.predictions != self.val_y).sum())
-        self.gallery.set_title(f"{wrong:,} validation letters misread; the {len(idx)} surest "
-                               "mistakes, with the network's top 3 guesses:")
+        if not wrong:
+            title = "No validation letter misread."
+        elif len(idx) == wrong:
+            title = f"{_letters(wrong)} misread, with the network's top 3 guesses:"
+        else:
+            title = (f"{_letters(wrong)} misread; the {len(idx)} surest mistakes, with the "
+                     "network's top 3 guesses:")
+        self.gallery.set_title(title)
 
     def set_flow(self, flow: dict) -> None:
         self.backprop.set_flow(flow)
@@ -90,5 +96,10 @@ class RunViews(QTabWidget):
         caption = f"{LETTERS[true]} → {LETTERS[pred]}"
         self.gallery.set_items(self.val_x[idx], [caption] * len(idx))
         shown = min(len(idx), self.gallery.capacity)
-        self.gallery.set_title(f"True {LETTERS[true]} {verb}: {len(idx):,} validation letters"
+        self.gallery.set_title(f"True {LETTERS[true]} {verb}: {_letters(len(idx))}"
                                + (f" (first {shown} shown)" if shown < len(idx) else ""))
+
+
+def _letters(n: int) -> str:
+    """'1 validation letter', '1,204 validation letters'."""
+    return f"{n:,} validation letter{'s' if n != 1 else ''}"
