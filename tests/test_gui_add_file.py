@@ -181,3 +181,22 @@ def test_an_unexpected_failure_keeps_its_traceback(qtbot, panel, tmp_path, caplo
     errors = [r for r in caplog.records if r.levelname == "ERROR"]
     assert [(r.name, r.exc_info is not None) for r in errors] == [
         ("gui.training.background", True)]
+
+
+def test_an_emnist_labels_file_or_an_unknown_file_is_refused_with_what_to_add(
+        qtbot, panel, tmp_path):
+    from cnn.emnist import write_idx
+
+    labels = tmp_path / "emnist-letters-test-labels-idx1-ubyte"
+    write_idx(labels, np.ones(3, np.uint8))
+    other = tmp_path / "letters.bin"
+    other.write_bytes(bytes(100))
+    with qtbot.waitSignal(panel.loader.finished):
+        click_add(qtbot, panel, [labels, other])
+    lines = panel.file_message.text().splitlines()
+    assert lines[0] == ("emnist-letters-test-labels-idx1-ubyte was not added: this is an EMNIST "
+                        "labels file; add its images file (emnist-letters-test-images-idx3-ubyte)"
+                        " instead: the labels are read from beside it")
+    assert lines[1].startswith("letters.bin was not added: not a letter set: LetterLens reads "
+                               ".npz letter sets and EMNIST images files")
+    assert "labels_path" not in panel.file_message.text() and listed(panel) == []

@@ -59,8 +59,17 @@ def synthetic_set(n: int, seed: int = 0, report: Report = quiet,
 def load_file(path: str, emnist: bool = False) -> LetterSet:
     """A letter set from an .npz, or from EMNIST's images file (its labels file beside it):
     by the name's ending unless `emnist` says which."""
-    if str(path).endswith(".npz") and not emnist:
+    name = Path(path).name
+    if name.endswith(".npz") and not emnist:
         return load_npz(path)
+    if not emnist and "images-idx3" not in name:
+        if "labels-idx1" in name:  # the labels file of a pair: its images file is the one
+            raise DataError(f"{path}: this is an EMNIST labels file; add its images file "
+                            f"({name.replace('labels-idx1', 'images-idx3')}) instead: the labels "
+                            "are read from beside it")
+        raise DataError(f"{path}: not a letter set: LetterLens reads .npz letter sets and "
+                        "EMNIST images files (…-images-idx3-ubyte, or .gz) with their labels "
+                        "file beside them")
     from cnn.emnist import load_emnist
 
     return load_emnist(path)
