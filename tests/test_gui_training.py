@@ -361,6 +361,22 @@ def test_synthetic_letters_and_my_samples_feed_a_run(qtbot, folders):
     assert tab.stop_and_wait(STOP_TIMEOUT_S)
 
 
+def test_a_run_on_my_samples_alone_says_it_has_no_validation_letters(qtbot, folders):
+    from cnn.samples import SampleStore
+
+    store = SampleStore(folders / "mine")
+    for image, label in zip(blobs(52).x, blobs(52).y, strict=True):
+        store.add(image, int(label))
+    tab = make_tab(qtbot, store=store)
+    tab.setup.set_config(config(None, files=[], my_samples=True, epochs=1, val_fraction=0.25))
+    result = run_to_end(qtbot, tab)
+    assert result["reason"] == "done" and tab.controller.data_info["val_n"] == 0
+    assert tab.last_message[:2] == ("warning", "No validation letters.")
+    assert "single writer" in tab.last_message[2]
+    assert tab.gallery.title.text() == "This run validates on no letters, so it has no " \
+                                       "mistakes to show."
+
+
 def test_a_run_can_validate_on_a_file_it_does_not_train_on(qtbot, blob_file, folders):
     held_out = str(save_npz(blobs(n=104, seed=3), folders / "held_out.npz"))
     tab = make_tab(qtbot)

@@ -300,7 +300,15 @@ class TrainTab(TabFiles, QWidget):
         sources = ", ".join(f"{name} {n:,}" for name, n in info["sources"])
         self._say(f"Training on {info['train_n']:,} letters, validating on {info['val_n']:,} "
                   f"({sources}); {info['num_parameters']:,} parameters.")
-        if note := small_validation(info["val_n"]):
+        config = self.controller.config
+        if not info["val_n"] and config.val_fraction > 0 and not config.val_files:
+            self.show_message(
+                "warning", "No validation letters.",
+                "A held-out share takes whole writers and keeps one to train on, so letters "
+                "of a single writer (My samples are all yours) leave none to validate on: "
+                "this run shows no validation accuracy or mistakes. Add a file of "
+                "handwriting to validate on, or tick synthetic letters.")
+        elif note := small_validation(info["val_n"]):
             self.show_message("warning", "Small validation set.", note[:1].upper() + note[1:]
                               + ". Add more letters, raise the validation share, or validate "
                               "on a file of its own.")

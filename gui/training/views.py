@@ -14,6 +14,7 @@ from gui.training.history import History
 from gui.training.preview import PreviewPanel
 
 WAITING = "Misclassified validation letters appear after each epoch."
+NONE_TO_VALIDATE = "This run validates on no letters, so it has no mistakes to show."
 
 
 class RunViews(QTabWidget):
@@ -52,7 +53,7 @@ class RunViews(QTabWidget):
             self.predictions = None
             self.confusion.clear_result()
             self.gallery.set_items(x[:0], [])
-            self.gallery.set_title(WAITING)
+            self.gallery.set_title(WAITING if len(y) else NONE_TO_VALIDATE)
 
     def show_history(self, history: History) -> None:
         """Redraw the curves from scratch (a new run or an opened model)."""
