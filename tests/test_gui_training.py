@@ -167,6 +167,9 @@ def test_step_from_idle_starts_a_paused_run(qtbot, blob_file):
     with qtbot.waitSignal(tab.controller.step_inspected, timeout=RUN_TIMEOUT_MS):
         tab.step()
     assert len(tab.controller.history) == 1 and tab.controller.state == PAUSED
+    # What it shows is one letter through the updated weights, not the batch's own numbers.
+    header = " ".join(tab.views.backprop.header.text().split())
+    assert "picked at random" in header and "through the weights after this step" in header
     assert tab.stop_and_wait(STOP_TIMEOUT_S)
 
 

@@ -61,7 +61,9 @@ class BackpropPanel(QWidget):
         probs = flow["probs"]
         top = int(np.argmax(probs))
         self.header.setText(
-            f"One training letter, true <b>{LETTERS[flow['label']]}</b>: the network says "
+            # Not the batch's own numbers: one letter, through the weights the step left.
+            f"A training letter picked at random, true <b>{LETTERS[flow['label']]}</b>, "
+            f"through the weights after this step: the network says "
             f"<b>{LETTERS[top]}</b> ({probs[top]:.0%}), loss {flow['loss']:.2f}. "
             "Brighter = larger |∂L/∂output|, each map scaled to its own maximum; "
             "‖g‖ is the gradient's size. The gradient flows from the loss (left) to the input.")

@@ -37,7 +37,8 @@ class RunControls(QWidget):
                                     "stay in the window, to save or to go on from")
         self.step_button = QPushButton("Step")
         self.step_button.setToolTip("Train one batch (forward, loss, backward, update), then "
-                                    "pause and show one sample's gradients")
+                                    "pause and show the gradients of one training letter, "
+                                    "picked at random, through the updated weights")
         self.save_button = QPushButton("Save model…")
         self.save_button.setToolTip("Save the window's model, with its training record, as a "
                                     ".npz file (Ctrl+Shift+S)")
