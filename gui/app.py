@@ -139,7 +139,10 @@ def save_screenshot(app, window, path: str, view: str = "draw",
     if "conv2" in panel.layer_names():
         from gui.panels.map_points import MapPoint
 
-        panel.select(MapPoint("conv2", 5, 0, 0, 0.0))
+        # Map 5 of the shipped model's conv2; a narrower conv2 (the Train tab builds ones of
+        # a single filter) shows its last map.
+        maps = window.model.output_shapes()["conv2"][0]
+        panel.select(MapPoint("conv2", min(5, maps - 1), 0, 0, 0.0))
     for _ in range(3):
         app.processEvents()
     window.predict_now()

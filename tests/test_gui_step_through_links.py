@@ -128,3 +128,18 @@ def test_screenshot_of_a_chapter(window, tmp_path, capsys):
         app_main(["--screenshot", str(out), "--chapter", "relu"])
     assert refused.value.code == 2
     assert "--chapter goes with --view explain" in capsys.readouterr().err
+
+
+def test_screenshot_of_a_network_with_a_narrow_conv2(qtbot, tmp_path):
+    """The screenshot enlarges one of conv2's maps: a conv2 of 4 filters (the Train tab's
+    editor makes them) has no map 5, and the screenshot still saves, showing its last map."""
+    spec = [{"type": "conv2d", "out_channels": 4, "kernel_size": 3, "padding": 1},
+            {"type": "relu"}, {"type": "conv2d", "out_channels": 4, "kernel_size": 3},
+            {"type": "relu"}, {"type": "flatten"}, {"type": "linear", "out_features": 26}]
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = make_window(qtbot, settings, model=build_model(spec, np.random.default_rng(0)))
+    out = tmp_path / "narrow.png"
+    assert save_screenshot(QApplication.instance(), window, str(out)) == 0
+    assert out.read_bytes()[:4] == b"\x89PNG"
+    selected = window.feature_maps_panel.selected
+    assert (selected.layer, selected.channel) == ("conv2", 3)
