@@ -159,6 +159,28 @@ def test_arch_editor_shapes_and_counts_match_the_built_model(qtbot):
                          * 3, []))
 
 
+@pytest.mark.parametrize("spec", [
+    [{"type": "conv2d", "out_channels": 4, "kernel_size": 5, "stride": 2, "padding": 2},
+     {"type": "relu"}, {"type": "maxpool2d", "kernel_size": 3, "stride": 2},  # 3×3 pooling
+     {"type": "flatten"}, {"type": "linear", "out_features": 26}],
+    spec_of([{"filters": 4, "kernel": 3, "stride": 1, "padding": 1, "pool": False}] * 5, []),
+], ids=["3x3-pool", "five-blocks"])
+def test_arch_editor_describes_a_loaded_network_its_rows_cannot_show(qtbot, spec):
+    """A model trained from a spec file (`train --arch`) may have a 3×3 pool or five conv
+    blocks: fine-tuning it shows its own shapes and count, not the rows' nearest network."""
+    model = build_model(spec, np.random.default_rng(0))
+    editor = ArchEditor()
+    qtbot.addWidget(editor)
+    editor.set_spec(model.spec)
+    layers, params = describe(editor.spec())
+    assert params == model.num_parameters()
+    assert dict(layers) == model.output_shapes()
+    assert f"{params:,} parameters" in editor.summary.text()
+    editor._rows[0]["filters"].setValue(6)  # an edit: from then on the rows are the network
+    assert describe(editor.spec())[1] != params
+    assert editor.spec() == spec_of(editor._blocks(), [])
+
+
 def test_setup_panel_round_trips_a_config(qtbot, tmp_path):
     panel = SetupPanel()
     qtbot.addWidget(panel)

@@ -121,6 +121,9 @@ class ArchEditor(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._updating = False
+        # A loaded model's spec the rows cannot show as it is (a 3×3 pool, a fifth block, a
+        # conv without ReLU): what spec() gives until the person edits a row or picks a preset.
+        self._exact: list[dict] | None = None
         self.preset = QComboBox()
         self.preset.addItems([*PRESETS, "custom"])
         self.preset.setToolTip("A preset architecture, or 'custom' once you edit the layers")
@@ -205,7 +208,7 @@ class ArchEditor(QWidget):
 
     def spec(self) -> list[dict]:
         """The architecture being edited; raises ValueError when it does not fit together."""
-        spec = spec_of(self._blocks(), self._hidden())
+        spec = self._exact or spec_of(self._blocks(), self._hidden())
         describe(spec)
         return spec
 
@@ -219,6 +222,8 @@ class ArchEditor(QWidget):
         spec = [{k: v for k, v in e.items() if k not in ("name", "in_channels", "in_features")}
                 for e in spec]
         blocks, hidden = blocks_of(spec)
+        shown = spec_of(blocks[:MAX_BLOCKS], hidden)
+        self._exact = None if shown == spec else spec
         self._updating = True
         for i, r in enumerate(self._rows):
             r["used"] = i < len(blocks)
@@ -230,7 +235,7 @@ class ArchEditor(QWidget):
             for k in ("label", *(f for f, *_ in _FIELDS), "pool", "remove"):
                 r[k].setVisible(r["used"])
         self.hidden.setText(", ".join(map(str, hidden)))
-        self.preset.setCurrentText(preset_named(spec_of(blocks, hidden)) or "custom")
+        self.preset.setCurrentText(preset_named(spec) or "custom")
         self._updating = False
         self._refresh()
 
@@ -244,7 +249,9 @@ class ArchEditor(QWidget):
             return
         chain = " → ".join(f"{n} {'×'.join(map(str, s))}" for n, s in layers
                            if not n.startswith("relu"))
-        self.summary.setText(f"<b>{params:,} parameters</b><br>input 1×28×28 → {chain}")
+        note = ("<br>(layers the rows above cannot show: edit a row to build from the rows)"
+                if self._exact else "")
+        self.summary.setText(f"<b>{params:,} parameters</b><br>input 1×28×28 → {chain}{note}")
 
     # --- slots ---------------------------------------------------------------------------------
 
@@ -256,6 +263,7 @@ class ArchEditor(QWidget):
     def _on_edited(self, *_) -> None:
         if self._updating:
             return
+        self._exact = None
         try:
             name = preset_named(self.spec()) or "custom"
         except ValueError:
