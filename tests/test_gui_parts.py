@@ -165,6 +165,22 @@ def test_kernels_panel_shows_deeper_filters_per_input_map(qtbot):
     assert panel.image.shape[:2] == (16 * 4 - 1, 8 * 4 - 1)  # 16 filters × 8 input maps
 
 
+def test_kernels_panel_empties_for_a_network_without_convolutions(qtbot):
+    """The Train tab's editor can remove every conv block; a model opened after one with
+    convolutions must not keep showing (and offering to step through) the old kernels."""
+    from gui.panels.kernels_panel import KernelsPanel
+    from gui.training.arch_editor import spec_of
+
+    panel = KernelsPanel()
+    qtbot.addWidget(panel)
+    panel.set_model(build_model("small", np.random.default_rng(0)))
+    assert panel.image is not None and "conv1" in panel.caption.text()
+    panel.set_model(build_model(spec_of([], [64]), np.random.default_rng(0)))
+    assert panel.image is None and panel._image.image is None
+    assert panel.kernel_at(1.0, 1.0) is None
+    assert "no convolution layer" in panel.caption.text()
+
+
 def test_saliency_heat_lies_over_the_glyph_as_blown_up_pixels(qtbot):
     from cnn.preprocess import Preprocessed
     from gui import colormaps as cm

@@ -96,7 +96,11 @@ class KernelsPanel(QWidget):
 
     def _redraw(self) -> None:
         conv = self._conv()
-        if conv is None:
+        if conv is None:  # a network without convolutions (the Train tab builds them)
+            self._image.clear()
+            self._tiles = self.image = None
+            self.caption.setText("This network has no convolution layer: no kernels to show."
+                                 if self._model is not None else "")
             return
         w = conv.params["weight"]  # (out, in, k, k)
         out, inp, k, _ = w.shape
