@@ -273,3 +273,34 @@ def test_play_at_the_end_of_relu_and_flatten_starts_over(window, qtbot):
     assert flat.unit <= 1
     press(qtbot, tab, Qt.Key.Key_Space)
     assert not flat.player.is_playing()
+
+
+def test_a_network_of_single_filters_and_1x1_maps_is_counted_in_the_singular(qtbot, tmp_path):
+    """The Train tab builds conv blocks of one filter, down to a 1×1 map: one filter, one map,
+    one stop, one number, never '1 filters' or '1 stops'."""
+    block = {"type": "conv2d", "out_channels": 1, "kernel_size": 3, "stride": 1, "padding": 0}
+    pool = {"type": "maxpool2d", "kernel_size": 2, "stride": 2}
+    spec = [{**block, "kernel_size": 5}, {"type": "relu"}, pool,  # 24, pooled to 12
+            block, {"type": "relu"}, pool, block, {"type": "relu"},  # 10, 5; 3
+            block, {"type": "relu"}, {"type": "flatten"},  # 1×1
+            {"type": "linear", "out_features": 26}]
+    window = window_with(qtbot, tmp_path, spec)
+    assert window.model.output_shapes()["conv4"] == (1, 1, 1)
+    draw_sample(window, qtbot)
+    assert window.kernels_panel.caption.text().startswith("conv1: 1 filter of 5×5,")
+    window.tabs.setCurrentWidget(window.step_through.tab)
+    tab = window.step_through.tab
+    click_chapter(tab, qtbot, "convolution")
+    view = tab.views["convolution"]
+    view.layer_box.setCurrentText("conv4")
+    assert view.output_title.text() == "conv4 map 0: 1×1, 1 stop"
+    view.pages.setCurrentIndex(1)
+    ground = view.playground
+    qtbot.mouseClick(ground.toy_button, Qt.MouseButton.LeftButton)
+    ground.stride_box.setCurrentText("3")
+    ground.padding_box.setCurrentText("0")
+    assert ground.formula.text().endswith("→  1×1, 1 stop")  # (7 − 5) / 3 + 1
+    click_chapter(tab, qtbot, "flatten")
+    flatten = tab.views["flatten"]
+    assert flatten.maps_title.text() == "1 map of 1×1, as flatten receives them"
+    assert flatten.vector_title.text() == "the list: 1 line (one per map) of 1 number"

@@ -19,6 +19,11 @@ from gui.panels.kernel_view import kernel_image
 from gui.panels.views import click_focus_only, image_box, show_image
 
 
+def _filters(n: int) -> str:
+    """'1 filter', '8 filters': the Train tab builds layers of a single filter."""
+    return "1 filter" if n == 1 else f"{n} filters"
+
+
 class KernelsPanel(QWidget):
     """`set_model` redraws the chosen conv layer's kernels (red positive, blue negative)."""
 
@@ -108,17 +113,17 @@ class KernelsPanel(QWidget):
         if inp == 1:
             image = kernel_image(w[:, 0])
             self._tiles = (Mosaic(out, (k, k), min(out, 8)), 1, 0)
-            text = f"{name}: {out} filters of {k}×{k}, each looks at the input image."
+            text = f"{name}: {_filters(out)} of {k}×{k}, each looks at the input image."
         elif self._channel_box.value() < 0:
             image = kernel_image(w.reshape(out * inp, k, k), columns=inp)
             self._tiles = (Mosaic(out * inp, (k, k), inp), inp, -1)
-            text = (f"{name}: {out} filters (rows) × {inp} input maps (columns), "
+            text = (f"{name}: {_filters(out)} (rows) × {inp} input maps (columns), "
                     f"{k}×{k} each.")
         else:
             c = self._channel_box.value()
             image = kernel_image(w[:, c])
             self._tiles = (Mosaic(out, (k, k), min(out, 8)), inp, c)
-            text = (f"{name}: the {k}×{k} slice each of its {out} filters applies to "
+            text = (f"{name}: the {k}×{k} slice each of its {_filters(out)} applies to "
                     f"input map {c} (of {inp}).")
         show_image(self._image, image)
         self._box.setRange(xRange=(0, image.shape[1]), yRange=(0, image.shape[0]),

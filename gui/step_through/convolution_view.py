@@ -148,7 +148,7 @@ class ConvolutionView(ChapterView):
                                  + f": {h}×{w}, padding {p}, stride {s}, {k}×{k} window")
         ho, wo = self._map.shape
         self.output_title.setText(f"{name} map {self.filter_box.value()}: {ho}×{wo}, "
-                                  f"{ho * wo} stops")
+                                  f"{ho * wo} stop{'s' if ho * wo > 1 else ''}")
         self._show_input()
         self.output_legend.set_span(shading.span_of(self._map))
         self.go_to(min(self.index, self.stops() - 1), reveal_all=True)

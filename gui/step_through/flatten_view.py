@@ -72,8 +72,10 @@ class FlattenView(ChapterView):
         flat = np.asarray(self.ctx.activations[name], np.float64)
         self.vector.set_values(flat.reshape(c, h * w), span=span)
         self.legend.set_span(span)
-        self.maps_title.setText(f"{c} maps of {h}×{w}, as {name} receives them")
-        self.vector_title.setText(f"the list: {c} lines (one per map) of {h * w} numbers")
+        maps, lines = ("1 map", "1 line") if c == 1 else (f"{c} maps", f"{c} lines")
+        numbers = "1 number" if h * w == 1 else f"{h * w} numbers"
+        self.maps_title.setText(f"{maps} of {h}×{w}, as {name} receives them")
+        self.vector_title.setText(f"the list: {lines} (one per map) of {numbers}")
         self.length_line.setText(f"length of the list = {explain.flatten_formula(self.shape)}"
                                  " numbers; nothing is computed, only the shape changes")
         if self.unit is None:  # first shown: point at the strongest number, not a 0

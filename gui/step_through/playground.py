@@ -136,7 +136,7 @@ class Playground(QWidget):
         self.output = explain.convolve(x, self.kernel, s, p, self.bias)
         size = explain.output_size(n, k, s, p)
         self.formula.setText(f"output size = {explain.size_formula(n, k, s, p)}  →  "
-                             f"{size}×{size}, {size * size} stops")
+                             f"{size}×{size}, {size * size} stop{'s' if size > 1 else ''}")
         self.input_title.setText(f"input {n}×{n} with padding {p} (dotted zeros); "
                                  f"{self._layer} filter {self.filter_box.value()}, {k}×{k}")
         self.output_title.setText(f"output {size}×{size}")
