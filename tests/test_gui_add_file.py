@@ -200,3 +200,11 @@ def test_an_emnist_labels_file_or_an_unknown_file_is_refused_with_what_to_add(
     assert lines[1].startswith("letters.bin was not added: not a letter set: LetterLens reads "
                                ".npz letter sets and EMNIST images files")
     assert "labels_path" not in panel.file_message.text() and listed(panel) == []
+
+
+def test_a_letter_set_named_in_capitals_is_read(qtbot, panel, tmp_path):
+    """LETTERS.NPZ (as another system may name it) went to the EMNIST reader and was refused."""
+    path = save_npz(blobs(26), tmp_path / "letters.npz").rename(tmp_path / "LETTERS.NPZ")
+    with qtbot.waitSignal(panel.loader.finished):
+        click_add(qtbot, panel, [path])
+    assert listed(panel) == ["LETTERS.NPZ (26)"] and panel.file_message.text() == ""

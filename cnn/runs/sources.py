@@ -60,7 +60,7 @@ def load_file(path: str, emnist: bool = False) -> LetterSet:
     """A letter set from an .npz, or from EMNIST's images file (its labels file beside it):
     by the name's ending unless `emnist` says which."""
     name = Path(path).name
-    if name.endswith(".npz") and not emnist:
+    if name.lower().endswith(".npz") and not emnist:  # LETTERS.NPZ from another system too
         return load_npz(path)
     if not emnist and "images-idx3" not in name:
         if "labels-idx1" in name:  # the labels file of a pair: its images file is the one
