@@ -215,14 +215,14 @@ class TrainTab(TabFiles, QWidget):
             self.setup.set_samples_count(len(self.store), self.samples_note())
             self.setup.samples_note.setToolTip(logs.hint())
 
-    def samples_changed(self) -> None:
+    def samples_changed(self, window_too: bool = True) -> None:
         """Samples were added, deleted or relabelled: the count, the training data view and
-        the My samples window show them as they now are."""
+        (unless not `window_too`) the My samples window show them as they now are."""
         if self._samples_window_changing:  # its change, already refreshed for
             return
         self.refresh_samples_count()
         self.preview.refresh()
-        if self.samples_window is not None and self.samples_window.isVisible():
+        if window_too and self.samples_window is not None and self.samples_window.isVisible():
             self.samples_window.reload()
 
     def show_samples(self) -> None:
@@ -241,8 +241,7 @@ class TrainTab(TabFiles, QWidget):
     def _on_samples_window_changed(self) -> None:
         # Each refresh reads the whole samples folder: the count and the preview once here,
         # the window (which reloaded itself) not again when the teach bar's counts come back.
-        self.refresh_samples_count()
-        self.preview.refresh()
+        self.samples_changed(window_too=False)
         self._samples_window_changing = True
         try:
             self.samples_edited.emit()
